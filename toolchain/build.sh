@@ -39,28 +39,29 @@ key=$( { echo "$pulumi_version $k8s_version $k8s_provider $(go env GOVERSION)";
          cd "$repo/toolchain" && find cli langhost kubernetes -name '*.go' -o -name 'go.mod' -o -name 'go.sum' | sort |
            xargs sha256sum; } | sha256sum | cut -c1-16)
 out="$cache_root/$key"
-bin="$out/bin"
-mkdir -p "$bin"
+bin="$out/bin"          # on PATH: the CLI, the language host, the dynamic-provider shim
+providers="$out/providers"  # NOT on PATH: the engine would otherwise warn that it uses a provider from PATH
+mkdir -p "$bin" "$providers"
 
 export GOFLAGS=-mod=mod
 export PULUMI_HOME="$out/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
-build() { # name dir ldflags target
-  local name=$1 dir=$2 ldflags=$3 target=$4 start=$SECONDS
-  if [ -x "$bin/$name" ]; then say "$name: cached"; return; fi
+build() { # dest name dir ldflags target
+  local dest=$1 name=$2 dir=$3 ldflags=$4 target=$5 start=$SECONDS
+  if [ -x "$dest/$name" ]; then say "$name: cached"; return; fi
   say "$name: building from Go modules in toolchain/$dir (a cold build takes minutes)..."
-  ( cd "$repo/toolchain/$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$name.tmp" "$target" ) ||
+  ( cd "$repo/toolchain/$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$dest/$name.tmp" "$target" ) ||
     die "$name could not be built (see the go output above): check that the Go module proxy serves the versions pinned in toolchain/$dir/go.mod"
-  mv "$bin/$name.tmp" "$bin/$name"
+  mv "$dest/$name.tmp" "$dest/$name"
   say "$name: built in $((SECONDS - start)) s"
 }
 
-build pulumi cli "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$pulumi_version" \
+build "$bin" pulumi cli "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$pulumi_version" \
   github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-build pulumi-language-nodejs langhost "-X main.version=$pulumi_version" .
+build "$bin" pulumi-language-nodejs langhost "-X main.version=$pulumi_version" .
 
-if [ ! -x "$bin/pulumi-resource-kubernetes" ]; then
+if [ ! -x "$providers/pulumi-resource-kubernetes" ]; then
   # The provider's schema files are inputs of its go:embed; copy them out of the module, never into git.
   moddir=$(cd "$repo/toolchain/kubernetes" && go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$k8s_provider" |
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})') ||
@@ -69,7 +70,7 @@ if [ ! -x "$bin/pulumi-resource-kubernetes" ]; then
     install -m 0644 "$moddir/cmd/pulumi-resource-kubernetes/$f" "$repo/toolchain/kubernetes/$f"
   done
 fi
-build pulumi-resource-kubernetes kubernetes "-X main.version=$k8s_version" .
+build "$providers" pulumi-resource-kubernetes kubernetes "-X main.version=$k8s_version" .
 
 shim="$repo/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 if [ -f "$shim" ]; then
@@ -80,7 +81,7 @@ fi
 
 if ! "$bin/pulumi" plugin ls --json 2>/dev/null | grep -q "\"version\": \"$k8s_version\""; then
   say "registering the Kubernetes provider as plugin kubernetes $k8s_version"
-  "$bin/pulumi" plugin install resource kubernetes "$k8s_version" --file "$bin/pulumi-resource-kubernetes" >&2 ||
+  "$bin/pulumi" plugin install resource kubernetes "$k8s_version" --file "$providers/pulumi-resource-kubernetes" >&2 ||
     die "pulumi plugin install of the Kubernetes provider failed"
 fi
 

@@ -1,0 +1,235 @@
+/**
+ * The rollout decision: given the previous state, the configuration, the latest analysis verdict and the
+ * time, what is the next state. Pure and total (never throws), so it is property-tested exhaustively and a
+ * `pulumi preview` shows exactly what the `up` will do.
+ *
+ * Rules, in order of precedence:
+ * 1. A canary version different from the state's starts a new rollout at the first step, immediately and
+ *    without analysis: there is no canary traffic to analyse yet, and the first step is the smallest
+ *    exposure the operator configured. Every later step needs a `pass`.
+ * 2. `promoted`, `rolledBack` and `failed` rollouts never move again until the canary version changes.
+ * 3. Manual controls: abort → weight 0 now; promote → canary becomes stable; pause → hold, status paused.
+ * 4. Verdicts: fail → rollback after `failuresBeforeRollback` consecutive fails (status rolledBack);
+ *    error → hold, rollback after `errorsBeforeFail` consecutive errors (status failed);
+ *    inconclusive or no verdict → hold; pass → one step up, but only after `minIntervalBetweenSteps` since
+ *    the last transition. A pass that reaches the last step (100) promotes.
+ */
+import type { ProgressionConfig } from "./config";
+import { HISTORY_LIMIT, STATE_SCHEMA_VERSION, type DecisionAction, type DecisionRecord, type ProgressionState } from "./state";
+import { type AnalysisVerdict, NOTHING_MEASURED } from "./verdict";
+
+/** How traffic should be routed after a decision. */
+export interface Routing {
+    /** Image that receives the non-canary share; after promotion this is the promoted canary. */
+    readonly stableVersion: string;
+    /** Image that receives `canaryWeight` percent. */
+    readonly canaryVersion: string;
+    /** Canary share in percent; 0 after rollback and after promotion (the canary *is* stable then). */
+    readonly canaryWeight: number;
+}
+
+/** Outcome of {@link decide}. */
+export interface Decision {
+    /** The state to persist for the next run. */
+    readonly state: ProgressionState;
+    /** What this run does. */
+    readonly action: DecisionAction;
+    /** Why, in one line. */
+    readonly reason: string;
+    /** What the next `pulumi up` will do, in words, for the operator. */
+    readonly nextAction: string;
+    /** Traffic split to apply. */
+    readonly routing: Routing;
+}
+
+/** Decides the next rollout state. Pure: same inputs, same output; never throws. */
+export function decide(
+    previous: ProgressionState | undefined,
+    config: ProgressionConfig,
+    verdict: AnalysisVerdict | undefined,
+    now: Date,
+): Decision {
+    const steps = config.steps;
+    const lastIndex = steps.length - 1;
+    const at = now.toISOString();
+    const controls = config.controls;
+
+    const finish = (
+        base: ProgressionState,
+        changes: Partial<Omit<ProgressionState, "schemaVersion" | "history">>,
+        action: DecisionAction,
+        reason: string,
+        usedVerdict: AnalysisVerdict | undefined,
+        record = true,
+    ): Decision => {
+        const merged: ProgressionState = { ...base, ...changes };
+        const transitioned = merged.weight !== base.weight || merged.status !== base.status;
+        const entry: DecisionRecord = {
+            at,
+            action,
+            verdict: usedVerdict?.verdict ?? null,
+            weight: merged.weight,
+            reason,
+            measured: usedVerdict ? { ...usedVerdict.measured } : null,
+            thresholds: usedVerdict ? definedNumbers(usedVerdict.thresholds) : null,
+        };
+        const state: ProgressionState = {
+            ...merged,
+            lastTransitionAt: transitioned ? at : merged.lastTransitionAt,
+            history: record ? [...base.history, entry].slice(-HISTORY_LIMIT) : base.history,
+        };
+        return { state, action, reason, nextAction: describeNext(state, config, now), routing: routingFor(state, config) };
+    };
+
+    // 1. A new canary version (or no usable previous state) starts a new rollout.
+    if (previous === undefined || previous.canaryVersion !== config.canaryVersion) {
+        const fresh: ProgressionState = {
+            schemaVersion: STATE_SCHEMA_VERSION,
+            canaryVersion: config.canaryVersion,
+            stepIndex: -1,
+            weight: 0,
+            status: "progressing",
+            lastTransitionAt: at,
+            history: [],
+            consecutiveFailures: 0,
+            consecutiveErrors: 0,
+            consecutiveInconclusive: 0,
+        };
+        if (config.canaryVersion === config.stableVersion) {
+            return finish(fresh, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "none", "canary version equals stable version: nothing to roll out", undefined);
+        }
+        if (controls.abort) return finish(fresh, { status: "rolledBack" }, "rollback", "abort requested before the rollout started", undefined);
+        if (controls.promote) {
+            return finish(fresh, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "promote", "manual promotion of a new canary version", undefined);
+        }
+        if (controls.pause) return finish(fresh, { status: "paused" }, "pause", "new canary version, but paused before the first step", undefined);
+        const why = previous === undefined ? "new rollout" : `canary version changed from ${previous.canaryVersion}`;
+        return finish(fresh, { stepIndex: 0, weight: steps[0] ?? 100 }, "start", `${why}: starting at the first step (${steps[0]}%)`, undefined);
+    }
+
+    // 2. Terminal rollouts stay where they are; nothing is recorded so the history keeps the interesting part.
+    if (previous.status === "promoted" || previous.status === "rolledBack" || previous.status === "failed") {
+        return finish(previous, {}, "none", `rollout of ${previous.canaryVersion} is ${previous.status}; change canaryVersion to start another`, undefined, false);
+    }
+
+    // The steps may have been reconfigured mid-rollout: re-anchor on the largest step not above the current
+    // weight, so a reconfiguration can only lower exposure.
+    const current = realign(previous, steps);
+
+    // 3. Manual controls.
+    if (controls.abort) return rollback(current, "rolledBack", "manual abort", undefined);
+    if (controls.promote) return finish(current, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "promote", "manual promotion", undefined);
+    if (controls.pause) {
+        const where = current.weight === 0 ? "before the first step" : `at ${current.weight}%`;
+        return finish(current, { status: "paused" }, "pause", `paused ${where} by controls.pause`, verdict);
+    }
+    if (current.status === "paused") {
+        if (current.stepIndex === -1) {
+            return finish(current, { status: "progressing", stepIndex: 0, weight: steps[0] ?? 100 }, "start", `resumed: starting at the first step (${steps[0]}%)`, undefined);
+        }
+        // Resuming is a transition, so the next step again waits a full interval: the conservative reading of "paused".
+        return finish(current, { status: "progressing" }, "hold", `resumed at ${current.weight}%; next step after the minimum interval`, verdict);
+    }
+
+    // 4. Verdicts.
+    const effective: AnalysisVerdict | undefined = controls.skipAnalysis ? skippedAnalysis(verdict, now, config) : verdict;
+    if (effective === undefined) return finish(current, {}, "hold", "no analysis verdict available: holding", undefined);
+
+    switch (effective.verdict) {
+        case "error": {
+            const errors = current.consecutiveErrors + 1;
+            if (errors >= config.semantics.errorsBeforeFail) {
+                return rollback({ ...current, consecutiveErrors: errors }, "failed", `analysis failed ${errors} times in a row (${effective.reason})`, effective);
+            }
+            return finish(current, { consecutiveErrors: errors }, "hold", `analysis error ${errors}/${config.semantics.errorsBeforeFail}: ${effective.reason}`, effective);
+        }
+        case "inconclusive": {
+            const n = current.consecutiveInconclusive + 1;
+            return finish(current, { consecutiveInconclusive: n, consecutiveErrors: 0 }, "hold", `inconclusive (${n} in a row): ${effective.reason}`, effective);
+        }
+        case "fail": {
+            const failures = current.consecutiveFailures + 1;
+            const counters = { consecutiveFailures: failures, consecutiveErrors: 0, consecutiveInconclusive: 0 };
+            if (failures >= config.semantics.failuresBeforeRollback) {
+                return rollback({ ...current, ...counters }, "rolledBack", `canary unhealthy: ${effective.reason}`, effective);
+            }
+            return finish(current, counters, "hold", `canary unhealthy ${failures}/${config.semantics.failuresBeforeRollback}: ${effective.reason}`, effective);
+        }
+        case "pass": {
+            const counters = { consecutiveFailures: 0, consecutiveErrors: 0, consecutiveInconclusive: 0 };
+            const readyAt = Date.parse(current.lastTransitionAt) + config.minIntervalBetweenSteps;
+            if (now.getTime() < readyAt) {
+                return finish(current, counters, "hold", `healthy; next step allowed from ${new Date(readyAt).toISOString()}`, effective);
+            }
+            const nextIndex = Math.min(current.stepIndex + 1, lastIndex);
+            const nextWeight = steps[nextIndex] ?? 100;
+            if (nextIndex === lastIndex) {
+                return finish(current, { ...counters, stepIndex: nextIndex, weight: nextWeight, status: "promoted" }, "promote", `healthy at ${current.weight}%: reached ${nextWeight}%, canary promoted`, effective);
+            }
+            return finish(current, { ...counters, stepIndex: nextIndex, weight: nextWeight }, "advance", `healthy at ${current.weight}%: advancing to ${nextWeight}%`, effective);
+        }
+    }
+
+    function rollback(base: ProgressionState, status: "rolledBack" | "failed", reason: string, used: AnalysisVerdict | undefined): Decision {
+        return finish(base, { status, stepIndex: -1, weight: 0 }, "rollback", reason, used);
+    }
+}
+
+function realign(state: ProgressionState, steps: ReadonlyArray<number>): ProgressionState {
+    if (state.stepIndex === -1 || steps[state.stepIndex] === state.weight) return state;
+    let index = -1;
+    steps.forEach((w, i) => {
+        if (w <= state.weight) index = i;
+    });
+    if (index === -1) index = 0;
+    return { ...state, stepIndex: index, weight: steps[index] ?? 100 };
+}
+
+// skipAnalysis turns whatever was measured (if anything) into a pass, keeping the measurements for the record.
+function skippedAnalysis(verdict: AnalysisVerdict | undefined, now: Date, config: ProgressionConfig): AnalysisVerdict {
+    return {
+        verdict: "pass",
+        reason: "analysis skipped (controls.skipAnalysis, dev only)",
+        measured: verdict?.measured ?? NOTHING_MEASURED,
+        thresholds: verdict?.thresholds ?? config.analysis.thresholds,
+        checks: [],
+        evaluatedAt: now.toISOString(),
+    };
+}
+
+function definedNumbers(o: object): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(o)) if (typeof v === "number") out[k] = v;
+    return out;
+}
+
+function routingFor(state: ProgressionState, config: ProgressionConfig): Routing {
+    if (state.status === "promoted") return { stableVersion: state.canaryVersion, canaryVersion: state.canaryVersion, canaryWeight: 0 };
+    return { stableVersion: config.stableVersion, canaryVersion: config.canaryVersion, canaryWeight: state.weight };
+}
+
+function describeNext(state: ProgressionState, config: ProgressionConfig, now: Date): string {
+    switch (state.status) {
+        case "promoted":
+            return `nothing: ${state.canaryVersion} is promoted and serves all traffic as stable; set a new canaryVersion to start another rollout`;
+        case "rolledBack":
+        case "failed":
+            return `nothing: the rollout of ${state.canaryVersion} is ${state.status} at 0%; set a new canaryVersion to start again`;
+        case "paused":
+            return `hold at ${state.weight}% while controls.pause is set; clear it to resume`;
+        case "progressing": {
+            const steps = config.steps;
+            const next = steps[Math.min(state.stepIndex + 1, steps.length - 1)] ?? 100;
+            const readyAt = Date.parse(state.lastTransitionAt) + config.minIntervalBetweenSteps;
+            const when = readyAt > now.getTime() ? ` (not before ${new Date(readyAt).toISOString()})` : "";
+            const target = next === 100 ? "promote the canary" : `advance to ${next}%`;
+            const failLeft = config.semantics.failuresBeforeRollback - state.consecutiveFailures;
+            const errLeft = config.semantics.errorsBeforeFail - state.consecutiveErrors;
+            return (
+                `analyse the canary at ${state.weight}%: pass → ${target}${when}; ` +
+                `fail → ${failLeft <= 1 ? "roll back to 0%" : `hold (${failLeft} more fails roll back)`}; ` +
+                `inconclusive → hold; error → ${errLeft <= 1 ? "roll back to 0% (failed)" : `hold (${errLeft} more errors roll back)`}`
+            );
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/**
+ * The seam between analysis and a metrics backend. Implementations never throw: a backend failure is a
+ * value, so the analysis can turn it into an `error` verdict instead of failing the whole `pulumi up`.
+ */
+
+/** One series of an instant-query result. */
+export interface InstantSample {
+    /** The series' labels. */
+    readonly labels: Readonly<Record<string, string>>;
+    /** The sample value; NaN and ±Infinity are passed through for the caller to judge. */
+    readonly value: number;
+}
+
+/** Result of an instant query: the samples, or why there are none. */
+export type QueryOutcome =
+    | { /** The query succeeded. */ readonly ok: true; /** Result series. */ readonly samples: ReadonlyArray<InstantSample> }
+    | { /** The query failed. */ readonly ok: false; /** What went wrong, for the verdict's reason. */ readonly error: string };
+
+/** Something that evaluates PromQL instant queries (Prometheus, Thanos Query, a fake). */
+export interface MetricsProvider {
+    /** Evaluates `promql` at `time`. Must resolve (never reject) with a {@link QueryOutcome}. */
+    query(promql: string, time: Date): Promise<QueryOutcome>;
+}

@@ -1,0 +1,58 @@
+/**
+ * One `pulumi up` worth of progression for many services: read back each previous state, analyse (in one
+ * batched query) only the services whose decision depends on a verdict, and decide. Never throws.
+ */
+import { analyzeServices } from "./analysis";
+import type { ProgressionConfig } from "./config";
+import { type Decision, decide } from "./decide";
+import type { MetricsProvider } from "./metrics-provider";
+import { type ProgressionState, parseState } from "./state";
+import type { AnalysisVerdict } from "./verdict";
+
+/** Input of one service to {@link runProgression}. */
+export interface ServiceProgressionInput {
+    /** Validated configuration. */
+    readonly config: ProgressionConfig;
+    /** The state output of the previous update, as read back (object, JSON text, or undefined). */
+    readonly previousState: unknown;
+}
+
+/** Outcome for one service. */
+export interface ServiceProgressionResult {
+    /** The decision (next state, action, routing). */
+    readonly decision: Decision;
+    /** The verdict used, or undefined when no analysis was needed. */
+    readonly verdict: AnalysisVerdict | undefined;
+    /** Set when the previous state was unusable and a fresh rollout was assumed. */
+    readonly stateWarning: string | undefined;
+}
+
+/**
+ * Whether deciding for this service needs an analysis verdict: only a progressing rollout of the same
+ * canary version with weighted traffic and no manual override does.
+ */
+export function needsAnalysis(previous: ProgressionState | undefined, config: ProgressionConfig): boolean {
+    if (previous === undefined || previous.canaryVersion !== config.canaryVersion) return false;
+    if (previous.status !== "progressing" || previous.weight === 0) return false;
+    const c = config.controls;
+    return !(c.abort || c.promote || c.pause || c.skipAnalysis);
+}
+
+/** Runs analysis and decision for every service, keyed by service name. */
+export async function runProgression(
+    inputs: ReadonlyArray<ServiceProgressionInput>,
+    provider: MetricsProvider,
+    now: Date,
+): Promise<Map<string, ServiceProgressionResult>> {
+    const parsed = inputs.map((i) => ({ config: i.config, read: parseState(i.previousState) }));
+    const toAnalyse = parsed.filter((p) => needsAnalysis(p.read.state, p.config)).map((p) => p.config);
+    const verdicts = await analyzeServices(toAnalyse, provider, now);
+    const results = new Map<string, ServiceProgressionResult>();
+    for (const { config, read } of parsed) {
+        const verdict = verdicts.get(config.service);
+        const decision = decide(read.state, config, verdict, now);
+        const withWarning = read.warning === undefined ? decision : { ...decision, reason: `${read.warning}; ${decision.reason}` };
+        results.set(config.service, { decision: withWarning, verdict, stateWarning: read.warning });
+    }
+    return results;
+}
