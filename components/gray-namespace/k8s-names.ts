@@ -1,0 +1,72 @@
+/**
+ * Kubernetes naming rules as zod schemas, so a bad name fails validation with its key path instead of
+ * failing at apply time. (Candidates for components/common once other components need them.)
+ */
+import { z } from "zod";
+
+/** RFC 1123 label: namespace and most object names. */
+export const dnsLabel = z
+    .string()
+    .max(63, "must be at most 63 characters")
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lowercase alphanumerics and '-')");
+
+/** RFC 1123 subdomain: ConfigMap names and similar. */
+export const dnsSubdomain = z
+    .string()
+    .max(253, "must be at most 253 characters")
+    .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+        "must be a DNS-1123 subdomain (lowercase alphanumerics, '-' and '.')",
+    );
+
+/** Label key: optional DNS prefix, then a name of at most 63 characters. */
+export const labelKey = z
+    .string()
+    .regex(
+        /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+        "must be a label key ([prefix/]name, name at most 63 alphanumerics, '-', '_', '.')",
+    );
+
+/** Label value: at most 63 characters, alphanumerics at both ends. */
+export const labelValue = z
+    .string()
+    .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, "must be a label value (at most 63 alphanumerics, '-', '_', '.')");
+
+/** A label map; bad keys are reported by name (a record key schema would only say "Invalid key in record"). */
+export const labelMap = z.record(z.string(), labelValue).superRefine((labels, ctx) => {
+    for (const key of Object.keys(labels)) {
+        const result = labelKey.safeParse(key);
+        if (!result.success) ctx.addIssue({ code: "custom", path: [key], message: `key ${JSON.stringify(key)} ${result.error.issues[0]?.message ?? "is invalid"}` });
+    }
+});
+
+/** A TCP/UDP port number. */
+export const portNumber = z.number().int("must be an integer").min(1, "must be 1..65535").max(65535, "must be 1..65535");
+
+/** A resource quantity such as `500m`, `2`, `512Mi`. */
+export const quantity = z
+    .string()
+    .regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, "must be a Kubernetes quantity, e.g. 500m or 512Mi");
+
+const QUANTITY_SCALE: Record<string, number> = {
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+};
+
+/** The numeric value of a quantity already accepted by {@link quantity}. */
+export function quantityValue(q: string): number {
+    const m = /^([0-9]+(?:\.[0-9]+)?)([a-zA-Z]*)$/.exec(q);
+    return m ? Number(m[1]) * (QUANTITY_SCALE[m[2] ?? ""] ?? Number.NaN) : Number.NaN;
+}

@@ -1,0 +1,112 @@
+/**
+ * NetworkPolicies of a gray namespace: deny everything, then allow exactly what a meshed canary needs.
+ * NetworkPolicies are additive, so each allowance is its own object and can be read (and audited) alone.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+type NetworkPolicyPort = k8s.types.input.networking.v1.NetworkPolicyPort;
+
+/** Inputs of {@link buildNetworkPolicies}. */
+export interface NetworkPolicyInput {
+    /** Mesh control plane namespace, istiod ports and gateway namespaces. */
+    mesh: { namespace: string; controlPlanePorts: number[]; gatewayNamespaces: string[] };
+    /** Cluster DNS. */
+    dns: { namespace: string; podSelector: Record<string, string>; port: number };
+    /** Prometheus. */
+    monitoring: { enabled: boolean; namespace: string; ports: number[] };
+    /** Backing services shared with stable. */
+    sharedServices: ReadonlyArray<{
+        namespace: string;
+        podSelector?: Record<string, string> | undefined;
+        ports: number[];
+        protocol: "TCP" | "UDP";
+    }>;
+}
+
+/** One NetworkPolicy: a short name (unique in the namespace) and its spec. */
+export interface NamedNetworkPolicy {
+    /** Object name. */
+    name: string;
+    /** Spec. */
+    spec: NetworkPolicySpec;
+}
+
+/** Selects a namespace by the label the API server sets on every namespace (Kubernetes ≥ 1.21). */
+export function namespacePeer(namespace: string, podSelector?: Record<string, string>): NetworkPolicyPeer {
+    const peer: NetworkPolicyPeer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } };
+    if (podSelector !== undefined && Object.keys(podSelector).length > 0) peer.podSelector = { matchLabels: podSelector };
+    return peer;
+}
+
+function portList(ports: ReadonlyArray<number>, protocol: "TCP" | "UDP" = "TCP"): NetworkPolicyPort[] {
+    return ports.map((port) => ({ protocol, port }));
+}
+
+const ALL_PODS = {};
+
+/** Builds every NetworkPolicy of the namespace, default deny first. */
+export function buildNetworkPolicies(input: NetworkPolicyInput): NamedNetworkPolicy[] {
+    const policies: NamedNetworkPolicy[] = [
+        { name: "default-deny-all", spec: { podSelector: ALL_PODS, policyTypes: ["Ingress", "Egress"] } },
+        {
+            name: "allow-same-namespace",
+            spec: {
+                podSelector: ALL_PODS,
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ from: [{ podSelector: ALL_PODS }] }],
+                egress: [{ to: [{ podSelector: ALL_PODS }] }],
+            },
+        },
+        {
+            name: "allow-dns-egress",
+            spec: {
+                podSelector: ALL_PODS,
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        to: [namespacePeer(input.dns.namespace, input.dns.podSelector)],
+                        ports: [...portList([input.dns.port], "UDP"), ...portList([input.dns.port], "TCP")],
+                    },
+                ],
+            },
+        },
+        {
+            name: "allow-mesh-control-plane",
+            spec: {
+                podSelector: ALL_PODS,
+                policyTypes: input.mesh.gatewayNamespaces.length > 0 ? ["Ingress", "Egress"] : ["Egress"],
+                egress: [{ to: [namespacePeer(input.mesh.namespace)], ports: portList(input.mesh.controlPlanePorts) }],
+                // Gateways forward to the pods' own ports, which vary per service: the peer is restricted, not the port.
+                ...(input.mesh.gatewayNamespaces.length > 0
+                    ? { ingress: [{ from: input.mesh.gatewayNamespaces.map((ns) => namespacePeer(ns)) }] }
+                    : {}),
+            },
+        },
+    ];
+    if (input.monitoring.enabled) {
+        policies.push({
+            name: "allow-monitoring-scrape",
+            spec: {
+                podSelector: ALL_PODS,
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [namespacePeer(input.monitoring.namespace)], ports: portList(input.monitoring.ports) }],
+            },
+        });
+    }
+    if (input.sharedServices.length > 0) {
+        policies.push({
+            name: "allow-shared-services",
+            spec: {
+                podSelector: ALL_PODS,
+                policyTypes: ["Egress"],
+                egress: input.sharedServices.map((s) => ({
+                    to: [namespacePeer(s.namespace, s.podSelector)],
+                    ports: portList(s.ports, s.protocol),
+                })),
+            },
+        });
+    }
+    return policies;
+}
