@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/** Requests and limits of one container. */
+export interface WorkloadResources {
+    /** CPU request, e.g. `100m`. */
+    cpuRequest?: string;
+    /** Memory request, e.g. `128Mi`. */
+    memoryRequest?: string;
+    /** CPU limit, e.g. `500m`. */
+    cpuLimit?: string;
+    /** Memory limit, e.g. `256Mi`. */
+    memoryLimit?: string;
+}
+
+/**
+ * The pods of one service in a canary release: a stable and a canary Deployment behind one Service. The Istio
+ * routing decides which of them gets a request; this component only runs them.
+ */
+export interface CanaryWorkloadArgs {
+    /** Service name: names the Service and prefixes both Deployments (`<service>-stable`, `<service>-canary`). */
+    service: string;
+    /** Namespace to run in (usually a gray namespace). */
+    namespace: string;
+    /** Image of the stable version, pinned by tag or digest. */
+    stableImage: string;
+    /** Image of the canary version, pinned by tag or digest. */
+    canaryImage: string;
+    /** Value of the version label on stable pods (what the DestinationRule's `stable` subset selects). */
+    stableVersion: string;
+    /** Value of the version label on canary pods (what the DestinationRule's `canary` subset selects). */
+    canaryVersion: string;
+    /** Pod label carrying the version; Istio's metrics report it as `destination_version`. */
+    versionLabel?: string;
+    /** Replicas of the stable Deployment. */
+    stableReplicas?: number;
+    /**
+     * Replicas of the canary Deployment. 0 once the canary is rolled back or promoted: the rollback also undoes
+     * the rollout, and after promotion the stable Deployment runs the promoted image.
+     */
+    canaryReplicas?: number;
+    /** Container port the service listens on. */
+    containerPort?: number;
+    /** Service port (named `http` so Istio treats it as HTTP). */
+    servicePort?: number;
+    /** HTTP path of the readiness and liveness probes. */
+    healthPath?: string;
+    /** Container resources; defaults in defaults.ts. */
+    resources?: WorkloadResources;
+    /** Extra environment variables for both versions (e.g. OpenTelemetry settings from the collector). */
+    env?: Record<string, string>;
+}
+
+const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }).max(52);
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, { message: "must be a Kubernetes quantity" });
+const labelValue = z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { message: "must be a label value" });
+const image = z.string().min(1).refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || /:[^/:@]+$/.test(s) && !/:latest$/.test(s), {
+    message: "image must be pinned: a tag other than `latest` or a digest",
+});
+
+export const canaryWorkloadArgsSchema = z
+    .object({
+        service: dns1123,
+        namespace: dns1123,
+        stableImage: image,
+        canaryImage: image,
+        stableVersion: labelValue,
+        canaryVersion: labelValue,
+        versionLabel: z.string().min(1).optional(),
+        stableReplicas: z.number().int().min(0).max(1000).optional(),
+        canaryReplicas: z.number().int().min(0).max(1000).optional(),
+        containerPort: z.number().int().min(1).max(65535).optional(),
+        servicePort: z.number().int().min(1).max(65535).optional(),
+        healthPath: z.string().startsWith("/").optional(),
+        resources: z
+            .object({ cpuRequest: quantity, memoryRequest: quantity, cpuLimit: quantity, memoryLimit: quantity })
+            .partial()
+            .strict()
+            .optional(),
+        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an env var name" }), z.string()).optional(),
+    })
+    .strict();

@@ -1,0 +1,58 @@
+import { strict as assert } from "node:assert";
+import { installMocks, ofType, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
+installMocks();
+import { CanaryWorkload, type CanaryWorkloadArgs } from "../../components/canary-workload";
+
+const base: CanaryWorkloadArgs = {
+    service: "checkout",
+    namespace: "dev-gray",
+    stableImage: "registry.example.com/checkout:1.4.0",
+    canaryImage: "registry.example.com/checkout:1.5.0",
+    stableVersion: "1.4.0",
+    canaryVersion: "1.5.0",
+};
+
+interface Container {
+    image: string;
+    securityContext: Record<string, unknown>;
+    resources: { limits: Record<string, string> };
+}
+interface DeploymentInputs {
+    metadata: { name: string };
+    spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } } };
+}
+
+describe("CanaryWorkload", () => {
+    beforeEach(resetRecorded);
+
+    it("runs stable and canary Deployments behind one Service", async () => {
+        new CanaryWorkload("checkout", { ...base, canaryReplicas: 0 });
+        await settle();
+        const deployments = ofType("kubernetes:apps/v1:Deployment").map((d) => d.inputs as unknown as DeploymentInputs);
+        assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ["checkout-canary", "checkout-stable"]);
+        const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
+        const stable = byName.get("checkout-stable")!;
+        const canary = byName.get("checkout-canary")!;
+        assert.equal(stable.spec.template.metadata.labels["version"], "1.4.0");
+        assert.equal(canary.spec.template.metadata.labels["version"], "1.5.0");
+        assert.equal(canary.spec.replicas, 0);
+        assert.equal(stable.spec.template.spec.containers[0]!.image, base.stableImage);
+        for (const d of deployments) {
+            const c = d.spec.template.spec.containers[0]!;
+            assert.equal(c.securityContext["readOnlyRootFilesystem"], true);
+            assert.equal(c.securityContext["allowPrivilegeEscalation"], false);
+            assert.ok(c.resources.limits["memory"] && c.resources.limits["cpu"]);
+        }
+        const services = ofType("kubernetes:core/v1:Service");
+        assert.equal(services.length, 1);
+        assert.deepEqual((services[0]!.inputs["spec"] as { selector: unknown }).selector, { app: "checkout" });
+    });
+
+    it("refuses an unpinned image, naming the key and value, and creates nothing", () => {
+        assert.throws(
+            () => new CanaryWorkload("bad", { ...base, canaryImage: "registry.example.com/checkout:latest" }),
+            /canaryImage = "registry.example.com\/checkout:latest": image must be pinned/,
+        );
+        assert.equal(recorded().length, 0);
+    });
+});
