@@ -1,0 +1,224 @@
+import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import {
+    type AnalysisVerdict,
+    type ProgressionConfig,
+    type ProgressionState,
+    type VerdictKind,
+    HISTORY_LIMIT,
+    NOTHING_MEASURED,
+    decide,
+    parseProgressionConfig,
+    parseState,
+} from "../../stacks/progression";
+
+const T0 = Date.UTC(2025, 2, 3, 9, 0);
+
+interface Event {
+    readonly verdict: VerdictKind | undefined;
+    readonly advanceMs: number;
+    readonly newVersion: boolean;
+    readonly pause: boolean;
+    readonly abort: boolean;
+    readonly promote: boolean;
+    readonly skipAnalysis: boolean;
+}
+
+const rare = (p: number) => fc.integer({ min: 0, max: 999 }).map((n) => n < p * 1000);
+
+const eventArb: fc.Arbitrary<Event> = fc.record({
+    verdict: fc.constantFrom<VerdictKind | undefined>("pass", "pass", "pass", "fail", "inconclusive", "error", undefined),
+    advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 90 * 60_000 })),
+    newVersion: rare(0.05),
+    pause: rare(0.08),
+    abort: rare(0.03),
+    promote: rare(0.03),
+    skipAnalysis: rare(0.1),
+});
+
+const stepsArb = fc.oneof(
+    fc.constant([5, 10, 25, 50, 100]),
+    fc.constant([1, 5, 25, 50, 100]),
+    fc.constant([100]),
+    fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 6 }).map((ws) => [...ws.sort((a, b) => a - b), 100]),
+);
+
+const scenarioArb = fc.record({
+    steps: stepsArb,
+    failuresBeforeRollback: fc.integer({ min: 1, max: 3 }),
+    errorsBeforeFail: fc.integer({ min: 1, max: 4 }),
+    minIntervalMin: fc.integer({ min: 0, max: 60 }),
+    dev: fc.boolean(),
+    events: fc.array(eventArb, { minLength: 1, maxLength: 40 }),
+});
+
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer S> ? S : never;
+
+function configFor(s: Scenario, e: Event, version: number): ProgressionConfig {
+    return parseProgressionConfig({
+        service: "checkout",
+        environment: s.dev ? "dev" : "prod",
+        stableVersion: "app:1.0.0",
+        canaryVersion: `app:2.0.${version}`,
+        steps: s.steps,
+        minIntervalBetweenSteps: `${s.minIntervalMin}m`,
+        analysis: { prometheusUrl: "http://prom:9090" },
+        semantics: { failuresBeforeRollback: s.failuresBeforeRollback, errorsBeforeFail: s.errorsBeforeFail },
+        // abort and promote are mutually exclusive in the schema
+        controls: { pause: e.pause, abort: e.abort, promote: e.promote && !e.abort, skipAnalysis: s.dev && e.skipAnalysis },
+    });
+}
+
+function verdict(kind: VerdictKind, config: ProgressionConfig): AnalysisVerdict {
+    return { verdict: kind, reason: kind, measured: NOTHING_MEASURED, thresholds: config.analysis.thresholds, checks: [], evaluatedAt: new Date(T0).toISOString() };
+}
+
+function deepFreeze<T>(o: T): T {
+    if (o !== null && typeof o === "object") {
+        Object.freeze(o);
+        for (const v of Object.values(o)) deepFreeze(v);
+    }
+    return o;
+}
+
+function checkStep(prev: ProgressionState | undefined, config: ProgressionConfig, e: Event, now: Date): ProgressionState {
+    const v = e.verdict === undefined ? undefined : verdict(e.verdict, config);
+    if (prev) deepFreeze(prev); // decide must not mutate its input
+    const d = decide(prev, config, v, now);
+    assert.deepEqual(decide(prev, config, v, now), d, "decide is deterministic");
+    const s = d.state;
+    const steps = config.steps;
+    const last = steps.length - 1;
+    const c = config.controls;
+
+    // The state is valid, serialisable JSON that reads back identically.
+    const back = parseState(JSON.parse(JSON.stringify(s)));
+    assert.equal(back.warning, undefined, back.warning);
+    assert.deepEqual(back.state, s);
+    assert.ok(s.history.length <= HISTORY_LIMIT);
+    assert.equal(s.canaryVersion, config.canaryVersion);
+
+    // Weight is always 0 or a configured step, never above the last; stepIndex agrees with it.
+    assert.ok(s.weight === 0 || steps.includes(s.weight), `weight ${s.weight} not in ${steps}`);
+    assert.ok(s.weight <= 100);
+    if (s.stepIndex >= 0) assert.equal(steps[s.stepIndex], s.weight);
+    else assert.equal(s.weight, 0);
+    if (s.status === "promoted") {
+        assert.equal(s.weight, 100);
+        assert.deepEqual(d.routing, { stableVersion: s.canaryVersion, canaryVersion: s.canaryVersion, canaryWeight: 0 });
+    } else {
+        assert.equal(d.routing.canaryWeight, s.weight);
+        assert.equal(d.routing.stableVersion, config.stableVersion);
+    }
+
+    // Rollback always lands at 0, with a terminal status.
+    if (d.action === "rollback") assert.ok(s.weight === 0 && (s.status === "rolledBack" || s.status === "failed"));
+    if (s.status === "rolledBack" || s.status === "failed") assert.equal(s.weight, 0);
+
+    const newRollout = prev === undefined || prev.canaryVersion !== config.canaryVersion;
+    if (newRollout) {
+        if (config.canaryVersion !== config.stableVersion && !c.abort && !c.promote && !c.pause) {
+            assert.equal(d.action, "start");
+            assert.equal(s.weight, steps[0]);
+            assert.equal(s.stepIndex, 0);
+        }
+        return s;
+    }
+
+    // Terminal rollouts never move until the version changes.
+    if (prev.status === "promoted" || prev.status === "rolledBack" || prev.status === "failed") {
+        assert.equal(d.action, "none");
+        assert.deepEqual(s, prev);
+        return s;
+    }
+
+    if (c.abort) {
+        assert.equal(d.action, "rollback");
+        assert.equal(s.weight, 0);
+        return s;
+    }
+    if (c.promote) {
+        assert.equal(s.status, "promoted");
+        return s;
+    }
+    if (c.pause) {
+        assert.equal(d.action, "pause");
+        assert.equal(s.status, "paused");
+        assert.ok(s.weight <= prev.weight);
+        return s;
+    }
+
+    // Automatic progression: never skips a step, never rises without a pass (or a dev skip), never early.
+    const prevIndex = steps[prev.stepIndex] === prev.weight ? prev.stepIndex : steps.filter((w) => w <= prev.weight).length - 1;
+    if (s.weight > prev.weight) {
+        if (prev.weight === 0) {
+            assert.equal(d.action, "start");
+            assert.equal(s.weight, steps[0]);
+        } else {
+            assert.ok(d.action === "advance" || d.action === "promote", d.action);
+            assert.equal(s.stepIndex, Math.max(prevIndex, 0) + 1, "exactly one step");
+            assert.ok(e.verdict === "pass" || c.skipAnalysis, `rose on ${e.verdict}`);
+            assert.ok(now.getTime() - Date.parse(prev.lastTransitionAt) >= config.minIntervalBetweenSteps, "rose before the interval");
+            assert.equal(s.status, s.stepIndex === last ? "promoted" : "progressing");
+        }
+    }
+    const effective = c.skipAnalysis ? "pass" : e.verdict;
+    if (prev.status === "progressing") {
+        if (effective === "fail") {
+            assert.ok(d.action === "rollback" || d.action === "hold");
+            assert.equal(d.action === "rollback", prev.consecutiveFailures + 1 >= config.semantics.failuresBeforeRollback);
+            if (d.action === "rollback") assert.equal(s.status, "rolledBack");
+        }
+        if (effective === "error") {
+            assert.equal(d.action === "rollback", prev.consecutiveErrors + 1 >= config.semantics.errorsBeforeFail);
+            if (d.action === "rollback") assert.equal(s.status, "failed");
+            else assert.equal(d.action, "hold");
+        }
+        if (effective === "inconclusive" || effective === undefined) assert.equal(d.action, "hold");
+        if (effective !== "pass") assert.ok(s.weight <= prev.weight, "never advances on anything but pass");
+    }
+    return s;
+}
+
+describe("decide (properties over random rollouts)", () => {
+    it("keeps every invariant over thousands of random sequences", () => {
+        fc.assert(
+            fc.property(scenarioArb, (scenario) => {
+                let state: ProgressionState | undefined;
+                let version = 0;
+                let time = T0;
+                for (const e of scenario.events) {
+                    time += e.advanceMs;
+                    if (e.newVersion) version++;
+                    state = checkStep(state, configFor(scenario, e, version), e, new Date(time));
+                }
+            }),
+            { numRuns: 3000 },
+        );
+    });
+
+    it("always promotes a steadily passing canary in exactly steps−1 advances", () => {
+        fc.assert(
+            fc.property(stepsArb, fc.integer({ min: 0, max: 60 }), (steps, minutes) => {
+                const cfg = parseProgressionConfig({
+                    service: "svc",
+                    environment: "prod",
+                    stableVersion: "app:1",
+                    canaryVersion: "app:2",
+                    steps,
+                    minIntervalBetweenSteps: `${minutes}m`,
+                    analysis: { prometheusUrl: "http://prom:9090" },
+                });
+                let s = decide(undefined, cfg, undefined, new Date(T0)).state;
+                let moves = 0;
+                for (let i = 1; i <= steps.length + 2; i++) {
+                    const d = decide(s, cfg, verdict("pass", cfg), new Date(T0 + i * minutes * 60_000));
+                    if (d.action === "advance" || d.action === "promote") moves++;
+                    s = d.state;
+                }
+                assert.equal(s.status, "promoted");
+                assert.equal(moves, steps.length - 1 === 0 ? 1 : steps.length - 1);
+            }),
+        );
+    });
+});
