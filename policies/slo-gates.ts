@@ -1,0 +1,260 @@
+/**
+ * SLO gates on the per-service `gray-release:index:CanaryRelease` record of each `pulumi up`.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { T, isPrometheusRule, parseCanaryRelease, type CanaryReleaseRecord } from "./contracts";
+import { violation, type Rule } from "./config";
+import { isIncrease, nextAllowedWeight, skipAllowed, verdictAgeMinutes } from "./lib/gates";
+
+const r = (args: { name: string; urn: string }) => ({ name: args.name, urn: args.urn });
+
+/** Parsed record or undefined (malformed records are reported by canary-release-record-valid). */
+function record(props: Record<string, any>): CanaryReleaseRecord | undefined {
+    const p = parseCanaryRelease(props);
+    return p.ok ? p.value : undefined;
+}
+
+function nowOf(cfg: { now?: string }): Date {
+    if (cfg.now) {
+        const t = Date.parse(cfg.now);
+        if (Number.isNaN(t)) throw new Error(`policy config 'now' is not an ISO instant: '${cfg.now}'`);
+        return new Date(t);
+    }
+    return new Date();
+}
+
+interface SkipConfig {
+    skipAnalysisAllowedIn: string[];
+}
+const SKIP_SCHEMA = {
+    skipAnalysisAllowedIn: {
+        type: "array" as const,
+        items: { type: "string" as const },
+        default: ["dev"],
+        description: "Environments in which a CanaryRelease may set skipAnalysis: true.",
+    },
+};
+
+export const canaryReleaseRecordValid: Rule<{}> = {
+    kind: "resource",
+    name: "canary-release-record-valid",
+    description: "A CanaryRelease record carries every field the SLO gates need (service, environment, versions, weights, steps, verdict).",
+    severity: "high",
+    defaults: {},
+    validate(args, ctx, report) {
+        if (args.type !== T.canaryRelease) return;
+        const p = parseCanaryRelease(args.props);
+        if (p.ok) return;
+        report(violation({
+            problem: `CanaryRelease record does not follow the contract: ${p.problems.join("; ")}`,
+            resource: r(args),
+            field: "props",
+            fix: "pass the full record { service, environment, canaryVersion, stableVersion, previousWeight, weight, stepIndex, steps, status, verdict, skipAnalysis, action, evaluatedAt } as the component args (see policies/contracts.ts)",
+        }), { environment: ctx.environmentOf(args.urn, typeof args.props["environment"] === "string" ? args.props["environment"] : undefined) });
+    },
+};
+
+interface RiseConfig extends SkipConfig {
+    maxVerdictAgeMinutes: number;
+    now?: string;
+}
+
+export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
+    kind: "resource",
+    name: "canary-weight-rise-requires-pass",
+    description: "A canary weight may only rise when the SLO analysis recorded for that update passed.",
+    severity: "critical",
+    defaults: { skipAnalysisAllowedIn: ["dev"], maxVerdictAgeMinutes: 0 },
+    configProperties: {
+        ...SKIP_SCHEMA,
+        maxVerdictAgeMinutes: {
+            type: "number", minimum: 0, default: 0,
+            description: "If > 0, a passing verdict older than this (evaluatedAt vs now) does not count.",
+        },
+        now: { type: "string", description: "Override of the current instant (ISO-8601), for testing." },
+    },
+    validate(args, ctx, report) {
+        if (args.type !== T.canaryRelease) return;
+        const rec = record(args.props);
+        if (!rec || !isIncrease(rec)) return;
+        const env = ctx.environmentOf(args.urn, rec.environment);
+        if (rec.skipAnalysis && skipAllowed(env, ctx.config.skipAnalysisAllowedIn)) return;
+        if (rec.verdict !== "pass") {
+            report(violation({
+                problem: `canary weight of '${rec.service}' rises ${rec.previousWeight}% → ${rec.weight}% but the recorded analysis verdict is '${rec.verdict}'${rec.skipAnalysis ? " (skipAnalysis is not allowed in " + env + ")" : ""}`,
+                resource: r(args),
+                field: "verdict",
+                fix: `hold the weight at ${rec.previousWeight}% until the SLO analysis for version ${rec.canaryVersion} passes (or roll back to 0%)`,
+            }), { environment: env });
+            return;
+        }
+        const maxAge = ctx.config.maxVerdictAgeMinutes;
+        if (maxAge > 0) {
+            const age = verdictAgeMinutes(rec.evaluatedAt, nowOf(ctx.config));
+            if (age === undefined || age > maxAge) {
+                report(violation({
+                    problem: `the passing verdict of '${rec.service}' is ${age === undefined ? "undated" : `${Math.round(age)} min old`}, older than the allowed ${maxAge} min, so it is not the analysis of this update`,
+                    resource: r(args),
+                    field: "evaluatedAt",
+                    fix: "re-run the SLO analysis for this step and record its evaluatedAt (ISO-8601)",
+                }), { environment: env });
+            }
+        }
+    },
+};
+
+interface StepConfig {
+    steps: number[];
+    maxIncrease: number;
+}
+
+export const canaryWeightStepLimit: Rule<StepConfig> = {
+    kind: "resource",
+    name: "canary-weight-step-limit",
+    description: "A canary weight rises by at most one configured step of the weight ladder per update.",
+    severity: "high",
+    defaults: { steps: [1, 5, 25, 50, 100], maxIncrease: 0 },
+    configProperties: {
+        steps: {
+            type: "array", items: { type: "number" }, default: [1, 5, 25, 50, 100],
+            description: "Weight ladder used when the CanaryRelease record has no steps.",
+        },
+        maxIncrease: {
+            type: "number", minimum: 0, default: 0,
+            description: "If > 0, an additional cap on one rise in percentage points.",
+        },
+    },
+    validate(args, ctx, report) {
+        if (args.type !== T.canaryRelease) return;
+        const rec = record(args.props);
+        if (!rec || !isIncrease(rec)) return;
+        const steps = rec.steps.length > 0 ? rec.steps : ctx.config.steps;
+        const next = nextAllowedWeight(rec.previousWeight, steps, ctx.config.maxIncrease || undefined);
+        if (rec.weight > next) {
+            report(violation({
+                problem: `canary weight of '${rec.service}' jumps ${rec.previousWeight}% → ${rec.weight}%, more than one step of the ladder [${steps.join(", ")}]${ctx.config.maxIncrease ? ` (max +${ctx.config.maxIncrease} points)` : ""}`,
+                resource: r(args),
+                field: "weight",
+                fix: `raise the weight to at most ${next}% in this update and take the next step after the next passing analysis`,
+            }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+        }
+    },
+};
+
+export const canaryFailedVerdictRollback: Rule<{}> = {
+    kind: "resource",
+    name: "canary-failed-verdict-rollback",
+    description: "A canary whose analysis failed must be rolled back: weight above 0 with verdict 'fail' is denied.",
+    severity: "critical",
+    defaults: {},
+    validate(args, ctx, report) {
+        if (args.type !== T.canaryRelease) return;
+        const rec = record(args.props);
+        if (!rec || rec.verdict !== "fail" || rec.weight <= 0) return;
+        report(violation({
+            problem: `the SLO analysis of '${rec.service}' version ${rec.canaryVersion} failed but the canary still receives ${rec.weight}% of traffic`,
+            resource: r(args),
+            field: "weight",
+            fix: "roll back: set the canary weight to 0 (action 'rollback') so all traffic returns to the stable version",
+        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+    },
+};
+
+export const canarySkipAnalysisDevOnly: Rule<SkipConfig> = {
+    kind: "resource",
+    name: "canary-skip-analysis-dev-only",
+    description: "Skipping the SLO analysis of a canary is allowed only in the configured environments (dev).",
+    severity: "high",
+    defaults: { skipAnalysisAllowedIn: ["dev"] },
+    configProperties: SKIP_SCHEMA,
+    validate(args, ctx, report) {
+        if (args.type !== T.canaryRelease) return;
+        const rec = record(args.props);
+        if (!rec || !rec.skipAnalysis) return;
+        const env = ctx.environmentOf(args.urn, rec.environment);
+        if (skipAllowed(env, ctx.config.skipAnalysisAllowedIn)) return;
+        report(violation({
+            problem: `CanaryRelease of '${rec.service}' skips the SLO analysis in environment '${env}'`,
+            resource: r(args),
+            field: "skipAnalysis",
+            fix: `set skipAnalysis: false (skipping is allowed only in: ${ctx.config.skipAnalysisAllowedIn.join(", ")})`,
+        }), { environment: env });
+    },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Stack policy: SLO rules exist for every live canary
+// ---------------------------------------------------------------------------------------------------------
+
+interface PromRule {
+    alert?: string;
+    record?: string;
+    expr: string;
+    labels: Record<string, unknown>;
+}
+
+function promRules(res: PolicyResource): PromRule[] {
+    const out: PromRule[] = [];
+    const groups = res.props?.["spec"]?.["groups"];
+    if (!Array.isArray(groups)) return out;
+    for (const g of groups) {
+        const rules = g?.["rules"];
+        if (!Array.isArray(rules)) continue;
+        for (const rule of rules) {
+            if (!rule) continue;
+            const pr: PromRule = { expr: String(rule["expr"] ?? ""), labels: rule["labels"] ?? {} };
+            if (typeof rule["alert"] === "string") pr.alert = rule["alert"];
+            if (typeof rule["record"] === "string") pr.record = rule["record"];
+            out.push(pr);
+        }
+    }
+    return out;
+}
+
+export function isCanaryAlert(rule: PromRule): boolean {
+    return !!rule.alert && (rule.expr.includes("canary_error_rate_delta") || /CanaryErrorRateDelta/i.test(rule.alert));
+}
+
+export function mentionsService(rule: PromRule, service: string): boolean {
+    if (rule.expr.includes(service)) return true;
+    return Object.values(rule.labels ?? {}).some((v) => String(v) === service || String(v).includes(service));
+}
+
+export const canaryRequiresSloRules: Rule<{}> = {
+    kind: "stack",
+    name: "canary-requires-slo-rules",
+    description: "A service with a live canary (weight > 0) has SLO recording rules and the canary error-rate-delta alert in the same stack.",
+    severity: "critical",
+    defaults: {},
+    validate(args, ctx, report) {
+        const rules = args.resources.filter((x) => isPrometheusRule(x.type)).flatMap(promRules);
+        const hasCanaryAlert = rules.some(isCanaryAlert);
+        for (const res of args.resources) {
+            if (res.type !== T.canaryRelease) continue;
+            const rec = record(res.props);
+            if (!rec || rec.weight <= 0) continue;
+            const env = ctx.environmentOf(res.urn, rec.environment);
+            const recording = rules.some((x) => !!x.record && mentionsService(x, rec.service));
+            const missing: string[] = [];
+            if (!recording) missing.push(`SLO recording rules mentioning service '${rec.service}' (in labels or expr)`);
+            if (!hasCanaryAlert) missing.push("a canary alert (e.g. CanaryErrorRateDeltaHigh on canary_error_rate_delta)");
+            if (missing.length === 0) continue;
+            report(violation({
+                problem: `canary of '${rec.service}' runs at ${rec.weight}% without ${missing.join(" and ")} in this stack`,
+                resource: r(res),
+                field: "weight",
+                fix: `add a PrometheusRule (monitoring.coreos.com/v1) with recording rules for '${rec.service}' and an alert on canary_error_rate_delta, or set the weight to 0`,
+            }), { urn: res.urn, environment: env });
+        }
+    },
+};
+
+export const sloGateRules: Rule[] = [
+    canaryReleaseRecordValid,
+    canaryWeightRiseRequiresPass,
+    canaryWeightStepLimit,
+    canaryFailedVerdictRollback,
+    canarySkipAnalysisDevOnly,
+    canaryRequiresSloRules,
+];
+

@@ -1,0 +1,241 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { T } from "../../policies/contracts";
+import { parseDuration } from "../../policies/lib/durations";
+import { normalizeHost } from "../../policies/lib/k8s";
+import { parseLedger } from "../../policies/lib/ledger";
+import { release, runBothResource, runResource, runStack, urnOf, type ResourceSpec } from "../support/policy-harness";
+
+const VS = "kubernetes:networking.istio.io/v1beta1:VirtualService";
+const DR = "kubernetes:networking.istio.io/v1beta1:DestinationRule";
+const PA = "kubernetes:security.istio.io/v1beta1:PeerAuthentication";
+
+function routing(stack = "prod", subsets = ["stable", "canary"], vsSubsets = ["stable", "canary"], ns = "shop-gray"): ResourceSpec[] {
+    const parent = urnOf(T.canaryRouting, "checkout", stack);
+    return [
+        { type: T.canaryRouting, name: "checkout", stack, props: { host: "checkout", canaryWeight: 5 }, urn: parent },
+        {
+            type: DR, name: "checkout-dr", stack, parent, urn: urnOf(DR, "checkout-dr", stack, [T.canaryRouting]),
+            props: { apiVersion: "networking.istio.io/v1beta1", kind: "DestinationRule", metadata: { name: "checkout", namespace: ns }, spec: { host: "checkout", subsets: subsets.map((n) => ({ name: n, labels: { version: n } })) } },
+        },
+        {
+            type: VS, name: "checkout-vs", stack, parent, urn: urnOf(VS, "checkout-vs", stack, [T.canaryRouting]),
+            props: {
+                apiVersion: "networking.istio.io/v1beta1", kind: "VirtualService", metadata: { name: "checkout", namespace: ns },
+                spec: {
+                    hosts: ["checkout"],
+                    http: [
+                        { match: [{ headers: { "x-canary": { exact: "true" } } }], route: [{ destination: { host: "checkout", subset: vsSubsets[1] } }] },
+                        { route: [{ destination: { host: `checkout.${ns}.svc.cluster.local`, subset: vsSubsets[0] }, weight: 95 }, { destination: { host: "checkout", subset: vsSubsets[1] }, weight: 5 }] },
+                    ],
+                },
+            },
+        },
+    ];
+}
+
+function grayNamespace(over: { labels?: Record<string, string>; mtls?: string; np?: Record<string, unknown>; quota?: Record<string, unknown> | null } = {}): ResourceSpec[] {
+    const stack = "staging";
+    const parent = urnOf(T.grayNamespace, "shop-gray", stack);
+    const kid = (type: string, name: string, props: Record<string, unknown>): ResourceSpec =>
+        ({ type, name, stack, parent, urn: urnOf(type, name, stack, [T.grayNamespace]), props });
+    const out: ResourceSpec[] = [
+        { type: T.grayNamespace, name: "shop-gray", stack, urn: parent, props: { namespaceName: "shop-gray" } },
+        kid(T.namespace, "shop-gray", { metadata: { name: "shop-gray", labels: over.labels ?? { "istio-injection": "enabled" } } }),
+        kid(PA, "shop-gray-mtls", { apiVersion: "security.istio.io/v1beta1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "shop-gray" }, spec: { mtls: { mode: over.mtls ?? "STRICT" } } }),
+        kid(T.networkPolicy, "shop-gray-deny", { metadata: { name: "default-deny-all", namespace: "shop-gray" }, spec: over.np ?? { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }),
+    ];
+    if (over.quota !== null) out.push(kid(T.resourceQuota, "shop-gray-quota", { metadata: { name: "gray-quota" }, spec: { hard: over.quota ?? { "limits.cpu": "8", "limits.memory": "16Gi", pods: "50" } } }));
+    return out;
+}
+
+describe("policies: dependency rules", () => {
+    describe("virtualservice-subsets-defined (stack)", () => {
+        it("passes when every routed subset is defined (short and FQDN hosts)", async () => {
+            assert.deepEqual((await runStack("virtualservice-subsets-defined", routing())).violations, []);
+        });
+        it("flags a route to an undefined subset, with field path", async () => {
+            const { violations } = await runStack("virtualservice-subsets-defined", routing("prod", ["stable", "canary"], ["stable", "v2"]));
+            assert.equal(violations.length, 2);
+            assert.match(violations[0]!.message, /subset 'v2', which DestinationRule checkout does not define \(defined: stable, canary\)/);
+            assert.match(violations[0]!.message, /field spec\.http\[0\]\.route\[0\]\.destination\.subset/);
+            assert.equal(violations[0]!.urn, urnOf(VS, "checkout-vs", "prod", [T.canaryRouting]));
+        });
+        it("flags a route whose host has no DestinationRule", async () => {
+            const specs = routing().filter((s) => s.type !== DR);
+            const { violations } = await runStack("virtualservice-subsets-defined", specs);
+            assert.ok(violations.length >= 1);
+            assert.match(violations[0]!.message, /no DestinationRule in this stack defines host 'checkout\.shop-gray\.svc\.cluster\.local'/);
+        });
+        it("normalizes hosts", () => {
+            assert.equal(normalizeHost("checkout", "shop"), "checkout.shop.svc.cluster.local");
+            assert.equal(normalizeHost("checkout.shop", "x"), "checkout.shop.svc.cluster.local");
+            assert.equal(normalizeHost("checkout.shop.svc.cluster.local", "x"), "checkout.shop.svc.cluster.local");
+        });
+    });
+
+    describe("gray-namespace-baseline (stack)", () => {
+        it("passes a complete gray namespace", async () => {
+            assert.deepEqual((await runStack("gray-namespace-baseline", grayNamespace())).violations, []);
+        });
+        it("accepts istio.io/rev instead of istio-injection", async () => {
+            assert.deepEqual((await runStack("gray-namespace-baseline", grayNamespace({ labels: { "istio.io/rev": "1-22" } }))).violations, []);
+        });
+        it("flags each missing piece with where and how", async () => {
+            const { violations } = await runStack("gray-namespace-baseline", grayNamespace({
+                labels: {}, mtls: "PERMISSIVE", np: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }, quota: null,
+            }));
+            const text = violations.map((v) => v.message).join("\n");
+            assert.equal(violations.length, 4, text);
+            assert.match(text, /sidecar injection is not enabled.*metadata\.labels\['istio-injection'\]/);
+            assert.match(text, /no namespace-wide STRICT mTLS/);
+            assert.match(text, /no default-deny ingress NetworkPolicy/);
+            assert.match(text, /no ResourceQuota/);
+        });
+        it("checks egress deny and quota keys when configured", async () => {
+            const { violations } = await runStack("gray-namespace-baseline",
+                grayNamespace({ np: { podSelector: {}, policyTypes: ["Ingress"] }, quota: { pods: "10" } }),
+                { config: { requireEgressDeny: true, requiredQuotaKeys: ["limits.memory"] } });
+            const text = violations.map((v) => v.message).join("\n");
+            assert.equal(violations.length, 2, text);
+            assert.match(text, /default-deny egress/);
+            assert.match(text, /does not set limits\.memory/);
+        });
+    });
+
+    describe("canary-namespace-otel-coverage (stack)", () => {
+        const collector = (props: Record<string, unknown>, stack = "prod"): ResourceSpec => ({ type: T.otelCollector, name: "otel", stack, props });
+        it("passes when a collector watches the canary namespace", async () => {
+            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["shop", "shop-gray"] })])).violations, []);
+            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "shop-gray" })])).violations, []);
+        });
+        it("flags a canary namespace no collector reaches", async () => {
+            const { violations } = await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["shop"] })]);
+            assert.equal(violations.length, 1);
+            assert.equal(violations[0]!.urn, urnOf(T.canaryRouting, "checkout", "prod"));
+            assert.match(violations[0]!.message, /namespace 'shop-gray', which no OpenTelemetry collector reaches/);
+            assert.match(violations[0]!.message, /add 'shop-gray' to an OtelCollector's watchedNamespaces/);
+        });
+    });
+
+    describe("thanos-retention-covers-slo-window (stack)", () => {
+        const thanos = (props: Record<string, unknown>): ResourceSpec => ({ type: T.thanos, name: "thanos", stack: "prod", props });
+        it("passes when raw retention covers window and delays", async () => {
+            const props = { storageType: "aws", rawRetention: "30d", downsampleDelays: { "5m": "40h", "1h": "10d" }, longestSloWindow: "28d", bucket: "metrics" };
+            assert.deepEqual((await runStack("thanos-retention-covers-slo-window", [thanos(props)])).violations, []);
+        });
+        it("accepts 0d (forever) and the component's output names", async () => {
+            assert.deepEqual((await runStack("thanos-retention-covers-slo-window", [thanos({ rawRetention: "0d", longestSloWindow: "400d" })])).violations, []);
+            assert.deepEqual((await runStack("thanos-retention-covers-slo-window", [thanos({ retention: { raw: "45d" }, bucketName: "m" })])).violations, []);
+        });
+        it("flags raw retention shorter than the SLO window or a delay", async () => {
+            const props = { rawRetention: "7d", downsampleDelays: ["40h", "10d"], longestSloWindow: "28d" };
+            const { violations } = await runStack("thanos-retention-covers-slo-window", [thanos(props)]);
+            const text = violations.map((v) => v.message).join("\n");
+            assert.equal(violations.length, 2, text);
+            assert.match(text, /raw retention 7d is shorter than longestSloWindow 28d/);
+            assert.match(text, /shorter than downsampleDelays\[1\] 10d/);
+            assert.match(text, /field rawRetention/);
+        });
+        it("parses durations", () => {
+            assert.equal(parseDuration("1h30m"), 90 * 60_000);
+            assert.equal(parseDuration("2w"), 14 * 86_400_000);
+            assert.throws(() => parseDuration("7 days"));
+        });
+    });
+
+    describe("thanos-single-compactor-per-bucket (stack)", () => {
+        const SS = T.statefulSet;
+        const thanosWithCompactor = (name: string, bucket: string, replicas = 1): ResourceSpec[] => {
+            const parent = urnOf(T.thanos, name, "prod");
+            return [
+                { type: T.thanos, name, stack: "prod", urn: parent, props: { bucket } },
+                { type: SS, name: `${name}-compactor`, stack: "prod", parent, urn: urnOf(SS, `${name}-compactor`, "prod", [T.thanos]), props: { metadata: { name: `${name}-compactor` }, spec: { replicas } } },
+            ];
+        };
+        it("passes one compactor per bucket", async () => {
+            assert.deepEqual((await runStack("thanos-single-compactor-per-bucket", [...thanosWithCompactor("a", "m1"), ...thanosWithCompactor("b", "m2")])).violations, []);
+        });
+        it("flags two compactors on one bucket and replicas > 1", async () => {
+            const { violations } = await runStack("thanos-single-compactor-per-bucket", [...thanosWithCompactor("a", "m1"), ...thanosWithCompactor("b", "m1", 2)]);
+            const text = violations.map((v) => v.message).join("\n");
+            assert.equal(violations.length, 2, text);
+            assert.match(text, /runs 2 replicas on bucket 'm1'.*field spec\.replicas/);
+            assert.match(text, /bucket 'm1' has 2 Thanos compactors \(a-compactor, b-compactor\)/);
+        });
+    });
+
+    describe("promotion-order", () => {
+        let dir: string;
+        let ledger: string;
+        before(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "ledger-"));
+            ledger = path.join(dir, "promotions.jsonl");
+            fs.writeFileSync(ledger, [
+                JSON.stringify({ environment: "dev", service: "checkout", version: "v2.4.0", status: "promoted", at: "2025-03-01T10:00:00Z" }),
+                JSON.stringify({ environment: "staging", service: "checkout", version: "v2.4.0", status: "promoted", at: "2025-03-03T10:00:00Z" }),
+                JSON.stringify({ environment: "staging", service: "checkout", version: "v2.5.0", status: "rolled-back", at: "2025-03-03T11:00:00Z" }),
+                "",
+            ].join("\n"));
+        });
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const start = (version: string, stack = "prod") => release({ canaryVersion: version, previousWeight: 0, weight: 1, stepIndex: 0, action: "start" }, stack);
+
+        it("allows a prod start of a version promoted in staging", async () => {
+            assert.deepEqual((await runResource("promotion-order", start("v2.4.0"), { config: { promotionLedger: ledger } })).violations, []);
+        });
+        it("denies a prod start of a version not promoted in staging", async () => {
+            const { violations } = await runResource("promotion-order", start("v2.5.0"), { config: { promotionLedger: ledger } });
+            assert.equal(violations.length, 1);
+            assert.match(violations[0]!.message, /version v2\.5\.0 starts in prod but was never promoted in staging/);
+            assert.match(violations[0]!.message, /field canaryVersion/);
+        });
+        it("denies when no ledger is configured or it is missing", async () => {
+            const none = await runResource("promotion-order", start("v2.4.0"));
+            assert.match(none.violations[0]!.message, /no promotion ledger configured/);
+            const missing = await runResource("promotion-order", start("v2.4.0"), { config: { promotionLedger: path.join(dir, "nope.jsonl") } });
+            assert.match(missing.violations[0]!.message, /does not exist/);
+        });
+        it("gates staging on dev only when configured", async () => {
+            assert.deepEqual((await runResource("promotion-order", start("v9.9.9", "staging"), { config: { promotionLedger: ledger } })).violations, []);
+            const cfg = { config: { promotionLedger: ledger, promotionOrder: ["dev", "staging", "prod"] } };
+            assert.equal((await runResource("promotion-order", start("v9.9.9", "staging"), cfg)).violations.length, 1);
+            assert.deepEqual((await runResource("promotion-order", start("v2.4.0", "staging"), cfg)).violations, []);
+        });
+        it("does not gate steps of a running canary", async () => {
+            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0" }), { config: { promotionLedger: ledger } })).violations, []);
+        });
+        it("parses JSON arrays and reports bad lines", () => {
+            assert.equal(parseLedger(JSON.stringify([{ environment: "staging", service: "a", version: "1", status: "promoted", at: "" }])).entries.length, 1);
+            const bad = parseLedger('{"environment":"staging"}\nnot json\n');
+            assert.equal(bad.errors.length, 2);
+        });
+    });
+
+    describe("images-pinned", () => {
+        const deploy = (image: string, stack = "prod"): ResourceSpec => ({
+            type: T.deployment, name: "checkout", stack,
+            props: { metadata: { name: "checkout" }, spec: { template: { spec: { containers: [{ name: "app", image }] } } } },
+        });
+        const digest = "sha256:" + "a".repeat(64);
+        it("passes a digest in prod and a version tag in staging", async () => {
+            assert.deepEqual((await runResource("images-pinned", deploy(`registry.example.com/shop/checkout:2.4.0@${digest}`))).violations, []);
+            assert.deepEqual((await runResource("images-pinned", deploy("registry.example.com:5000/shop/checkout:2.4.0", "staging"))).violations, []);
+        });
+        it("flags latest and untagged images everywhere, tags without digest in prod", async () => {
+            const latest = await runResource("images-pinned", deploy("checkout:latest", "staging"));
+            assert.match(latest.violations[0]!.message, /mutable tag 'latest'.*field spec\.template\.spec\.containers\[0\]\.image/);
+            const untagged = await runResource("images-pinned", deploy("registry.example.com:5000/shop/checkout", "staging"));
+            assert.match(untagged.violations[0]!.message, /has no tag/);
+            const tagOnly = await runResource("images-pinned", deploy("checkout:2.4.0"));
+            assert.match(tagOnly.violations[0]!.message, /a digest is required here/);
+        });
+        it("reports dev findings as advisory only", async () => {
+            const r = await runBothResource("images-pinned", deploy("checkout:latest", "dev"));
+            assert.equal(r.mandatory.violations.length, 0);
+            assert.equal(r.advisory.violations.length, 1);
+        });
+    });
+});
