@@ -1,0 +1,78 @@
+/**
+ * OpenTelemetry Collectors for SLO-gated canary releases: a per-node agent and a tail-sampling gateway that
+ * keeps every canary trace, plus errors, slow traces and a share of the rest, and turns every span into RED
+ * metrics labelled with `service.version`, so canary and stable can be compared even without Istio.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parseArgs } from "../common";
+import { createAgentService } from "./agent-service";
+import type { CollectorMode, OtelCollectorArgs } from "./args";
+import type { BuildContext } from "./context";
+import { createIdentity } from "./identity";
+import { createOperatorObjects } from "./operator";
+import { planCollectors } from "./plan";
+import { createPlainObjects } from "./plain";
+import { otelCollectorArgsSchema } from "./schema";
+import type { WorkloadEnvVar } from "./workload-env";
+
+export const OTEL_COLLECTOR_TYPE = "gray-release:index:OtelCollector";
+
+export class OtelCollector extends pulumi.ComponentResource {
+    /** Namespace the collectors run in. */
+    public readonly namespace: pulumi.Output<string>;
+    /** How the collectors were deployed. */
+    public readonly mode: pulumi.Output<CollectorMode>;
+    /** DNS name of the node-local agent Service (OTLP gRPC 4317, HTTP 4318); workloads send here. */
+    public readonly agentEndpoint: pulumi.Output<string>;
+    /** DNS name of the gateway's ClusterIP Service (OTLP gRPC 4317, HTTP 4318). */
+    public readonly gatewayEndpoint: pulumi.Output<string>;
+    /** The agent's collector configuration, as deployed. */
+    public readonly agentConfigYaml: pulumi.Output<string>;
+    /** The gateway's collector configuration, as deployed. */
+    public readonly gatewayConfigYaml: pulumi.Output<string>;
+    /**
+     * Environment every instrumented workload should set: `OTEL_PROPAGATORS=tracecontext,baggage,b3multi` (accept
+     * W3C `traceparent` and B3 `x-b3-*`, emit both), and the OTLP endpoint of the node-local agent.
+     */
+    public readonly workloadEnv: pulumi.Output<WorkloadEnvVar[]>;
+
+    constructor(name: string, args: OtelCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validated before super(): a rejected input must leave nothing registered, not even the component.
+        const parsed = parseArgs(`OtelCollector "${name}"`, otelCollectorArgsSchema, args);
+        const plan = planCollectors(parsed);
+        super(OTEL_COLLECTOR_TYPE, name, {}, opts);
+
+        const ctx: BuildContext = {
+            name,
+            args: parsed,
+            plan,
+            labels: {
+                ...parsed.labels,
+                "app.kubernetes.io/managed-by": "pulumi",
+                "app.kubernetes.io/part-of": "gray-release",
+            },
+            parent: this,
+        };
+        const identity = createIdentity(ctx);
+        createAgentService(ctx);
+        if (parsed.mode === "operator") createOperatorObjects(ctx, identity);
+        else createPlainObjects(ctx, identity);
+
+        this.namespace = pulumi.output(parsed.namespace);
+        this.mode = pulumi.output(parsed.mode);
+        this.agentEndpoint = pulumi.output(plan.agentEndpoint);
+        this.gatewayEndpoint = pulumi.output(plan.gatewayEndpoint);
+        this.agentConfigYaml = pulumi.output(plan.agent.configYaml);
+        this.gatewayConfigYaml = pulumi.output(plan.gateway.configYaml);
+        this.workloadEnv = pulumi.output(plan.workloadEnv);
+        this.registerOutputs({
+            namespace: this.namespace,
+            mode: this.mode,
+            agentEndpoint: this.agentEndpoint,
+            gatewayEndpoint: this.gatewayEndpoint,
+            agentConfigYaml: this.agentConfigYaml,
+            gatewayConfigYaml: this.gatewayConfigYaml,
+            workloadEnv: this.workloadEnv,
+        });
+    }
+}
