@@ -1,0 +1,227 @@
+/**
+ * The pure rule generator: a resolved {@link SloRulesSpec} in, typed Prometheus rule groups out. No Pulumi.
+ *
+ * Per SLO (every series labelled `service`, `slo` and the SLO's `groupBy` labels):
+ *  - `slo:sli_errors:rate5m`, `slo:sli_requests:rate5m`: the only rules reading raw metrics;
+ *  - `slo:sli_error:ratio_rate<w>` and `slo:sli_requests:rate<w>` for every alert window and the SLO window,
+ *    derived from the 5m recordings as a *ratio of sums* (`sum_over_time(errors[w]) / sum_over_time(requests[w])`),
+ *    i.e. weighted by traffic, never an average of ratios; cheap at any raw cardinality;
+ *  - `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:error_budget_remaining:ratio`;
+ *  - `SLOErrorBudgetBurn` alerts, severity `page` and `ticket`, multi-window multi-burn-rate, each window pair
+ *    guarded by a minimum request rate over its long window.
+ * Canary (labelled `service`): `canary_traffic_ratio`, `canary_error_rate`, `stable_error_rate`,
+ * `canary_error_rate_delta`, `canary_request_rate`, `{canary,stable}_latency_{p95,p99}_ms`,
+ * `canary_k8s_pod_restart_total` and the P1 alert `CanaryErrorRateDeltaHigh`.
+ */
+import { BASE_WINDOW } from "./defaults";
+import { durationSeconds } from "./durations";
+import { escapeLabelValue, selectorOf } from "./schema";
+import type { AlertingRule, RecordingRule, ResolvedBurnWindow, ResolvedCanary, ResolvedSlo, RuleGroup, SloRulesSpec } from "./types";
+
+/** Recorded series names, exported so dashboards and tests refer to the same strings. */
+export const SLO_METRICS = {
+    errorsRate: (w: string) => `slo:sli_errors:rate${w}`,
+    requestsRate: (w: string) => `slo:sli_requests:rate${w}`,
+    errorRatio: (w: string) => `slo:sli_error:ratio_rate${w}`,
+    objective: "slo:objective:ratio",
+    errorBudget: "slo:error_budget:ratio",
+    budgetRemaining: "slo:error_budget_remaining:ratio",
+} as const;
+
+/** Alert names. */
+export const ALERT_NAMES = { burn: "SLOErrorBudgetBurn", canaryP1: "CanaryErrorRateDeltaHigh" } as const;
+
+/** Formats a number for PromQL without float noise. */
+export function num(n: number): string {
+    return String(Number(n.toPrecision(12)));
+}
+
+function agg(groupBy: readonly string[], inner: string): string {
+    return groupBy.length === 0 ? `sum(${inner})` : `sum by (${groupBy.join(", ")}) (${inner})`;
+}
+
+/** Base error-rate and request-rate expressions of an SLI over the base window. */
+export function sliBaseExpressions(slo: ResolvedSlo): { errors: string; requests: string } {
+    const rate = (sel: string) => agg(slo.groupBy, `rate(${sel}[${BASE_WINDOW}])`);
+    const sli = slo.sli;
+    if (sli.kind === "errorRatio" && sli.mode === "errors") {
+        // `or 0 * total` keeps the series at 0 when no failing series exist yet (otherwise the ratio vanishes).
+        return { errors: `${rate(sli.errors)} or (0 * ${rate(sli.total)})`, requests: rate(sli.total) };
+    }
+    const good = sli.kind === "latency" ? selectorOf(`${sli.histogram}_bucket`, sli.matchers, `le="${num(sli.threshold)}"`) : sli.good;
+    const total = sli.kind === "latency" ? selectorOf(`${sli.histogram}_count`, sli.matchers) : sli.total;
+    // Latency: every bucket of a classic histogram exists once anything was observed, so a missing `le` bucket
+    // means a threshold that is not a bucket bound: leave the SLI empty (no alerts) rather than 100 % "slow".
+    const goodRate = sli.kind === "latency" ? rate(good) : `(${rate(good)} or (0 * ${rate(total)}))`;
+    return { errors: `clamp_min(${rate(total)} - ${goodRate}, 0)`, requests: rate(total) };
+}
+
+/** Windows recorded for an SLO besides the base one: every alert window and the SLO window, shortest first. */
+export function recordedWindows(slo: ResolvedSlo): string[] {
+    const all = new Set<string>([slo.window]);
+    for (const w of [...slo.page, ...slo.ticket]) {
+        all.add(w.short);
+        all.add(w.long);
+    }
+    all.delete(BASE_WINDOW);
+    return [...all].sort((a, b) => durationSeconds(a) - durationSeconds(b));
+}
+
+function sloSelector(service: string, slo: string): string {
+    return `{service="${service}",slo="${slo}"}`;
+}
+
+function windowRules(service: string, slo: ResolvedSlo, w: string, labels: Record<string, string>): RecordingRule[] {
+    const sel = sloSelector(service, slo.name);
+    return [
+        {
+            record: SLO_METRICS.requestsRate(w),
+            expr: `avg_over_time(${SLO_METRICS.requestsRate(BASE_WINDOW)}${sel}[${w}])`,
+            labels,
+        },
+        {
+            record: SLO_METRICS.errorRatio(w),
+            expr:
+                `sum_over_time(${SLO_METRICS.errorsRate(BASE_WINDOW)}${sel}[${w}])\n` +
+                `/\n` +
+                `sum_over_time(${SLO_METRICS.requestsRate(BASE_WINDOW)}${sel}[${w}])`,
+            labels,
+        },
+    ];
+}
+
+function burnCondition(service: string, slo: ResolvedSlo, w: ResolvedBurnWindow, minRequestRate: number): string {
+    const sel = sloSelector(service, slo.name);
+    const threshold = `(${num(w.factor)} * ${num(slo.errorBudget)})`;
+    return (
+        `(\n` +
+        `  ${SLO_METRICS.errorRatio(w.short)}${sel} > ${threshold}\n` +
+        `  and\n` +
+        `  ${SLO_METRICS.errorRatio(w.long)}${sel} > ${threshold}\n` +
+        `  and\n` +
+        `  ${SLO_METRICS.requestsRate(w.long)}${sel} >= ${num(minRequestRate)}\n` +
+        `)`
+    );
+}
+
+function burnAlert(
+    spec: SloRulesSpec,
+    slo: ResolvedSlo,
+    severity: "page" | "ticket",
+    windows: ResolvedBurnWindow[],
+    forClause: string,
+): AlertingRule {
+    const pairs = windows.map((w) => `${w.short}&${w.long} at ${num(w.factor)}x`).join(" or ");
+    const consumed = windows.map((w) => `${num(w.budgetFraction * 100)}% in ${w.long}`).join(", ");
+    return {
+        alert: ALERT_NAMES.burn,
+        expr: windows.map((w) => burnCondition(spec.service, slo, w, spec.minRequestRate)).join("\nor\n"),
+        for: forClause,
+        labels: { ...spec.alertLabels, severity, service: spec.service, slo: slo.name },
+        annotations: {
+            summary: `{{ $labels.service }}: SLO "{{ $labels.slo }}" is burning its error budget too fast (${severity})`,
+            description:
+                `${slo.description} (objective ${num(slo.objective)}%, window ${slo.window}). ` +
+                `Error ratio burn over ${pairs} (budget ${consumed}); ` +
+                `current short-window error ratio {{ $value | humanizePercentage }}.`,
+            runbook_url: slo.runbookUrl,
+        },
+    };
+}
+
+/** Rule groups of one SLO: raw + short windows, long windows + budget, alerts. */
+export function sloRuleGroups(spec: SloRulesSpec, slo: ResolvedSlo): RuleGroup[] {
+    const labels = { service: spec.service, slo: slo.name };
+    const base = sliBaseExpressions(slo);
+    const windows = recordedWindows(slo);
+    // Windows up to 6h are evaluated often; longer ones (1d, 3d, SLO window) on the slower long-window interval.
+    const shortWindows = windows.filter((w) => durationSeconds(w) <= 6 * 3600);
+    const longWindows = windows.filter((w) => durationSeconds(w) > 6 * 3600);
+    const sel = sloSelector(spec.service, slo.name);
+    const prefix = `slo-${spec.service}-${slo.name}`;
+
+    const shortGroup: RuleGroup = {
+        name: `${prefix}-sli`,
+        interval: spec.evaluationInterval,
+        rules: [
+            { record: SLO_METRICS.errorsRate(BASE_WINDOW), expr: base.errors, labels },
+            { record: SLO_METRICS.requestsRate(BASE_WINDOW), expr: base.requests, labels },
+            {
+                record: SLO_METRICS.errorRatio(BASE_WINDOW),
+                expr: `${SLO_METRICS.errorsRate(BASE_WINDOW)}${sel}\n/\n${SLO_METRICS.requestsRate(BASE_WINDOW)}${sel}`,
+                labels,
+            },
+            ...shortWindows.flatMap((w) => windowRules(spec.service, slo, w, labels)),
+        ],
+    };
+    const longGroup: RuleGroup = {
+        name: `${prefix}-sli-long`,
+        interval: spec.longWindowEvaluationInterval,
+        rules: [
+            ...longWindows.flatMap((w) => windowRules(spec.service, slo, w, labels)),
+            { record: SLO_METRICS.objective, expr: `vector(${num(slo.objective / 100)})`, labels },
+            { record: SLO_METRICS.errorBudget, expr: `vector(${num(slo.errorBudget)})`, labels },
+            {
+                record: SLO_METRICS.budgetRemaining,
+                expr: `1 - ${SLO_METRICS.errorRatio(slo.window)}${sel} / ${num(slo.errorBudget)}`,
+                labels,
+            },
+        ],
+    };
+    const alerts: AlertingRule[] = [];
+    if (slo.page.length > 0) alerts.push(burnAlert(spec, slo, "page", slo.page, spec.pageFor));
+    if (slo.ticket.length > 0) alerts.push(burnAlert(spec, slo, "ticket", slo.ticket, spec.ticketFor));
+    const groups = [shortGroup, longGroup];
+    if (alerts.length > 0) groups.push({ name: `${prefix}-alerts`, interval: spec.evaluationInterval, rules: alerts });
+    return groups;
+}
+
+/** Canary-versus-stable recordings and the P1 alert. */
+export function canaryRuleGroup(spec: SloRulesSpec, c: ResolvedCanary): RuleGroup {
+    const labels = { service: spec.service };
+    const sel = `{service="${spec.service}"}`;
+    const version = (v: string) => `${c.versionLabel}="${escapeLabelValue(v)}"`;
+    const req = (...m: string[]) => `sum(rate(${selectorOf(c.requestsMetric, spec.serviceMatchers, ...m)}[${c.rateWindow}]))`;
+    const errorRate = (v: string) =>
+        `(\n  ${req(version(v), c.errorMatchers)}\n  or\n  0 * ${req(version(v))}\n)\n/\n${req(version(v))}`;
+    const quantile = (q: number, v: string) =>
+        `histogram_quantile(${q}, sum by (le) (rate(${selectorOf(`${c.latencyHistogram}_bucket`, spec.serviceMatchers, version(v))}[${c.rateWindow}])))`;
+
+    const recordings: RecordingRule[] = [
+        { record: "canary_request_rate", expr: req(version(c.canaryVersion)), labels },
+        { record: "canary_traffic_ratio", expr: `${req(version(c.canaryVersion))}\n/\n${req()}`, labels },
+        { record: "canary_error_rate", expr: errorRate(c.canaryVersion), labels },
+        { record: "stable_error_rate", expr: errorRate(c.stableVersion), labels },
+        { record: "canary_error_rate_delta", expr: `canary_error_rate${sel} - stable_error_rate${sel}`, labels },
+        { record: "canary_latency_p95_ms", expr: quantile(0.95, c.canaryVersion), labels },
+        { record: "stable_latency_p95_ms", expr: quantile(0.95, c.stableVersion), labels },
+        { record: "canary_latency_p99_ms", expr: quantile(0.99, c.canaryVersion), labels },
+        { record: "stable_latency_p99_ms", expr: quantile(0.99, c.stableVersion), labels },
+        { record: "canary_k8s_pod_restart_total", expr: `sum(${c.restartsSelector}) or vector(0)`, labels },
+    ];
+    const p1: AlertingRule = {
+        alert: ALERT_NAMES.canaryP1,
+        expr:
+            `canary_error_rate_delta${sel} > ${num(c.errorRateDeltaThreshold)}\n` +
+            `and\ncanary_traffic_ratio${sel} > ${num(c.trafficRatioThreshold)}\n` +
+            `and\ncanary_request_rate${sel} >= ${num(c.minRequestRate)}`,
+        for: c.for,
+        labels: { ...spec.alertLabels, severity: "page", priority: "P1", service: spec.service },
+        annotations: {
+            summary: `{{ $labels.service }}: canary error rate exceeds stable by {{ $value | humanizePercentage }}`,
+            description:
+                `The canary's error rate is more than ${num(c.errorRateDeltaThreshold * 100)} percentage points above ` +
+                `the stable version's while it receives more than ${num(c.trafficRatioThreshold * 100)}% of the traffic ` +
+                `(rate window ${c.rateWindow}). Roll the canary back.`,
+            runbook_url: spec.runbookUrl,
+        },
+    };
+    return { name: `canary-${spec.service}`, interval: spec.evaluationInterval, rules: [...recordings, p1] };
+}
+
+/** Every rule group of the spec: per SLO, then the canary group when enabled. */
+export function generateRuleGroups(spec: SloRulesSpec): RuleGroup[] {
+    const groups = spec.slos.flatMap((slo) => sloRuleGroups(spec, slo));
+    if (spec.canary) groups.push(canaryRuleGroup(spec, spec.canary));
+    return groups;
+}

@@ -1,0 +1,11 @@
+// Public API of the SLO rules component: pure generator (spec -> rule groups -> YAML / PrometheusRule /
+// dashboard) and the thin `SloRules` Pulumi component.
+export * from "./types";
+export { SLO_RULES_DEFAULTS, BASE_WINDOW } from "./defaults";
+export { durationSeconds, isDuration } from "./durations";
+export { burnRateFactor, budgetConsumed } from "./burn-rate";
+export { sloRulesSpecSchema, resolveSloRulesSpec } from "./schema";
+export { generateRuleGroups, sloRuleGroups, canaryRuleGroup, recordedWindows, SLO_METRICS, ALERT_NAMES } from "./generator";
+export { renderRuleFile, toPrometheusRule, type PrometheusRuleMetadata } from "./render";
+export { buildDashboard, type GrafanaDashboard, type GrafanaPanel, type GrafanaTarget } from "./dashboard";
+export { SloRules, parseSloRulesArgs, GRAFANA_DASHBOARD_LABEL, type SloRulesArgs } from "./component";

@@ -1,0 +1,249 @@
+import { strict as assert } from "node:assert";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import * as fc from "fast-check";
+import { parse } from "yaml";
+import { InvalidArgsError } from "../../components/common";
+import {
+    ALERT_NAMES,
+    type AlertingRule,
+    type RecordingRule,
+    SLO_RULES_DEFAULTS,
+    SloRules,
+    type SloRulesArgs,
+    budgetConsumed,
+    buildDashboard,
+    burnRateFactor,
+    generateRuleGroups,
+    renderRuleFile,
+    resolveSloRulesSpec,
+    toPrometheusRule,
+} from "../../components/slo-rules";
+import { installMocks, ofType, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
+
+const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+
+const ARGS: SloRulesArgs = {
+    service: "checkout",
+    namespace: "monitoring",
+    runbookUrl: "https://runbooks.example.com/checkout",
+    slos: [
+        { name: "availability", objective: 99.95 },
+        { name: "latency", objective: 99, window: "7d", sli: { kind: "latency" } },
+    ],
+    ruleLabels: { release: "kube-prometheus-stack" },
+};
+const { namespace: _ns, ruleLabels: _rl, ...SPEC_ARGS } = ARGS;
+
+const alerts = (args: unknown = SPEC_ARGS): AlertingRule[] =>
+    generateRuleGroups(resolveSloRulesSpec(args)).flatMap((g) => g.rules.filter((r): r is AlertingRule => "alert" in r));
+const recordings = (args: unknown = SPEC_ARGS): RecordingRule[] =>
+    generateRuleGroups(resolveSloRulesSpec(args)).flatMap((g) => g.rules.filter((r): r is RecordingRule => "record" in r));
+
+describe("burn-rate factors", () => {
+    it("gives the SRE-workbook factors for a 30d window", () => {
+        assert.equal(burnRateFactor(0.02, "30d", "1h"), 14.4);
+        assert.equal(burnRateFactor(0.05, "30d", "6h"), 6);
+        assert.equal(burnRateFactor(0.1, "30d", "1d"), 3);
+        assert.equal(burnRateFactor(0.1, "30d", "3d"), 1);
+    });
+
+    it("rescales to other windows keeping the budget fraction (7d: 14.4 * 7/30, not 14.4 * 30/7)", () => {
+        assert.equal(burnRateFactor(0.02, "7d", "1h"), 3.36);
+        assert.equal(burnRateFactor(0.05, "7d", "6h"), 1.4);
+        assert.equal(burnRateFactor(0.02, "28d", "1h"), 13.44);
+        assert.equal(burnRateFactor(0.1, "7d", "3d", 1), 1, "floored at minBurnRate");
+    });
+
+    it("is the inverse of the budget consumed (property)", () => {
+        fc.assert(
+            fc.property(
+                fc.double({ min: 0.001, max: 0.5, noNaN: true }),
+                fc.integer({ min: 7, max: 90 }),
+                fc.constantFrom("5m", "30m", "1h", "2h", "6h", "1d", "3d"),
+                (fraction, days, alertWindow) => {
+                    const factor = burnRateFactor(fraction, `${days}d`, alertWindow);
+                    assert.ok(Math.abs(budgetConsumed(factor, `${days}d`, alertWindow) - fraction) < 1e-9);
+                    // a longer SLO window (more budget in absolute terms) needs a higher factor
+                    assert.ok(burnRateFactor(fraction, `${days + 1}d`, alertWindow) > factor);
+                },
+            ),
+        );
+    });
+
+    it("puts the rescaled factors into the 7d SLO's alert expressions", () => {
+        const [page, ticket] = alerts().filter((a) => a.labels?.["slo"] === "latency");
+        assert.match(page!.expr, /> \(3\.36 \* 0\.01\)/);
+        assert.match(page!.expr, /> \(1\.4 \* 0\.01\)/);
+        assert.match(ticket!.expr, /> \(1 \* 0\.01\)/);
+    });
+});
+
+describe("rule generator (pure)", () => {
+    it("records every short window, the long windows and the SLO window for each SLO", () => {
+        const names = new Set(recordings().filter((r) => r.labels?.["slo"] === "availability").map((r) => r.record));
+        for (const w of ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]) {
+            assert.ok(names.has(`slo:sli_error:ratio_rate${w}`), w);
+            assert.ok(names.has(`slo:sli_requests:rate${w}`), w);
+        }
+        assert.ok(names.has("slo:error_budget_remaining:ratio"));
+        const latency = new Set(recordings().filter((r) => r.labels?.["slo"] === "latency").map((r) => r.record));
+        assert.ok(latency.has("slo:sli_error:ratio_rate7d"));
+    });
+
+    it("reads raw metrics only in the 5m recordings; longer windows are ratios of sums of them", () => {
+        for (const r of recordings().filter((x) => x.labels?.["slo"] !== undefined)) {
+            const raw = /istio_/.test(r.expr);
+            assert.equal(raw, r.record.endsWith("rate5m") && !r.record.startsWith("slo:sli_error:"), r.record);
+            if (/ratio_rate(?!5m)/.test(r.record)) assert.match(r.expr, /^sum_over_time\(slo:sli_errors:rate5m.*\n\/\nsum_over_time\(slo:sli_requests:rate5m/);
+            assert.doesNotMatch(r.expr, /avg_over_time\(slo:sli_error:ratio/);
+        }
+    });
+
+    it("uses Istio's request metrics by default (5xx over all, server-side reports)", () => {
+        const base = recordings().find((r) => r.record === "slo:sli_errors:rate5m" && r.labels?.["slo"] === "availability")!;
+        assert.match(base.expr, /istio_requests_total\{reporter="destination",destination_service_name="checkout",response_code=~"5\.\."\}\[5m\]/);
+        const lat = recordings().find((r) => r.record === "slo:sli_errors:rate5m" && r.labels?.["slo"] === "latency")!;
+        assert.match(lat.expr, /istio_request_duration_milliseconds_bucket\{[^}]*le="300"\}/);
+        assert.match(lat.expr, /istio_request_duration_milliseconds_count/);
+        assert.doesNotMatch(lat.expr, /or \(0 \*/, "a threshold that is not a bucket bound must not read as 100% slow");
+    });
+
+    it("keeps groupBy labels and honours custom selectors", () => {
+        const recs = recordings({
+            ...SPEC_ARGS,
+            slos: [{
+                name: "api",
+                objective: 99.9,
+                groupBy: ["destination_version"],
+                sli: { kind: "errorRatio", good: 'http_requests_total{code!~"5.."}', total: "http_requests_total" },
+            }],
+        });
+        const base = recs.find((r) => r.record === "slo:sli_errors:rate5m")!;
+        assert.match(base.expr, /sum by \(destination_version\) \(rate\(http_requests_total\[5m\]\)\)/);
+        assert.match(base.expr, /http_requests_total\{code!~"5\.\."\}/);
+    });
+
+    it("pages and tickets with for clauses, severity labels, annotations and a low-traffic guard on every window pair", () => {
+        const burn = alerts().filter((a) => a.alert === ALERT_NAMES.burn);
+        assert.equal(burn.length, 4);
+        for (const a of burn) {
+            const severity = a.labels?.["severity"];
+            assert.ok(severity === "page" || severity === "ticket");
+            assert.equal(a.for, severity === "page" ? SLO_RULES_DEFAULTS.page.for : SLO_RULES_DEFAULTS.ticket.for);
+            assert.ok(a.annotations?.["runbook_url"]?.startsWith("https://"));
+            assert.ok(a.annotations?.["summary"] && a.annotations["description"]);
+            const pairs = a.expr.split("\nor\n");
+            assert.equal(pairs.length, 2);
+            for (const p of pairs) assert.match(p, /slo:sli_requests:rate\w+\{[^}]*\} >= 0\.1/);
+        }
+        const [page] = burn;
+        assert.match(page!.expr, /ratio_rate5m[^\n]*> \(14\.4 \* 0\.0005\)[\s\S]*ratio_rate1h[^\n]*> \(14\.4 \* 0\.0005\)/);
+    });
+
+    it("generates the canary signals and the P1 with configurable thresholds and guard", () => {
+        const names = recordings().map((r) => r.record);
+        for (const n of ["canary_traffic_ratio", "canary_error_rate_delta", "canary_latency_p95_ms", "canary_k8s_pod_restart_total"]) {
+            assert.ok(names.includes(n), n);
+        }
+        const restarts = recordings().find((r) => r.record === "canary_k8s_pod_restart_total")!;
+        assert.match(restarts.expr, /kube_pod_container_status_restarts_total\{pod=~"checkout-canary-\.\*"\}/);
+        const p1 = alerts().find((a) => a.alert === ALERT_NAMES.canaryP1)!;
+        assert.deepEqual(p1.labels, { severity: "page", priority: "P1", service: "checkout" });
+        assert.match(p1.expr, /canary_error_rate_delta\{service="checkout"\} > 0\.003\nand\ncanary_traffic_ratio\{service="checkout"\} > 0\.1\nand\ncanary_request_rate\{service="checkout"\} >= 0\.5/);
+
+        const custom = alerts({ ...SPEC_ARGS, canary: { errorRateDeltaThreshold: 0.008, trafficRatioThreshold: 0.25, minRequestRate: 2, restarts: { podRegex: "co-v2-.*", namespace: "staging-gray" } } });
+        assert.match(custom.find((a) => a.alert === ALERT_NAMES.canaryP1)!.expr, /> 0\.008\nand\n.*> 0\.25\nand\n.*>= 2/);
+        assert.equal(alerts({ ...SPEC_ARGS, canary: { enabled: false } }).filter((a) => a.alert === ALERT_NAMES.canaryP1).length, 0);
+    });
+
+    it("renders a rule file that parses back to the same groups", () => {
+        const groups = generateRuleGroups(resolveSloRulesSpec(SPEC_ARGS));
+        const parsed = parse(renderRuleFile(groups)) as { groups: unknown[] };
+        assert.deepEqual(parsed, JSON.parse(JSON.stringify({ groups })));
+        const names = groups.map((g) => g.name);
+        assert.equal(new Set(names).size, names.length, "group names unique");
+    });
+
+    it("builds a PrometheusRule that passes the prometheus-operator model's validation", () => {
+        const obj = toPrometheusRule(generateRuleGroups(resolveSloRulesSpec(SPEC_ARGS)), { name: "checkout-slo-rules", namespace: "monitoring" });
+        new PrometheusRule(obj).validate();
+    });
+
+    it("builds a dashboard with canary vs stable panels, burn rates and budget left", () => {
+        const d = buildDashboard(resolveSloRulesSpec(SPEC_ARGS));
+        const exprs = d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join("\n");
+        for (const needle of ["canary_traffic_ratio", "canary_error_rate_delta", "canary_error_rate", "stable_error_rate",
+            "canary_latency_p95_ms", "stable_latency_p95_ms", "canary_latency_p99_ms", "stable_latency_p99_ms",
+            "canary_k8s_pod_restart_total", "slo:error_budget_remaining:ratio", "slo:sli_error:ratio_rate1h"]) {
+            assert.ok(exprs.includes(needle), needle);
+        }
+        const ids = d.panels.map((p) => p.id);
+        assert.equal(new Set(ids).size, ids.length);
+        assert.ok(d.uid.length <= 40);
+    });
+});
+
+describe("SloRules component", () => {
+    before(() => installMocks());
+    beforeEach(() => resetRecorded());
+
+    it("creates a valid PrometheusRule and a Grafana dashboard ConfigMap", async () => {
+        const c = new SloRules("checkout-slo", { ...ARGS, dashboard: { folder: "Gray release" } });
+        await settle();
+        const [rule] = ofType(PROMETHEUS_RULE);
+        assert.ok(rule, "PrometheusRule created");
+        assert.equal(rule.inputs["apiVersion"], "monitoring.coreos.com/v1");
+        assert.equal(rule.inputs["kind"], "PrometheusRule");
+        const metadata = rule.inputs["metadata"] as { namespace: string; labels: Record<string, string> };
+        assert.equal(metadata.namespace, "monitoring");
+        assert.equal(metadata.labels["release"], "kube-prometheus-stack");
+        new PrometheusRule({ metadata, spec: rule.inputs["spec"] as PrometheusRule["spec"] }).validate();
+        assert.deepEqual(JSON.parse(JSON.stringify(rule.inputs["spec"])), JSON.parse(JSON.stringify({ groups: c.ruleGroups })));
+
+        const [cm] = ofType(CONFIG_MAP);
+        assert.ok(cm, "ConfigMap created");
+        const cmMeta = cm.inputs["metadata"] as { labels: Record<string, string>; annotations: Record<string, string> };
+        assert.equal(cmMeta.labels["grafana_dashboard"], "1");
+        assert.equal(cmMeta.annotations["grafana_folder"], "Gray release");
+        const data = cm.inputs["data"] as Record<string, string>;
+        const dashboard = JSON.parse(data["checkout-gray-release.json"]!) as { panels: unknown[] };
+        assert.ok(dashboard.panels.length > 5);
+        assert.match(c.ruleFileYaml, /^groups:/);
+        assert.ok(recorded().some((r) => r.type === "gray-release:index:SloRules"));
+    });
+
+    it("skips the dashboard when disabled", async () => {
+        new SloRules("no-dash", { ...ARGS, dashboard: { enabled: false } });
+        await settle();
+        assert.equal(ofType(PROMETHEUS_RULE).length, 1);
+        assert.equal(ofType(CONFIG_MAP).length, 0);
+    });
+
+    const invalid: Array<[string, unknown, RegExp[]]> = [
+        ["objective of 100", { ...ARGS, slos: [{ name: "a", objective: 100 }] }, [/slos\.0\.objective = 100/]],
+        ["a window that is not whole days", { ...ARGS, slos: [{ name: "a", objective: 99.9, window: "720h" }] }, [/slos\.0\.window = "720h"/]],
+        ["errors and good together", { ...ARGS, slos: [{ name: "a", objective: 99, sli: { kind: "errorRatio", errors: "a", good: "b", total: "c" } }] }, [/slos\.0\.sli\.good = "b"/]],
+        ["a selector that is an expression", { ...ARGS, slos: [{ name: "a", objective: 99, sli: { kind: "errorRatio", errors: "rate(x[5m])", total: "x" } }] }, [/slos\.0\.sli\.errors = "rate\(x\[5m\]\)"/]],
+        ["duplicate SLO names", { ...ARGS, slos: [{ name: "a", objective: 99 }, { name: "a", objective: 98 }] }, [/slos\.1\.name = "a": duplicate/]],
+        ["an alert window longer than the SLO window", { ...ARGS, slos: [{ name: "a", objective: 99, window: "7d" }], alerting: { ticket: { windows: [{ short: "6h", long: "8d", budgetFraction: 0.1 }] } } }, [/alerting\.ticket\.windows\.0\.long = "8d"/]],
+        ["a canary threshold above 1", { ...ARGS, canary: { errorRateDeltaThreshold: 3 } }, [/canary\.errorRateDeltaThreshold = 3/]],
+        ["bad namespace and unknown key together", { ...ARGS, namespace: "Monitoring!", windwo: "30d" }, [/namespace = "Monitoring!"/, /windwo/]],
+        ["no SLOs", { ...ARGS, slos: [] }, [/slos = \[\]/]],
+    ];
+    for (const [title, args, patterns] of invalid) {
+        it(`rejects ${title}, naming key and value, creating nothing`, async () => {
+            assert.throws(
+                () => new SloRules("bad", args as SloRulesArgs),
+                (err: unknown) => {
+                    assert.ok(err instanceof InvalidArgsError, String(err));
+                    assert.match(err.message, /SloRules "bad": invalid input/);
+                    for (const p of patterns) assert.match(err.message, p);
+                    return true;
+                },
+            );
+            await settle();
+            assert.equal(recorded().length, 0);
+        });
+    }
+});
