@@ -1,2 +1,3 @@
 export * from "./validation";
 export * from "./security";
+export * from "./duration";

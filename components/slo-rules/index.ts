@@ -2,7 +2,7 @@
 // dashboard) and the thin `SloRules` Pulumi component.
 export * from "./types";
 export { SLO_RULES_DEFAULTS, BASE_WINDOW } from "./defaults";
-export { durationSeconds, isDuration } from "./durations";
+export { isSingleUnitDuration } from "./durations";
 export { burnRateFactor, budgetConsumed } from "./burn-rate";
 export { sloRulesSpecSchema, resolveSloRulesSpec } from "./schema";
 export { generateRuleGroups, sloRuleGroups, canaryRuleGroup, recordedWindows, SLO_METRICS, ALERT_NAMES } from "./generator";

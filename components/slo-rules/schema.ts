@@ -11,7 +11,7 @@ import {
     defaultDashboardTitle,
     defaultServiceMatchers,
 } from "./defaults";
-import { durationSeconds, isDuration } from "./durations";
+import { durationSeconds, isSingleUnitDuration as isDuration } from "./durations";
 import type { ResolvedBurnWindow, ResolvedSli, SloRulesSpec, SloRulesSpecArgs } from "./types";
 
 const NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;

@@ -2,7 +2,33 @@ import { strict as assert } from "node:assert";
 import { parseAllDocuments } from "yaml";
 import { createTempProject, readRendered, TempProject } from "../support/engine";
 
-describe("real engine: pulumi up of the dev stack (render mode)", function () {
+interface K8sObject {
+    kind?: string;
+    metadata?: { name?: string; namespace?: string };
+    spec?: { http?: Array<{ name?: string; route?: Array<{ destination?: { subset?: string }; weight?: number }> }> };
+}
+
+function renderedObjects(dir: string): K8sObject[] {
+    const out: K8sObject[] = [];
+    for (const text of readRendered(dir).values()) {
+        for (const doc of parseAllDocuments(text)) {
+            const obj = doc.toJS() as K8sObject | null;
+            if (obj?.kind) out.push(obj);
+        }
+    }
+    return out;
+}
+
+function splitWeights(objects: K8sObject[], service: string): Record<string, number> {
+    const vs = objects.find((o) => o.kind === "VirtualService" && o.metadata?.name === service);
+    assert.ok(vs, `VirtualService ${service} rendered`);
+    const weighted = vs.spec?.http?.at(-1);
+    const weights: Record<string, number> = {};
+    for (const r of weighted?.route ?? []) weights[r.destination?.subset ?? "?"] = r.weight ?? 100;
+    return weights;
+}
+
+describe("real engine: the dev stack (render mode)", function () {
     this.timeout(15 * 60 * 1000);
     let project: TempProject;
 
@@ -11,27 +37,29 @@ describe("real engine: pulumi up of the dev stack (render mode)", function () {
     });
     after(() => project?.dispose());
 
-    it("renders manifests on the first up and is a no-op on the second", async () => {
+    it("renders the whole dev stack, and a second up holds the canary while metrics are unreachable", async () => {
         const stack = await project.stack("dev");
         const first = await stack.up({ onOutput: () => undefined });
         assert.equal(first.summary.result, "succeeded");
-        const created = first.summary.resourceChanges?.["create"] ?? 0;
-        assert.ok(created > 0, "the first up creates resources");
+        assert.ok((first.summary.resourceChanges?.["create"] ?? 0) > 20, "the first up creates the stack");
 
-        const rendered = readRendered(project.renderedDir("dev"));
-        assert.ok(rendered.size > 0, "manifests are written to rendered/dev");
-        const kinds = new Set<string>();
-        for (const text of rendered.values()) {
-            for (const doc of parseAllDocuments(text)) {
-                const obj = doc.toJS() as { kind?: string } | null;
-                if (obj?.kind) kinds.add(obj.kind);
-            }
+        const objects = renderedObjects(project.renderedDir("dev"));
+        const kinds = new Set(objects.map((o) => o.kind));
+        for (const kind of ["Namespace", "NetworkPolicy", "PeerAuthentication", "VirtualService", "DestinationRule",
+            "Deployment", "PrometheusRule", "StatefulSet", "DaemonSet"]) {
+            assert.ok(kinds.has(kind), `a ${kind} is rendered (rendered: ${[...kinds].join(", ")})`);
         }
-        assert.ok(kinds.has("Namespace"), `rendered kinds: ${[...kinds].join(", ")}`);
+        assert.deepEqual(splitWeights(objects, "checkout"), { stable: 95, canary: 5 }, "a new canary starts at 5 %");
+        const releases = first.outputs["releases"]?.value as Record<string, { action: string; weight: number }>;
+        assert.equal(releases["checkout"]?.action, "start");
 
         const second = await stack.up({ onOutput: () => undefined });
         assert.equal(second.summary.result, "succeeded");
         assert.equal(second.summary.resourceChanges?.["create"] ?? 0, 0, "nothing is created twice");
-        assert.equal(second.summary.resourceChanges?.["update"] ?? 0, 0, "nothing changes without input changes");
+        assert.equal(second.summary.resourceChanges?.["delete"] ?? 0, 0, "nothing is deleted");
+        const held = second.outputs["releases"]?.value as Record<string, { action: string; weight: number; lastVerdict?: { verdict: string } }>;
+        assert.equal(held["checkout"]?.action, "hold", "an unreachable metrics source never advances the canary");
+        assert.equal(held["checkout"]?.lastVerdict?.verdict, "error");
+        assert.deepEqual(splitWeights(renderedObjects(project.renderedDir("dev")), "checkout"), { stable: 95, canary: 5 });
     });
 });

@@ -1,0 +1,69 @@
+/**
+ * The stack configuration (`stacks/Pulumi.<stack>.yaml`, namespace `gray-release`), validated as a whole before
+ * any resource is registered: a bad key fails the update with its path and value, and nothing changes.
+ */
+import { z } from "zod";
+import { parseArgs } from "../components/common/validation";
+
+const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" });
+const object = z.record(z.string(), z.unknown());
+
+/** One service under canary release in this stack. */
+const serviceSchema = z
+    .object({
+        /** Service name (the Kubernetes Service, Istio destination workload and SLO service label). */
+        name: dns1123,
+        /** Namespace the service runs in: usually one of the stack's gray namespaces. */
+        namespace: dns1123,
+        /** Image serving as stable, pinned by tag or digest. */
+        stableImage: z.string().min(1),
+        /** Image being rolled out, pinned by tag or digest. */
+        canaryImage: z.string().min(1),
+        /** Progression settings (steps, minIntervalBetweenSteps, analysis, semantics, controls). */
+        progression: object,
+        /** Extra CanaryRouting settings (opt-in headers, allowlist, mirroring, sticky sessions, ...). */
+        routing: object.optional(),
+        /** Extra CanaryWorkload settings (replicas, ports, resources, env). */
+        workload: object.optional(),
+        /** SloRules settings for the service (slos, runbookUrl, canary thresholds, dashboard). */
+        slo: object,
+    })
+    .strict();
+
+/** Shared parts of the environment: gray namespaces, Thanos, OpenTelemetry collectors. */
+const platformSchema = z
+    .object({
+        /** GrayNamespace args, one per gray namespace. */
+        namespaces: z.array(object).default([]),
+        /** Thanos args; omit to use an existing metrics stack. */
+        thanos: object.optional(),
+        /** OtelCollector args; omit to use an existing collector. */
+        otel: object.optional(),
+    })
+    .strict();
+
+export const stackConfigSchema = z
+    .object({
+        /** Environment name (dev, staging, prod); gates what the policy pack and the progression allow. */
+        environment: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be a lowercase name like dev or prod" }),
+        /** Shared platform components. */
+        platform: platformSchema.prefault({}),
+        /** Services under canary release. */
+        services: z.array(serviceSchema).default([]),
+    })
+    .strict()
+    .superRefine((cfg, ctx) => {
+        const seen = new Set<string>();
+        cfg.services.forEach((s, i) => {
+            if (seen.has(s.name)) ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `duplicate service "${s.name}"` });
+            seen.add(s.name);
+        });
+    });
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type ServiceConfig = StackConfig["services"][number];
+
+/** Validates the raw `gray-release:*` config values of a stack. */
+export function parseStackConfig(stack: string, raw: Record<string, unknown>): StackConfig {
+    return parseArgs(`stack "${stack}" config (gray-release:*)`, stackConfigSchema, raw);
+}

@@ -1,0 +1,238 @@
+/**
+ * The canary program: composes the platform and every service's canary release for one stack, and moves each
+ * canary one step per `pulumi up`, gated by SLO analysis.
+ *
+ * Order matters for safety: everything is validated first (a bad key fails the update before any resource is
+ * registered), then the previous state is read back from this stack's own outputs, the metrics are analysed
+ * and the decisions made, and only then are resources declared with the weights those decisions chose.
+ */
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { resolveCanaryRoutingArgs, CanaryRouting, type CanaryRoutingArgs } from "../components/canary-routing";
+import { CanaryWorkload, resolveCanaryWorkloadArgs, type CanaryWorkloadArgs } from "../components/canary-workload";
+import { parseArgs } from "../components/common/validation";
+import { GrayNamespace, resolveGrayNamespaceArgs, type GrayNamespaceArgs } from "../components/gray-namespace";
+import { OtelCollector, otelCollectorArgsSchema, type OtelCollectorArgs } from "../components/otel-collector";
+import { parseSloRulesArgs, SloRules, type SloRulesArgs } from "../components/slo-rules";
+import { Thanos, validateThanosArgs, type ThanosArgs } from "../components/thanos";
+import {
+    parseProgressionConfig,
+    PrometheusProvider,
+    type ProgressionConfig,
+    runProgression,
+    type ServiceProgressionResult,
+    versionLabels,
+} from "./progression";
+import { CanaryRelease } from "./canary-release";
+import { parseStackConfig, type ServiceConfig, type StackConfig } from "./config";
+import { describeRelease, type ReleaseSummary, summaryLine } from "./release-summary";
+
+/** Stack output holding each service's progression state, read back by the next update. */
+export const STATE_OUTPUT = "releaseStates";
+
+interface PlannedService {
+    config: ServiceConfig;
+    progression: ProgressionConfig;
+}
+
+/** Reads and validates the whole stack configuration. Throws InvalidArgsError naming the key and value. */
+export function planStack(stack: string, raw: Record<string, unknown>): { config: StackConfig; services: PlannedService[] } {
+    const config = parseStackConfig(stack, raw);
+    // Each component validates again when constructed; doing it here too means a bad key anywhere stops the
+    // update before the first resource is registered.
+    config.platform.namespaces.forEach((ns, i) =>
+        resolveGrayNamespaceArgs(ns, `platform.namespaces[${i}] (GrayNamespace)`),
+    );
+    if (config.platform.thanos) validateThanosArgs("thanos", config.platform.thanos as unknown as ThanosArgs);
+    if (config.platform.otel) parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel);
+
+    const services = config.services.map((s) => {
+        const progression = parseProgressionConfig({
+            ...s.progression,
+            service: s.name,
+            environment: config.environment,
+            stableVersion: s.stableImage,
+            canaryVersion: s.canaryImage,
+        });
+        const labels = versionLabels(progression);
+        resolveCanaryRoutingArgs(routingArgs(s, labels.stable, labels.canary, 0), `services.${s.name}.routing`);
+        resolveCanaryWorkloadArgs(workloadArgs(s, s.stableImage, labels.stable, labels.canary, 1), `services.${s.name}.workload`);
+        parseSloRulesArgs(s.name, sloArgs(s, labels.stable, labels.canary));
+        return { config: s, progression };
+    });
+    return { config, services };
+}
+
+function routingArgs(s: ServiceConfig, stable: string, canary: string, weight: number): CanaryRoutingArgs {
+    return {
+        ...(s.routing as Partial<CanaryRoutingArgs>),
+        service: s.name,
+        namespace: s.namespace,
+        stableVersion: stable,
+        canaryVersion: canary,
+        canaryWeight: weight,
+    };
+}
+
+function workloadArgs(
+    s: ServiceConfig,
+    stableImage: string,
+    stableLabel: string,
+    canaryLabel: string,
+    canaryReplicas: number | undefined,
+): CanaryWorkloadArgs {
+    const extra = s.workload as Partial<CanaryWorkloadArgs> | undefined;
+    return {
+        ...extra,
+        service: s.name,
+        namespace: s.namespace,
+        stableImage,
+        canaryImage: s.canaryImage,
+        stableVersion: stableLabel,
+        canaryVersion: canaryLabel,
+        ...(canaryReplicas === undefined ? {} : { canaryReplicas }),
+    };
+}
+
+/** SloRules args: the canary rules compare the same version labels the routing and the workloads use. */
+function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): SloRulesArgs {
+    const extra = s.slo as Partial<SloRulesArgs>;
+    return {
+        namespace: s.namespace,
+        ...extra,
+        service: s.name,
+        canary: { stableVersion: stableLabel, canaryVersion: canaryLabel, ...extra.canary },
+    } as SloRulesArgs;
+}
+
+/** The previous update's progression states of this stack, read through a StackReference to itself. */
+async function readPreviousStates(): Promise<Record<string, unknown>> {
+    const self = new pulumi.StackReference(
+        `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+        undefined,
+        { retainOnDelete: false },
+    );
+    const details = await self.getOutputDetails(STATE_OUTPUT);
+    const value = details.value ?? details.secretValue;
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
+}
+
+/** Analyses and decides for every service; services sharing a metrics endpoint share one batched query. */
+async function decideAll(
+    services: PlannedService[],
+    previous: Record<string, unknown>,
+    now: Date,
+): Promise<Map<string, ServiceProgressionResult>> {
+    const byEndpoint = new Map<string, PlannedService[]>();
+    for (const s of services) {
+        const url = s.progression.analysis.prometheusUrl;
+        byEndpoint.set(url, [...(byEndpoint.get(url) ?? []), s]);
+    }
+    const results = new Map<string, ServiceProgressionResult>();
+    for (const [url, group] of byEndpoint) {
+        const first = group[0]!.progression.analysis;
+        const provider = new PrometheusProvider({ baseUrl: url, timeoutMs: first.timeout, retries: first.retries });
+        const inputs = group.map((s) => ({ config: s.progression, previousState: previous[s.config.name] }));
+        for (const [name, result] of await runProgression(inputs, provider, now)) results.set(name, result);
+    }
+    return results;
+}
+
+function kubernetesProvider(stack: string): k8s.Provider {
+    const kubeconfig = new pulumi.Config("gray-release").getSecret("kubeconfig");
+    if (kubeconfig !== undefined) return new k8s.Provider("cluster", { kubeconfig });
+    // Absolute, because the provider plugin's working directory is the engine's choice, not the project root.
+    const renderDir = path.resolve(__dirname, "..", "rendered", stack);
+    return new k8s.Provider("render", { renderYamlToDirectory: renderDir });
+}
+
+function readRawConfig(): Record<string, unknown> {
+    const cfg = new pulumi.Config("gray-release");
+    const raw: Record<string, unknown> = {};
+    const environment = cfg.get("environment");
+    if (environment !== undefined) raw["environment"] = environment;
+    const platform = cfg.getObject<unknown>("platform");
+    if (platform !== undefined) raw["platform"] = platform;
+    const services = cfg.getObject<unknown>("services");
+    if (services !== undefined) raw["services"] = services;
+    return raw;
+}
+
+/** Runs the whole stack and returns its outputs. */
+export async function runStack(now: Date = new Date()): Promise<Record<string, unknown>> {
+    const stack = pulumi.getStack();
+    const { config, services } = planStack(stack, readRawConfig());
+
+    const previous = await readPreviousStates();
+    const decisions = await decideAll(services, previous, now);
+
+    const provider = kubernetesProvider(stack);
+    const opts = { provider };
+
+    const namespaces = config.platform.namespaces.map((ns, i) => {
+        const args = ns as unknown as GrayNamespaceArgs;
+        return new GrayNamespace(args.name ?? `gray-${i}`, args, opts);
+    });
+    const thanos = config.platform.thanos
+        ? new Thanos("thanos", config.platform.thanos as unknown as ThanosArgs, { providers: { kubernetes: provider } })
+        : undefined;
+    const otel = config.platform.otel
+        ? new OtelCollector("otel", config.platform.otel as unknown as OtelCollectorArgs, opts)
+        : undefined;
+
+    const releases: Record<string, ReleaseSummary> = {};
+    const states: Record<string, unknown> = {};
+    for (const { config: s, progression } of services) {
+        const result = decisions.get(s.name);
+        if (result === undefined) throw new Error(`no progression decision for service "${s.name}"`);
+        const { decision, verdict } = result;
+        const routing = decision.routing;
+        const labels = versionLabels({ ...progression, stableVersion: routing.stableVersion });
+        const dependsOn = namespaces.filter((_, i) => (config.platform.namespaces[i] as { name?: string }).name === s.namespace);
+        const svcOpts = { provider, dependsOn };
+
+        // A rolled-back, failed or promoted canary runs no pods: the rollback also undoes the rollout.
+        const canaryRunning = decision.state.status === "progressing" || decision.state.status === "paused";
+        new CanaryWorkload(
+            s.name,
+            workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, canaryRunning ? undefined : 0),
+            svcOpts,
+        );
+        new CanaryRouting(s.name, routingArgs(s, labels.stable, labels.canary, routing.canaryWeight), svcOpts);
+        new SloRules(s.name, sloArgs(s, labels.stable, labels.canary), svcOpts);
+
+        const previousState = previous[s.name] as { weight?: unknown } | undefined;
+        const previousWeight = typeof previousState?.weight === "number" ? previousState.weight : 0;
+        new CanaryRelease(s.name, {
+            service: s.name,
+            namespace: s.namespace,
+            environment: config.environment,
+            canaryVersion: progression.canaryVersion,
+            stableVersion: routing.stableVersion,
+            previousWeight,
+            weight: routing.canaryWeight,
+            stepIndex: decision.state.stepIndex,
+            steps: [...progression.steps],
+            status: decision.state.status,
+            verdict: verdict?.verdict ?? "none",
+            skipAnalysis: progression.controls.skipAnalysis,
+            action: decision.action,
+            evaluatedAt: now.toISOString(),
+        });
+
+        const summary = describeRelease(previousWeight, decision, verdict);
+        releases[s.name] = summary;
+        states[s.name] = decision.state;
+        pulumi.log.info(summaryLine(summary, s.name));
+    }
+
+    return {
+        environment: config.environment,
+        releases,
+        [STATE_OUTPUT]: states,
+        ...(thanos ? { thanosQueryUrl: thanos.queryUrl, thanosStorageType: thanos.storageType } : {}),
+        ...(otel ? { otelAgentEndpoint: otel.agentEndpoint, otelGatewayEndpoint: otel.gatewayEndpoint } : {}),
+        grayNamespaces: namespaces.map((n) => n.namespaceName),
+    };
+}
