@@ -30,6 +30,21 @@ import { describeRelease, type ReleaseSummary, summaryLine } from "./release-sum
 
 /** Stack output holding each service's progression state, read back by the next update. */
 export const STATE_OUTPUT = "releaseStates";
+/**
+ * Stack output listing, per service, the canary versions this stack promoted (newest last). The next
+ * environment's policy pack reads it to allow a version there only after it was promoted here.
+ */
+export const PROMOTIONS_OUTPUT = "promotions";
+/** How many promotions per service the stack remembers. */
+const PROMOTIONS_KEPT = 20;
+
+/** One promotion recorded in {@link PROMOTIONS_OUTPUT}. */
+export interface PromotionRecord {
+    /** The promoted image. */
+    version: string;
+    /** When it was promoted (ISO 8601). */
+    at: string;
+}
 
 interface PlannedService {
     config: ServiceConfig;
@@ -44,7 +59,7 @@ export function planStack(stack: string, raw: Record<string, unknown>): { config
     config.platform.namespaces.forEach((ns, i) =>
         resolveGrayNamespaceArgs(ns, `platform.namespaces[${i}] (GrayNamespace)`),
     );
-    if (config.platform.thanos) validateThanosArgs("thanos", config.platform.thanos as unknown as ThanosArgs);
+    if (config.platform.thanos) validateThanosArgs("thanos", thanosArgs(config, () => "validated-as-secret"));
     if (config.platform.otel) parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel);
 
     const services = config.services.map((s) => {
@@ -62,6 +77,16 @@ export function planStack(stack: string, raw: Record<string, unknown>): { config
         return { config: s, progression };
     });
     return { config, services };
+}
+
+/**
+ * Thanos args from config. Credentials of `existing` object storage never sit in the platform object: they are
+ * the secret config keys `gray-release:thanosAccessKey` and `gray-release:thanosSecretKey`.
+ */
+function thanosArgs(config: StackConfig, secret: (key: string) => pulumi.Input<string>): ThanosArgs {
+    const args = config.platform.thanos as unknown as ThanosArgs;
+    if (args.storage?.type !== "existing") return args;
+    return { ...args, storage: { ...args.storage, accessKey: secret("thanosAccessKey"), secretKey: secret("thanosSecretKey") } };
 }
 
 function routingArgs(s: ServiceConfig, stable: string, canary: string, weight: number): CanaryRoutingArgs {
@@ -106,16 +131,39 @@ function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): Sl
     } as SloRulesArgs;
 }
 
-/** The previous update's progression states of this stack, read through a StackReference to itself. */
-async function readPreviousStates(): Promise<Record<string, unknown>> {
-    const self = new pulumi.StackReference(
-        `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-        undefined,
-        { retainOnDelete: false },
-    );
-    const details = await self.getOutputDetails(STATE_OUTPUT);
-    const value = details.value ?? details.secretValue;
-    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
+interface PreviousOutputs {
+    states: Record<string, unknown>;
+    promotions: Record<string, PromotionRecord[]>;
+}
+
+/** The previous update's outputs of this stack, read through a StackReference to itself. */
+async function readPreviousOutputs(): Promise<PreviousOutputs> {
+    const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+    const read = async (name: string): Promise<Record<string, unknown>> => {
+        const details = await self.getOutputDetails(name);
+        const value = details.value ?? details.secretValue;
+        return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    };
+    const promotions: Record<string, PromotionRecord[]> = {};
+    for (const [service, list] of Object.entries(await read(PROMOTIONS_OUTPUT))) {
+        if (!Array.isArray(list)) continue;
+        promotions[service] = list.filter(
+            (p): p is PromotionRecord =>
+                typeof p === "object" && p !== null && typeof p.version === "string" && typeof p.at === "string",
+        );
+    }
+    return { states: await read(STATE_OUTPUT), promotions };
+}
+
+/** Appends a promotion when this update promoted the service's canary. */
+export function recordPromotion(
+    previous: ReadonlyArray<PromotionRecord>,
+    action: string,
+    version: string,
+    at: string,
+): PromotionRecord[] {
+    if (action !== "promote" || previous.some((p) => p.version === version)) return [...previous];
+    return [...previous, { version, at }].slice(-PROMOTIONS_KEPT);
 }
 
 /** Analyses and decides for every service; services sharing a metrics endpoint share one batched query. */
@@ -164,7 +212,8 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const stack = pulumi.getStack();
     const { config, services } = planStack(stack, readRawConfig());
 
-    const previous = await readPreviousStates();
+    const previousOutputs = await readPreviousOutputs();
+    const previous = previousOutputs.states;
     const decisions = await decideAll(services, previous, now);
 
     const provider = kubernetesProvider(stack);
@@ -175,7 +224,11 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         return new GrayNamespace(args.name ?? `gray-${i}`, args, opts);
     });
     const thanos = config.platform.thanos
-        ? new Thanos("thanos", config.platform.thanos as unknown as ThanosArgs, { providers: { kubernetes: provider } })
+        ? new Thanos(
+              "thanos",
+              thanosArgs(config, (key) => new pulumi.Config("gray-release").requireSecret(key)),
+              { providers: { kubernetes: provider } },
+          )
         : undefined;
     const otel = config.platform.otel
         ? new OtelCollector("otel", config.platform.otel as unknown as OtelCollectorArgs, opts)
@@ -183,6 +236,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
 
     const releases: Record<string, ReleaseSummary> = {};
     const states: Record<string, unknown> = {};
+    const promotions: Record<string, PromotionRecord[]> = { ...previousOutputs.promotions };
     for (const { config: s, progression } of services) {
         const result = decisions.get(s.name);
         if (result === undefined) throw new Error(`no progression decision for service "${s.name}"`);
@@ -224,6 +278,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         const summary = describeRelease(previousWeight, decision, verdict);
         releases[s.name] = summary;
         states[s.name] = decision.state;
+        promotions[s.name] = recordPromotion(promotions[s.name] ?? [], decision.action, progression.canaryVersion, now.toISOString());
         pulumi.log.info(summaryLine(summary, s.name));
     }
 
@@ -231,6 +286,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         environment: config.environment,
         releases,
         [STATE_OUTPUT]: states,
+        [PROMOTIONS_OUTPUT]: promotions,
         ...(thanos ? { thanosQueryUrl: thanos.queryUrl, thanosStorageType: thanos.storageType } : {}),
         ...(otel ? { otelAgentEndpoint: otel.agentEndpoint, otelGatewayEndpoint: otel.gatewayEndpoint } : {}),
         grayNamespaces: namespaces.map((n) => n.namespaceName),
