@@ -33,8 +33,8 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
     const s = config.analysis.selectors;
     const labels = versionLabels(config);
     const window = toPromQLRange(config.analysis.window);
-    const canary = s.canary ?? `reporter="destination", destination_workload=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
-    const stable = s.stable ?? `reporter="destination", destination_workload=${promqlString(config.service)}, destination_version=${promqlString(labels.stable)}`;
+    const canary = s.canary ?? `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
+    const stable = s.stable ?? `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.stable)}`;
     const restarts = s.restarts ?? `pod=~${promqlString(`${config.service}-canary-.*`)}`;
     const errors = `response_code=~${promqlString(s.errorCodes)}`;
     const count = (selector: string) => `sum(increase(${s.requestsMetric}{${selector}}[${window}])) or vector(0)`;

@@ -30,7 +30,7 @@ interface VersionTraffic {
 }
 
 function versionSeries(workload: string, v: VersionTraffic): SyntheticSeries[] {
-    const base = { reporter: "destination", destination_workload: workload, destination_version: v.version };
+    const base = { reporter: "destination", destination_service_name: workload, destination_version: v.version };
     const ok: Array<[number, number]> = [];
     const err: Array<[number, number]> = [];
     const buckets: Array<Array<[number, number]>> = BUCKETS.map(() => []);

@@ -127,7 +127,7 @@ describe("policies: SLO gates", () => {
             type: T.prometheusRule, name: "checkout-slo", stack: "prod",
             props: { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "checkout-slo" }, spec: { groups: [{ name: "slo", rules }] } },
         });
-        const recording = { record: "slo:request_success:ratio_rate5m", expr: 'sum(rate(istio_requests_total{destination_workload="checkout",response_code!~"5.."}[5m]))', labels: { service: "checkout" } };
+        const recording = { record: "slo:request_success:ratio_rate5m", expr: 'sum(rate(istio_requests_total{destination_service_name="checkout",response_code!~"5.."}[5m]))', labels: { service: "checkout" } };
         const alert = { alert: "CanaryErrorRateDeltaHigh", expr: "canary_error_rate_delta > 0.003 and canary_traffic_ratio > 0.1", labels: { severity: "page" } };
         it("passes with recording rules and the canary alert", async () => {
             assert.deepEqual((await runStack("canary-requires-slo-rules", [release(), rule([recording, alert])])).violations, []);

@@ -61,7 +61,7 @@ describe("evaluateMeasurements", () => {
 
     it("builds selectors from the service and version labels, and tags batched series", () => {
         const q = measurementQueries(config);
-        assert.match(q.canaryErrors, /istio_requests_total\{reporter="destination", destination_workload="checkout", destination_version="1\.1\.0", response_code=~"5\.\."\}\[300s\]/);
+        assert.match(q.canaryErrors, /istio_requests_total\{reporter="destination", destination_service_name="checkout", destination_version="1\.1\.0", response_code=~"5\.\."\}\[300s\]/);
         assert.match(q.canaryP95Ms, /histogram_quantile\(0\.95, sum by \(le\)/);
         const batch = batchedQuery([config, { ...config, service: "cart" }]);
         assert.equal(batch.split("\nor\n").length, 14);
