@@ -42,10 +42,24 @@ const platformSchema = z
     })
     .strict();
 
+/**
+ * What a stack owns. `platform`: the shared parts of one environment (gray namespaces, Thanos, collectors), for
+ * the platform team. `services`: canary releases of services, consuming a platform stack's outputs through a
+ * StackReference, for service teams. `all`: both in one stack, for a single team or a demo.
+ */
+export const STACK_ROLES = ["all", "platform", "services"] as const;
+
 export const stackConfigSchema = z
     .object({
         /** Environment name (dev, staging, prod); gates what the policy pack and the progression allow. */
         environment: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be a lowercase name like dev or prod" }),
+        /** What this stack owns: `all` (default), `platform` or `services`. */
+        role: z.enum(STACK_ROLES).default("all"),
+        /**
+         * The platform stack a `services` stack builds on: a stack name of this project (`platform-dev`) or a
+         * fully qualified `org/project/stack`.
+         */
+        platformStack: z.string().min(1).optional(),
         /** Shared platform components. */
         platform: platformSchema.prefault({}),
         /** Services under canary release. */
@@ -53,6 +67,19 @@ export const stackConfigSchema = z
     })
     .strict()
     .superRefine((cfg, ctx) => {
+        if (cfg.role === "services" && cfg.platformStack === undefined) {
+            ctx.addIssue({ code: "custom", path: ["platformStack"], message: "a services stack needs platformStack" });
+        }
+        if (cfg.role !== "services" && cfg.platformStack !== undefined) {
+            ctx.addIssue({ code: "custom", path: ["platformStack"], message: `only a services stack reads a platform stack (role is "${cfg.role}")` });
+        }
+        if (cfg.role === "platform" && cfg.services.length > 0) {
+            ctx.addIssue({ code: "custom", path: ["services"], message: "a platform stack has no services: put them in a services stack" });
+        }
+        const p = cfg.platform;
+        if (cfg.role === "services" && (p.namespaces.length > 0 || p.thanos !== undefined || p.otel !== undefined)) {
+            ctx.addIssue({ code: "custom", path: ["platform"], message: "a services stack uses its platform stack's parts: move them there" });
+        }
         const seen = new Set<string>();
         cfg.services.forEach((s, i) => {
             if (seen.has(s.name)) ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `duplicate service "${s.name}"` });

@@ -13,7 +13,12 @@ import { resolveCanaryRoutingArgs, CanaryRouting, type CanaryRoutingArgs } from 
 import { CanaryWorkload, resolveCanaryWorkloadArgs, type CanaryWorkloadArgs } from "../components/canary-workload";
 import { parseArgs } from "../components/common/validation";
 import { GrayNamespace, resolveGrayNamespaceArgs, type GrayNamespaceArgs } from "../components/gray-namespace";
-import { OtelCollector, otelCollectorArgsSchema, type OtelCollectorArgs } from "../components/otel-collector";
+import {
+    OtelCollector,
+    otelCollectorArgsSchema,
+    type OtelCollectorArgs,
+    planCollectors,
+} from "../components/otel-collector";
 import { parseSloRulesArgs, SloRules, type SloRulesArgs } from "../components/slo-rules";
 import { Thanos, validateThanosArgs, type ThanosArgs } from "../components/thanos";
 import {
@@ -26,6 +31,13 @@ import {
 } from "./progression";
 import { CanaryRelease } from "./canary-release";
 import { parseStackConfig, type ServiceConfig, type StackConfig } from "./config";
+import {
+    parsePlatformFacts,
+    PLATFORM_OUTPUT,
+    type PlatformFacts,
+    PlatformReference,
+    qualifiedStackName,
+} from "./platform-outputs";
 import { describeRelease, type ReleaseSummary, summaryLine } from "./release-summary";
 
 /** Stack output holding each service's progression state, read back by the next update. */
@@ -52,19 +64,30 @@ interface PlannedService {
 }
 
 /** Reads and validates the whole stack configuration. Throws InvalidArgsError naming the key and value. */
-export function planStack(stack: string, raw: Record<string, unknown>): { config: StackConfig; services: PlannedService[] } {
+export function planStack(
+    stack: string,
+    raw: Record<string, unknown>,
+    platform?: PlatformFacts,
+): { config: StackConfig; services: PlannedService[] } {
     const config = parseStackConfig(stack, raw);
+    if (platform !== undefined) checkPlatform(config, platform);
     // Each component validates again when constructed; doing it here too means a bad key anywhere stops the
     // update before the first resource is registered.
     config.platform.namespaces.forEach((ns, i) =>
         resolveGrayNamespaceArgs(ns, `platform.namespaces[${i}] (GrayNamespace)`),
     );
     if (config.platform.thanos) validateThanosArgs("thanos", thanosArgs(config, () => "validated-as-secret"));
-    if (config.platform.otel) parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel);
+    if (config.platform.otel) ownPlatformFacts(config);
 
     const services = config.services.map((s) => {
+        const analysis = (s.progression["analysis"] ?? {}) as Record<string, unknown>;
+        const defaultUrl = platform?.thanosQueryUrl;
         const progression = parseProgressionConfig({
             ...s.progression,
+            // A services stack analyses against its platform's Thanos Query unless the service names a source.
+            ...(analysis["prometheusUrl"] === undefined && defaultUrl !== undefined
+                ? { analysis: { ...analysis, prometheusUrl: defaultUrl } }
+                : {}),
             service: s.name,
             environment: config.environment,
             stableVersion: s.stableImage,
@@ -77,6 +100,55 @@ export function planStack(stack: string, raw: Record<string, unknown>): { config
         return { config: s, progression };
     });
     return { config, services };
+}
+
+/** A services stack must match its platform's environment and run its services in the platform's namespaces. */
+function checkPlatform(config: StackConfig, platform: PlatformFacts): void {
+    const problems: string[] = [];
+    if (platform.environment !== config.environment) {
+        problems.push(
+            `environment = "${config.environment}" but platform stack "${config.platformStack}" is "${platform.environment}"`,
+        );
+    }
+    config.services.forEach((s, i) => {
+        if (!platform.namespaces.includes(s.namespace)) {
+            problems.push(
+                `services[${i}].namespace = "${s.namespace}": not a gray namespace of platform stack ` +
+                    `"${config.platformStack}" (it has: ${platform.namespaces.join(", ") || "none"})`,
+            );
+        }
+    });
+    if (problems.length > 0) throw new Error(`stack config (gray-release:*) does not fit its platform:\n  - ${problems.join("\n  - ")}`);
+}
+
+/** The platform facts of a stack that owns its platform parts (role `platform` or `all`). */
+function ownPlatformFacts(config: StackConfig): PlatformFacts {
+    const collectors: PlatformFacts["collectors"] = [];
+    if (config.platform.otel) {
+        const parsed = parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel);
+        const plan = planCollectors(parsed);
+        collectors.push({
+            namespace: parsed.namespace,
+            // The agent is a DaemonSet reading every pod of its node: it reaches every namespace.
+            watchedNamespaces: ["*"],
+            agentEndpoint: plan.agentEndpoint,
+            workloadEnv: Object.fromEntries(plan.workloadEnv.map((e) => [e.name, e.value])),
+        });
+    }
+    return {
+        environment: config.environment,
+        namespaces: config.platform.namespaces.map((ns) => String((ns as { name?: unknown }).name)),
+        collectors,
+    };
+}
+
+/** Reads and validates the platform stack's facts (services stacks only). */
+async function readPlatform(config: StackConfig): Promise<PlatformFacts | undefined> {
+    if (config.role !== "services" || config.platformStack === undefined) return undefined;
+    const name = qualifiedStackName(config.platformStack);
+    const ref = new pulumi.StackReference(name);
+    const details = await ref.getOutputDetails(PLATFORM_OUTPUT);
+    return parsePlatformFacts(config.platformStack, details.value ?? details.secretValue);
 }
 
 /**
@@ -210,7 +282,9 @@ function readRawConfig(): Record<string, unknown> {
 /** Runs the whole stack and returns its outputs. */
 export async function runStack(now: Date = new Date()): Promise<Record<string, unknown>> {
     const stack = pulumi.getStack();
-    const { config, services } = planStack(stack, readRawConfig());
+    const raw = readRawConfig();
+    const platformFacts = await readPlatform(parseStackConfig(stack, raw));
+    const { config, services } = planStack(stack, raw, platformFacts);
 
     const previousOutputs = await readPreviousOutputs();
     const previous = previousOutputs.states;
@@ -234,6 +308,13 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         ? new OtelCollector("otel", config.platform.otel as unknown as OtelCollectorArgs, opts)
         : undefined;
 
+    // The facts this stack's services rely on: from the platform stack, or from the parts this stack owns.
+    const platform: PlatformFacts = platformFacts ?? ownPlatformFacts(config);
+    if (platformFacts !== undefined && services.length > 0) {
+        new PlatformReference("platform", { ...platformFacts, platformStack: config.platformStack ?? "" });
+    }
+    const workloadEnv = platform.collectors[0]?.workloadEnv ?? {};
+
     const releases: Record<string, ReleaseSummary> = {};
     const states: Record<string, unknown> = {};
     const promotions: Record<string, PromotionRecord[]> = { ...previousOutputs.promotions };
@@ -248,11 +329,8 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
 
         // A rolled-back, failed or promoted canary runs no pods: the rollback also undoes the rollout.
         const canaryRunning = decision.state.status === "progressing" || decision.state.status === "paused";
-        new CanaryWorkload(
-            s.name,
-            workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, canaryRunning ? undefined : 0),
-            svcOpts,
-        );
+        const workload = workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, canaryRunning ? undefined : 0);
+        new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
         new CanaryRouting(s.name, routingArgs(s, labels.stable, labels.canary, routing.canaryWeight), svcOpts);
         new SloRules(s.name, sloArgs(s, labels.stable, labels.canary), svcOpts);
 
@@ -282,8 +360,19 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         pulumi.log.info(summaryLine(summary, s.name));
     }
 
+    // What services stacks read back; Thanos' URL and storage type are the component's own outputs.
+    const platformOutput = thanos
+        ? pulumi.all([thanos.queryUrl, thanos.storageType]).apply(([thanosQueryUrl, thanosStorageType]) => ({
+              ...platform,
+              thanosQueryUrl,
+              thanosStorageType,
+          }))
+        : pulumi.output(platform);
+
     return {
         environment: config.environment,
+        role: config.role,
+        ...(config.role === "services" ? {} : { [PLATFORM_OUTPUT]: platformOutput }),
         releases,
         [STATE_OUTPUT]: states,
         [PROMOTIONS_OUTPUT]: promotions,

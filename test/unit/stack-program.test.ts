@@ -1,0 +1,114 @@
+import { strict as assert } from "node:assert";
+import { planStack, recordPromotion } from "../../stacks/program";
+import { describeRelease, summaryLine } from "../../stacks/release-summary";
+import { decide, parseProgressionConfig } from "../../stacks/progression";
+import type { PlatformFacts } from "../../stacks/platform-outputs";
+
+const service = {
+    name: "checkout",
+    namespace: "dev-gray",
+    stableImage: "registry.example.com/shop/checkout:1.4.0",
+    canaryImage: "registry.example.com/shop/checkout:1.5.0",
+    progression: { analysis: { prometheusUrl: "http://127.0.0.1:9090" } },
+    slo: { runbookUrl: "https://runbooks.example.com/checkout", slos: [{ name: "availability", objective: 99.95 }] },
+};
+
+const platform: PlatformFacts = {
+    environment: "dev",
+    namespaces: ["dev-gray"],
+    thanosQueryUrl: "http://thanos-query.monitoring.svc:10902",
+    collectors: [],
+};
+
+describe("planStack: the whole stack config is validated before any resource", () => {
+    it("accepts the dev-like config", () => {
+        const { config, services } = planStack("dev", { environment: "dev", services: [service] });
+        assert.equal(config.role, "all");
+        assert.equal(services[0]?.progression.steps.join(","), "5,10,25,50,100");
+    });
+
+    it("names the offending key and value of a service's progression", () => {
+        assert.throws(
+            () => planStack("dev", { environment: "dev", services: [{ ...service, progression: { ...service.progression, minIntervalBetweenSteps: "soon" } }] }),
+            /minIntervalBetweenSteps = "soon"/,
+        );
+    });
+
+    it("names an unknown top-level key", () => {
+        assert.throws(() => planStack("dev", { environment: "dev", servces: [] }), /servces/);
+    });
+
+    it("refuses skipAnalysis outside dev", () => {
+        const s = { ...service, progression: { ...service.progression, controls: { skipAnalysis: true } } };
+        assert.throws(() => planStack("prod", { environment: "prod", services: [s] }), /controls\.skipAnalysis/);
+    });
+
+    it("refuses an unpinned canary image", () => {
+        assert.throws(
+            () => planStack("dev", { environment: "dev", services: [{ ...service, canaryImage: "registry.example.com/shop/checkout:latest" }] }),
+            /canaryVersion = "registry.example.com\/shop\/checkout:latest"/,
+        );
+    });
+
+    it("refuses bad routing and SLO settings with their paths", () => {
+        assert.throws(
+            () => planStack("dev", { environment: "dev", services: [{ ...service, routing: { mirrorPercent: 250 } }] }),
+            /mirrorPercent = 250/,
+        );
+        assert.throws(
+            () => planStack("dev", { environment: "dev", services: [{ ...service, slo: { ...service.slo, slos: [{ name: "a", objective: 120 }] } }] }),
+            /objective = 120/,
+        );
+    });
+
+    it("requires a platform stack for a services stack, and no platform parts in it", () => {
+        assert.throws(() => planStack("dev", { environment: "dev", role: "services", services: [service] }), /platformStack/);
+        assert.throws(
+            () => planStack("dev", { environment: "dev", role: "services", platformStack: "platform-dev", platform: { namespaces: [{ name: "x" }] } }),
+            /platform = .*move them there/s,
+        );
+        assert.throws(() => planStack("dev", { environment: "dev", role: "platform", services: [service] }), /a platform stack has no services/);
+    });
+
+    it("defaults the analysis source to the platform's Thanos Query and checks namespaces and environment", () => {
+        const noUrl = { ...service, progression: {} };
+        const raw = { environment: "dev", role: "services", platformStack: "platform-dev", services: [noUrl] };
+        const { services } = planStack("dev", raw, platform);
+        assert.equal(services[0]?.progression.analysis.prometheusUrl, platform.thanosQueryUrl);
+        assert.throws(
+            () => planStack("dev", { ...raw, services: [{ ...noUrl, namespace: "elsewhere" }] }, platform),
+            /services\[0\]\.namespace = "elsewhere": not a gray namespace of platform stack "platform-dev"/,
+        );
+        assert.throws(() => planStack("dev", { ...raw, environment: "prod" }, platform), /but platform stack "platform-dev" is "dev"/);
+    });
+});
+
+describe("recordPromotion", () => {
+    it("records a promoted version once and keeps the newest", () => {
+        const first = recordPromotion([], "promote", "img:1.5.0", "2026-11-25T10:00:00Z");
+        assert.deepEqual(first, [{ version: "img:1.5.0", at: "2026-11-25T10:00:00Z" }]);
+        assert.deepEqual(recordPromotion(first, "promote", "img:1.5.0", "2026-11-26T10:00:00Z"), first);
+        assert.deepEqual(recordPromotion(first, "advance", "img:1.6.0", "2026-11-26T10:00:00Z"), first);
+        let many = first;
+        for (let i = 0; i < 30; i++) many = recordPromotion(many, "promote", `img:2.${i}.0`, "2026-11-27T10:00:00Z");
+        assert.equal(many.length, 20);
+        assert.equal(many.at(-1)?.version, "img:2.29.0");
+    });
+});
+
+describe("release summary", () => {
+    it("says what moved and what happens next", () => {
+        const config = parseProgressionConfig({
+            service: "checkout",
+            environment: "dev",
+            stableVersion: service.stableImage,
+            canaryVersion: service.canaryImage,
+            analysis: { prometheusUrl: "http://127.0.0.1:9090" },
+        });
+        const decision = decide(undefined, config, undefined, new Date("2026-11-25T10:00:00Z"));
+        const summary = describeRelease(0, decision, undefined);
+        assert.equal(summary.weight, 5);
+        assert.equal(summary.step, "1");
+        assert.match(summaryLine(summary, "checkout"), /^checkout: started 0% → 5% \[progressing\]/);
+    });
+});
