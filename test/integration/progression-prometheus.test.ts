@@ -7,7 +7,8 @@ import {
     parseProgressionConfig,
     type ProgressionConfig,
 } from "../../stacks/progression";
-import { type BackfilledPrometheus, type SyntheticSeries, prometheusAvailable, startBackfilledPrometheus } from "../support/progression-prometheus";
+import { FAST_LATENCY as FAST, istioSeries } from "../support/istio-traffic";
+import { type RunningPrometheus, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
 
 // One hour of 15 s samples ending ten minutes ago (well inside retention, clear of the head block).
 const STEP_S = 15;
@@ -15,10 +16,7 @@ const END_S = Math.floor(Date.now() / 1000 / STEP_S) * STEP_S - 600;
 const START_S = END_S - 3600;
 const AT = new Date(END_S * 1000);
 
-const BUCKETS = ["5", "10", "25", "50", "100", "250", "500", "1000", "+Inf"] as const;
-// Cumulative share of requests at or below each bucket bound: p95 ≈ 98 ms, p99 ≈ 229 ms.
-const FAST = [0.05, 0.15, 0.4, 0.7, 0.96, 0.995, 1, 1, 1];
-// p95 ≈ 400 ms: over the 200 ms gate.
+// p95 ≈ 400 ms: over the 200 ms gate (cumulative share per DURATION_BUCKETS bound).
 const SLOW = [0.01, 0.02, 0.05, 0.1, 0.3, 0.7, 0.98, 1, 1];
 
 interface VersionTraffic {
@@ -29,37 +27,14 @@ interface VersionTraffic {
     readonly latency: ReadonlyArray<number>;
 }
 
-function versionSeries(workload: string, v: VersionTraffic): SyntheticSeries[] {
-    const base = { reporter: "destination", destination_service_name: workload, destination_version: v.version };
-    const ok: Array<[number, number]> = [];
-    const err: Array<[number, number]> = [];
-    const buckets: Array<Array<[number, number]>> = BUCKETS.map(() => []);
-    let okTotal = 0;
-    let errTotal = 0;
-    let all = 0;
-    for (let t = START_S; t <= END_S; t += STEP_S) {
-        if (t > START_S) {
-            const n = v.rps * STEP_S;
-            const p = v.errorRatio(t);
-            okTotal += n * (1 - p);
-            errTotal += n * p;
-            all += n;
-        }
-        ok.push([t, okTotal]);
-        err.push([t, errTotal]);
-        BUCKETS.forEach((_, i) => buckets[i]?.push([t, all * (v.latency[i] ?? 1)]));
-    }
-    return [
-        { name: "istio_requests_total", labels: { ...base, response_code: "200" }, points: ok },
-        { name: "istio_requests_total", labels: { ...base, response_code: "503" }, points: err },
-        ...BUCKETS.map((le, i) => ({ name: "istio_request_duration_milliseconds_bucket", labels: { ...base, le }, points: buckets[i] ?? [] })),
-    ];
+function versionSeries(service: string, v: VersionTraffic): SyntheticSeries[] {
+    return istioSeries({ service, ...v }, START_S, END_S, STEP_S);
 }
 
 function restarts(workload: string, perHour: number): SyntheticSeries {
     const points: Array<[number, number]> = [];
     for (let t = START_S; t <= END_S; t += STEP_S) points.push([t, Math.floor(((t - START_S) / 3600) * perHour)]);
-    return { name: "kube_pod_container_status_restarts_total", labels: { pod: `${workload}-canary-7d9f8`, container: workload }, points };
+    return { name: "kube_pod_container_status_restarts_total", labels: { pod: `${workload}-canary-7d9f8`, container: workload }, samples: points };
 }
 
 const healthy = (t: number) => (t >= 0 ? 0.002 : 0);
@@ -98,10 +73,9 @@ function configFor(service: string, url: string): ProgressionConfig {
 }
 
 describe("progression analysis against a real Prometheus", function () {
-    let prom: BackfilledPrometheus | undefined;
+    let prom: RunningPrometheus | undefined;
 
     before(async function () {
-        if (!(await prometheusAvailable())) this.skip();
         prom = await startBackfilledPrometheus(scenarioSeries());
     });
 

@@ -276,3 +276,25 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`Prometheus did not become ready:\n${lastError.split("\n").slice(-30).join("\n")}`);
 }
+
+/**
+ * Backfills `series` into a fresh TSDB and starts Prometheus on it. `stop()` also removes the data, so a test
+ * needs nothing but this call and its `stop()`.
+ */
+export async function startBackfilledPrometheus(series: readonly SyntheticSeries[]): Promise<RunningPrometheus> {
+    const dataDir = makeTempDir("prometheus-backfill-");
+    try {
+        await backfillOpenMetrics(openMetrics(series), dataDir);
+        const prometheus = await startPrometheus({ dataDir });
+        return {
+            ...prometheus,
+            stop: async () => {
+                await prometheus.stop();
+                rmSync(dataDir, { recursive: true, force: true });
+            },
+        };
+    } catch (err) {
+        rmSync(dataDir, { recursive: true, force: true });
+        throw err;
+    }
+}
