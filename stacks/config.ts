@@ -64,6 +64,11 @@ export const stackConfigSchema = z
         platform: platformSchema.prefault({}),
         /** Services under canary release. */
         services: z.array(serviceSchema).default([]),
+        /**
+         * Namespace of the shared canary dashboards (ConfigMaps labelled for the Grafana sidecar, one dashboard per
+         * service); `false` creates none.
+         */
+        dashboardNamespace: z.union([dns1123, z.literal(false)]).default("monitoring"),
     })
     .strict()
     .superRefine((cfg, ctx) => {

@@ -19,7 +19,7 @@ import {
     type OtelCollectorArgs,
     planCollectors,
 } from "../components/otel-collector";
-import { parseSloRulesArgs, SloRules, type SloRulesArgs } from "../components/slo-rules";
+import { parseSloRulesArgs, SloRules, type SloRulesArgs, type SloRulesSpec } from "../components/slo-rules";
 import { Thanos, validateThanosArgs, type ThanosArgs } from "../components/thanos";
 import {
     parseProgressionConfig,
@@ -30,6 +30,7 @@ import {
     versionLabels,
 } from "./progression";
 import { CanaryRelease } from "./canary-release";
+import { createDashboards } from "./dashboards";
 import { parseStackConfig, type ServiceConfig, type StackConfig } from "./config";
 import {
     parsePlatformFacts,
@@ -192,7 +193,10 @@ function workloadArgs(
     };
 }
 
-/** SloRules args: the canary rules compare the same version labels the routing and the workloads use. */
+/**
+ * SloRules args: the canary rules compare the same version labels the routing and the workloads use. The
+ * dashboard goes to the stack's shared dashboard ConfigMaps instead of one ConfigMap per service.
+ */
 function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): SloRulesArgs {
     const extra = s.slo as Partial<SloRulesArgs>;
     return {
@@ -200,6 +204,7 @@ function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): Sl
         ...extra,
         service: s.name,
         canary: { stableVersion: stableLabel, canaryVersion: canaryLabel, ...extra.canary },
+        dashboard: { ...extra.dashboard, enabled: false },
     } as SloRulesArgs;
 }
 
@@ -316,6 +321,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const workloadEnv = platform.collectors[0]?.workloadEnv ?? {};
 
     const releases: Record<string, ReleaseSummary> = {};
+    const sloSpecs: SloRulesSpec[] = [];
     const states: Record<string, unknown> = {};
     const promotions: Record<string, PromotionRecord[]> = { ...previousOutputs.promotions };
     for (const { config: s, progression } of services) {
@@ -332,7 +338,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         const workload = workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, canaryRunning ? undefined : 0);
         new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
         new CanaryRouting(s.name, routingArgs(s, labels.stable, labels.canary, routing.canaryWeight), svcOpts);
-        new SloRules(s.name, sloArgs(s, labels.stable, labels.canary), svcOpts);
+        sloSpecs.push(new SloRules(s.name, sloArgs(s, labels.stable, labels.canary), svcOpts).spec);
 
         const previousState = previous[s.name] as { weight?: unknown } | undefined;
         const previousWeight = typeof previousState?.weight === "number" ? previousState.weight : 0;
@@ -358,6 +364,10 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         states[s.name] = decision.state;
         promotions[s.name] = recordPromotion(promotions[s.name] ?? [], decision.action, progression.canaryVersion, now.toISOString());
         pulumi.log.info(summaryLine(summary, s.name));
+    }
+
+    if (config.dashboardNamespace !== false && sloSpecs.length > 0) {
+        createDashboards(stack, config.dashboardNamespace, sloSpecs, { provider });
     }
 
     // What services stacks read back; Thanos' URL and storage type are the component's own outputs.
