@@ -46,6 +46,21 @@ export function podLabels(a: ResolvedCanaryWorkloadArgs, track: Track): Record<s
     };
 }
 
+/**
+ * The container environment: the caller's variables plus the OpenTelemetry resource attributes that tell the
+ * collectors which version and track a span comes from (tail sampling keeps every `deployment.track=canary`
+ * trace; span metrics are split by `service.version`).
+ */
+export function workloadEnv(a: ResolvedCanaryWorkloadArgs, track: Track): Record<string, string> {
+    const version = track === "stable" ? a.stableVersion : a.canaryVersion;
+    return {
+        ...a.env,
+        SERVICE_VERSION: version,
+        OTEL_SERVICE_NAME: a.service,
+        OTEL_RESOURCE_ATTRIBUTES: `service.version=${version},deployment.track=${track}`,
+    };
+}
+
 export function deploymentSpec(a: ResolvedCanaryWorkloadArgs, track: Track): DeploymentSpec {
     const labels = podLabels(a, track);
     const probe = { httpGet: { path: a.healthPath, port: "http" }, periodSeconds: 10, failureThreshold: 3 };
@@ -63,9 +78,7 @@ export function deploymentSpec(a: ResolvedCanaryWorkloadArgs, track: Track): Dep
                         name: a.service,
                         image: track === "stable" ? a.stableImage : a.canaryImage,
                         ports: [{ name: "http", containerPort: a.containerPort }],
-                        env: Object.entries({ ...a.env, SERVICE_VERSION: labels[a.versionLabel] ?? "" }).map(
-                            ([name, value]) => ({ name, value }),
-                        ),
+                        env: Object.entries(workloadEnv(a, track)).map(([name, value]) => ({ name, value })),
                         readinessProbe: probe,
                         livenessProbe: { ...probe, initialDelaySeconds: 10 },
                         resources: {

@@ -36,6 +36,9 @@ describe("CanaryWorkload", () => {
         assert.equal(stable.spec.template.metadata.labels["version"], "1.4.0");
         assert.equal(canary.spec.template.metadata.labels["version"], "1.5.0");
         assert.equal(canary.spec.replicas, 0);
+        const env = (d: DeploymentInputs) => (d.spec.template.spec.containers[0] as unknown as { env: Array<{ name: string; value: string }> }).env;
+        assert.ok(env(canary).some((e) => e.name === "OTEL_RESOURCE_ATTRIBUTES" && e.value === "service.version=1.5.0,deployment.track=canary"));
+        assert.ok(env(stable).some((e) => e.name === "OTEL_RESOURCE_ATTRIBUTES" && e.value === "service.version=1.4.0,deployment.track=stable"));
         assert.equal(stable.spec.template.spec.containers[0]!.image, base.stableImage);
         for (const d of deployments) {
             const c = d.spec.template.spec.containers[0]!;
