@@ -173,6 +173,16 @@ interface RuleBase<C> {
     remediationSteps?: string;
     defaults: C;
     configProperties?: Record<string, PolicyConfigJSONSchema>;
+    /**
+     * Rule-specific defaults of the per-environment levels, merged over COMMON_DEFAULTS.environments (and under
+     * the user's `environments`), e.g. release-window: `{ staging: "advisory" }`.
+     */
+    environmentDefaults?: Record<string, EnvLevel>;
+}
+
+/** Default levels per environment of a rule: the common ones with the rule's own over them. */
+export function defaultEnvironmentsOf(rule: Pick<RuleBase<unknown>, "environmentDefaults">): Record<string, EnvLevel> {
+    return { ...COMMON_DEFAULTS.environments, ...(rule.environmentDefaults ?? {}) };
 }
 
 export interface ResourceRule<C> extends RuleBase<C> {
@@ -201,7 +211,7 @@ function effectiveConfig<C extends object>(rule: Rule<C>, variant: EnvLevel, own
     else user = primaryConfigs.get(rule.name) ?? own;
     const merged = mergeConfig<FullConfig<C>>({ ...COMMON_DEFAULTS, ...rule.defaults } as FullConfig<C>, user);
     // Environments merge key by key, so `{ prod: "advisory" }` keeps the other defaults.
-    merged.environments = { ...COMMON_DEFAULTS.environments, ...((user?.["environments"] as Record<string, EnvLevel>) ?? {}) };
+    merged.environments = { ...defaultEnvironmentsOf(rule), ...((user?.["environments"] as Record<string, EnvLevel>) ?? {}) };
     return merged;
 }
 
@@ -216,7 +226,15 @@ function makeVariant<C extends object>(rule: Rule<C>, variant: "mandatory" | "ad
         enforcementLevel: variant as EnforcementLevel,
         severity: rule.severity,
         ...(rule.remediationSteps ? { remediationSteps: rule.remediationSteps } : {}),
-        configSchema: { properties: { ...COMMON_SCHEMA, ...(rule.configProperties ?? {}) } },
+        // The engine fills every schema default into the config it sends, so the schema default of `environments`
+        // must be this rule's own defaults, or it would override them.
+        configSchema: {
+            properties: {
+                ...COMMON_SCHEMA,
+                environments: { ...COMMON_SCHEMA["environments"]!, default: defaultEnvironmentsOf(rule) },
+                ...(rule.configProperties ?? {}),
+            },
+        },
     };
     const makeCtx = (own: Record<string, unknown>, stackTags: ReadonlyMap<string, string> | undefined, selfUrn?: string) => {
         const config = effectiveConfig(rule, variant, own);

@@ -188,17 +188,43 @@ export interface ThanosProps {
     bucket: string;
 }
 
-/**
- * Promotion ledger: JSON Lines (one object per line) or a JSON array, appended by the canary program
- * whenever it promotes a canary. Path given by policy config `promotionLedger`.
- */
-export interface PromotionLedgerEntry {
-    environment: string;
-    service: string;
+/** Name of the stack output in which the canary program lists, per service, the versions it promoted. */
+export const PROMOTIONS_OUTPUT = "promotions";
+
+/** One promotion in the {@link PROMOTIONS_OUTPUT} stack output (stacks/program.ts `PromotionRecord`). */
+export interface PromotionRecord {
+    /** The promoted canary version (the image reference, as in CanaryRelease `canaryVersion`). */
     version: string;
-    /** "promoted" counts; any other status (e.g. "rolled-back") does not. */
-    status: string;
+    /** When it was promoted (ISO-8601). */
     at: string;
+}
+
+/** The {@link PROMOTIONS_OUTPUT} stack output: service → promotions, newest last. */
+export type PromotionsOutput = Record<string, PromotionRecord[]>;
+
+/** Parses the promotions output of an upstream stack; lists every contract problem. */
+export function parsePromotionsOutput(value: unknown): ParseResult<PromotionsOutput> {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        return { ok: false, problems: [`expected an object service → [{ version, at }] (got ${JSON.stringify(value)})`] };
+    }
+    const problems: string[] = [];
+    const out: PromotionsOutput = {};
+    for (const [service, list] of Object.entries(value as Record<string, unknown>)) {
+        if (!Array.isArray(list)) {
+            problems.push(`'${service}' must be an array (got ${JSON.stringify(list)})`);
+            continue;
+        }
+        out[service] = [];
+        list.forEach((p, i) => {
+            const e = p as Partial<PromotionRecord> | null;
+            if (e && typeof e === "object" && typeof e.version === "string" && typeof e.at === "string") {
+                out[service]!.push({ version: e.version, at: e.at });
+            } else {
+                problems.push(`'${service}[${i}]' must be { version: string, at: string } (got ${JSON.stringify(p)})`);
+            }
+        });
+    }
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, value: out };
 }
 
 /** Stack tag that pins the environment of a stack (`pulumi stack tag set gray-release:environment prod`). */

@@ -12,7 +12,7 @@ import { ancestors, descendants, indexByUrn, k8sName, k8sNamespace } from "./lib
 import { checkImage, containerLabel, containersOf, destinationsOf, normalizeHost } from "./lib/k8s";
 import { listDelays, parseDuration } from "./lib/durations";
 import { isNewCanary, isRollbackOrAbort } from "./lib/gates";
-import { readLedger, wasPromoted } from "./lib/ledger";
+import { findProjectDir, readUpstreamPromotions } from "./lib/upstream";
 
 const r = (x: { name: string; urn: string }) => ({ name: x.name, urn: x.urn });
 
@@ -156,26 +156,40 @@ export const grayNamespaceBaseline: Rule<GrayNsConfig> = {
 // OpenTelemetry coverage of canary namespaces
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * The OtelCollector agent is a DaemonSet on every node that accepts telemetry from every pod, so a collector
+ * reaches every namespace unless it declares `watchedNamespaces` (then: its own namespace, the listed ones, or all
+ * with "*").
+ */
 export const canaryNamespaceOtelCoverage: Rule<{}> = {
     kind: "stack",
     name: "canary-namespace-otel-coverage",
-    description: "The namespace of every canary service is reached by an OpenTelemetry collector (its own namespace or watchedNamespaces).",
+    description: "The namespace of every canary service is reached by an OpenTelemetry collector: a collector covers every namespace unless it declares watchedNamespaces (then its own namespace and the listed ones, '*' = all).",
     severity: "medium",
     defaults: {},
     validate(args, _ctx, report) {
         const byUrn = indexByUrn(args.resources);
-        const collectors = args.resources.filter((x) => x.type === T.otelCollector).map((c) => ({
-            ns: c.props?.["namespace"] as string | undefined,
-            watched: (Array.isArray(c.props?.["watchedNamespaces"]) ? c.props["watchedNamespaces"] : []) as string[],
-        }));
-        const covered = (ns: string) => collectors.some((c) => c.ns === ns || c.watched.includes(ns) || c.watched.includes("*"));
+        const collectors = args.resources.filter((x) => x.type === T.otelCollector).map((c) => {
+            const declared = c.props?.["watchedNamespaces"];
+            return {
+                ns: c.props?.["namespace"] as string | undefined,
+                // Not declared (absent / not a list): the DaemonSet agent reaches every namespace.
+                watched: Array.isArray(declared) ? (declared.filter((n) => typeof n === "string") as string[]) : undefined,
+            };
+        });
+        const covered = (ns: string) =>
+            collectors.some((c) => c.watched === undefined || c.ns === ns || c.watched.includes(ns) || c.watched.includes("*"));
+        const describe = (c: { ns: string | undefined; watched: string[] | undefined }) =>
+            `${c.ns ?? "?"}[${c.watched === undefined ? "*" : c.watched.join(",")}]`;
         const check = (owner: PolicyResource, ns: string, what: string) => {
             if (covered(ns)) return;
             report(violation({
-                problem: `${what} runs in namespace '${ns}', which no OpenTelemetry collector reaches (collectors: ${collectors.map((c) => `${c.ns}[${c.watched.join(",")}]`).join("; ") || "none"})`,
+                problem: `${what} runs in namespace '${ns}', which no OpenTelemetry collector reaches (collectors: ${collectors.map(describe).join("; ") || "none"})`,
                 resource: r(owner),
                 field: "metadata.namespace",
-                fix: `add '${ns}' to an OtelCollector's watchedNamespaces or deploy a collector in '${ns}'`,
+                fix: collectors.length === 0
+                    ? `deploy an OtelCollector (it covers every namespace unless it declares watchedNamespaces)`
+                    : `add '${ns}' to an OtelCollector's watchedNamespaces (or remove the declaration: an undeclared collector covers every namespace), or deploy a collector in '${ns}'`,
             }), { urn: owner.urn });
         };
         for (const routing of args.resources.filter((x) => x.type === T.canaryRouting)) {
@@ -295,24 +309,45 @@ export const thanosSingleCompactorPerBucket: Rule<{}> = {
 // ---------------------------------------------------------------------------------------------------------
 
 interface PromotionConfig {
-    promotionLedger?: string;
-    promotionOrder: string[];
+    upstreamStacks: Record<string, string>;
+    upstreamTimeoutSeconds: number;
 }
 
+/** Project directory the CLI runs in: the nearest Pulumi.yaml above this file (the pack's cwd is policies/). */
+let projectDir: string | undefined;
+function projectDirectory(): string {
+    projectDir ??= findProjectDir(__dirname) ?? process.cwd();
+    return projectDir;
+}
+
+/** Upstream stack of an environment (keys matched case-insensitively), or undefined. */
+export function upstreamOf(upstreamStacks: Record<string, string>, env: string): string | undefined {
+    const hit = Object.entries(upstreamStacks ?? {}).find(([k]) => k.toLowerCase() === env.toLowerCase());
+    return hit && typeof hit[1] === "string" && hit[1].length > 0 ? hit[1] : undefined;
+}
+
+/**
+ * A version reaches an environment only after its upstream environment promoted it. The upstream's canary program
+ * exports the stack output `promotions` (service → [{ version, at }]); this rule reads it with the Pulumi CLI, once
+ * per pack run (see lib/upstream.ts). Gated: a new canary (action 'start', or 0% → >0%) and a manual 'promote' of
+ * a version that never ran here (0% → 0%), in an environment that has an upstream in `upstreamStacks`.
+ */
 export const promotionOrder: Rule<PromotionConfig> = {
     kind: "resource",
     name: "promotion-order",
-    description: "A canary version may start in an environment only after the same version was promoted in the previous environment (promotion ledger).",
+    description: "A canary version may start (or be promoted outright) in an environment only after the upstream environment's stack promoted the same service and version (its 'promotions' stack output; upstreamStacks, default prod ← staging).",
     severity: "critical",
-    defaults: { promotionOrder: ["staging", "prod"] },
+    defaults: { upstreamStacks: { prod: "staging" }, upstreamTimeoutSeconds: 60 },
     configProperties: {
-        promotionLedger: {
-            type: "string",
-            description: "Path of the promotion ledger (JSON Lines of {environment, service, version, status, at}) appended by the canary program on promotion.",
+        upstreamStacks: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            default: { prod: "staging" },
+            description: "Environment → name of the upstream stack whose 'promotions' output must list the version first (e.g. {staging: \"dev\", prod: \"staging\"}; a fully qualified org/project/stack works too). Replaces the default map.",
         },
-        promotionOrder: {
-            type: "array", items: { type: "string" }, default: ["staging", "prod"],
-            description: "Environments in promotion order; e.g. [dev, staging, prod] also gates staging on dev.",
+        upstreamTimeoutSeconds: {
+            type: "number", minimum: 1, default: 60,
+            description: "Timeout of 'pulumi stack output promotions --json --stack <upstream>'.",
         },
     },
     validate(args, ctx, report) {
@@ -320,38 +355,34 @@ export const promotionOrder: Rule<PromotionConfig> = {
         const parsed = parseCanaryRelease(args.props);
         if (!parsed.ok) return;
         const rec = parsed.value;
-        if (!isNewCanary(rec) || isRollbackOrAbort(rec)) return;
+        if (isRollbackOrAbort(rec)) return;
+        const manualPromote = String(rec.action).toLowerCase() === "promote";
+        if (!isNewCanary(rec) && !manualPromote) return;
         const env = ctx.environmentOf(args.urn, rec.environment);
-        const order = ctx.config.promotionOrder.map((e) => e.toLowerCase());
-        const idx = order.indexOf(env.toLowerCase());
-        if (idx <= 0) return;
-        const prev = order[idx - 1]!;
+        const upstream = upstreamOf(ctx.config.upstreamStacks, env);
+        if (upstream === undefined) return;
         const at = { environment: env };
-        const ledgerPath = ctx.config.promotionLedger;
-        if (!ledgerPath) {
+        const what = manualPromote && !isNewCanary(rec) ? "is promoted" : "starts";
+        const read = readUpstreamPromotions(upstream, {
+            cwd: projectDirectory(),
+            timeoutMs: Math.max(1, ctx.config.upstreamTimeoutSeconds) * 1000,
+        });
+        if (!read.ok) {
             report(violation({
-                problem: `cannot verify that '${rec.service}' version ${rec.canaryVersion} was promoted in ${prev} before starting in ${env}: no promotion ledger configured`,
+                problem: `canary '${rec.service}' version ${rec.canaryVersion} ${what} in ${env}, but the promotions of upstream stack '${upstream}' cannot be read to verify it was promoted there first: ${read.error}`,
                 resource: r(args), field: "canaryVersion",
-                fix: "set policy config promotion-order.promotionLedger to the ledger file the canary program appends to",
+                fix: `run the canary program on stack '${upstream}' in this backend until it promotes ${rec.canaryVersion} (it then exports the 'promotions' output), or fix policy config promotion-order.upstreamStacks`,
             }), at);
             return;
         }
-        const ledger = readLedger(ledgerPath);
-        if ("missing" in ledger) {
-            report(violation({
-                problem: `promotion ledger ${ledger.missing} does not exist, so '${rec.service}' ${rec.canaryVersion} has no recorded promotion in ${prev}`,
-                resource: r(args), field: "canaryVersion",
-                fix: `promote ${rec.canaryVersion} in ${prev} first (the canary program appends to the ledger), or fix promotionLedger`,
-            }), at);
-            return;
-        }
-        if (!wasPromoted(ledger.entries, prev, rec.service, rec.canaryVersion)) {
-            report(violation({
-                problem: `canary '${rec.service}' version ${rec.canaryVersion} starts in ${env} but was never promoted in ${prev} (ledger ${ledger.resolved}${ledger.errors.length ? `; ignored invalid entries: ${ledger.errors.join("; ")}` : ""})`,
-                resource: r(args), field: "canaryVersion",
-                fix: `finish the ${prev} canary of ${rec.canaryVersion} through promotion first, then start it in ${env}`,
-            }), at);
-        }
+        const list = read.promotions[rec.service] ?? [];
+        if (list.some((p) => p.version === rec.canaryVersion)) return;
+        const known = list.map((p) => p.version);
+        report(violation({
+            problem: `canary '${rec.service}' version ${rec.canaryVersion} ${what} in ${env} but upstream stack '${upstream}' has not promoted it (its promotions of '${rec.service}': ${known.length > 0 ? known.slice(-5).join(", ") : "none"})`,
+            resource: r(args), field: "canaryVersion",
+            fix: `finish the ${rec.canaryVersion} canary on stack '${upstream}' through promotion first, then start it in ${env}`,
+        }), at);
     },
 };
 

@@ -21,9 +21,12 @@ export interface ReleaseWindowConfig {
 export const releaseWindow: Rule<ReleaseWindowConfig> = {
     kind: "resource",
     name: "release-window",
-    description: "Canary weight increases and new canaries happen only inside the release windows (default weekdays 09:00-17:00) and never on freeze dates; rollbacks and aborts are always allowed.",
+    description: "Canary weight increases and new canaries happen only inside the release windows (default weekdays 09:00-17:00) and never on freeze dates; rollbacks and aborts are always allowed. Mandatory in prod, advisory in dev and staging by default.",
     severity: "high",
     defaults: { timeZone: "UTC", windows: [DEFAULT_WINDOW], freezeDates: [] },
+    // Release windows are production discipline: staging rehearses at any hour (reported as advisory there), so
+    // a staging canary can be promoted before prod's window opens. `environments: { staging: "mandatory" }` restores it.
+    environmentDefaults: { staging: "advisory" },
     configProperties: {
         timeZone: { type: "string", default: "UTC", description: "IANA time zone of the windows, e.g. Asia/Shanghai, Europe/Berlin." },
         windows: {

@@ -4,7 +4,10 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { T, isPrometheusRule, parseCanaryRelease, type CanaryReleaseRecord } from "./contracts";
 import { violation, type Rule } from "./config";
-import { isIncrease, nextAllowedWeight, skipAllowed, verdictAgeMinutes } from "./lib/gates";
+import {
+    DEFAULT_MAX_FIRST_STEP, entryAllowedWithoutPass, firstStep, isEntryStart, isIncrease, nextAllowedWeight, skipAllowed,
+    verdictAgeMinutes,
+} from "./lib/gates";
 
 const r = (args: { name: string; urn: string }) => ({ name: args.name, urn: args.urn });
 
@@ -56,20 +59,31 @@ export const canaryReleaseRecordValid: Rule<{}> = {
 
 interface RiseConfig extends SkipConfig {
     maxVerdictAgeMinutes: number;
+    maxFirstStep: number;
     now?: string;
 }
 
+/**
+ * Design decision: the first configured step is the analysis's entry point. Before it there is no canary traffic,
+ * so there is nothing to analyse and no verdict can pass. A rise from 0 to at most steps[0] with action "start" is
+ * therefore allowed without a pass, provided steps[0] <= `maxFirstStep` (default 5 %): that bounds the exposure
+ * that was never analysed. Every other rise still requires the verdict 'pass'.
+ */
 export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
     kind: "resource",
     name: "canary-weight-rise-requires-pass",
-    description: "A canary weight may only rise when the SLO analysis recorded for that update passed.",
+    description: `A canary weight may only rise when the SLO analysis recorded for that update passed; the one exception is the entry (action 'start', 0% → at most the first configured step), which has no traffic to analyse yet and is allowed when that first step is at most maxFirstStep (default ${DEFAULT_MAX_FIRST_STEP}%).`,
     severity: "critical",
-    defaults: { skipAnalysisAllowedIn: ["dev"], maxVerdictAgeMinutes: 0 },
+    defaults: { skipAnalysisAllowedIn: ["dev"], maxVerdictAgeMinutes: 0, maxFirstStep: DEFAULT_MAX_FIRST_STEP },
     configProperties: {
         ...SKIP_SCHEMA,
         maxVerdictAgeMinutes: {
             type: "number", minimum: 0, default: 0,
             description: "If > 0, a passing verdict older than this (evaluatedAt vs now) does not count.",
+        },
+        maxFirstStep: {
+            type: "number", minimum: 0, maximum: 100, default: DEFAULT_MAX_FIRST_STEP,
+            description: "Largest first step (percent) a canary may enter with action 'start' without a passing analysis (the entry point has no canary traffic to analyse). 0 disables the exception.",
         },
         now: { type: "string", description: "Override of the current instant (ISO-8601), for testing." },
     },
@@ -79,7 +93,20 @@ export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
         if (!rec || !isIncrease(rec)) return;
         const env = ctx.environmentOf(args.urn, rec.environment);
         if (rec.skipAnalysis && skipAllowed(env, ctx.config.skipAnalysisAllowedIn)) return;
+        const maxFirstStep = ctx.config.maxFirstStep;
+        const entry = isEntryStart(rec) ? entryAllowedWithoutPass(rec, maxFirstStep) : undefined;
+        if (entry?.allowed) return;
         if (rec.verdict !== "pass") {
+            if (entry && !entry.allowed) {
+                const first = firstStep(rec.steps)!;
+                report(violation({
+                    problem: `canary '${rec.service}' starts at ${rec.weight}% (0% → first step ${first}%) without a passing analysis, and ${entry.reason}: an unanalysed entry may expose at most ${maxFirstStep}% of traffic`,
+                    resource: r(args),
+                    field: "steps",
+                    fix: `make the first step of the weight ladder at most ${maxFirstStep}% (e.g. [1, 5, 25, 50, 100]), or raise policy config canary-weight-rise-requires-pass.maxFirstStep if this exposure is acceptable`,
+                }), { environment: env });
+                return;
+            }
             report(violation({
                 problem: `canary weight of '${rec.service}' rises ${rec.previousWeight}% → ${rec.weight}% but the recorded analysis verdict is '${rec.verdict}'${rec.skipAnalysis ? " (skipAnalysis is not allowed in " + env + ")" : ""}`,
                 resource: r(args),
@@ -108,10 +135,15 @@ interface StepConfig {
     maxIncrease: number;
 }
 
+/**
+ * The ladder is the record's `steps` (or config `steps` when the record has none). From 0 the only allowed step is
+ * the first configured step, steps[0]: the same entry point canary-weight-rise-requires-pass lets a 'start' enter
+ * without a pass (there bounded by its maxFirstStep). After that, one step of the ladder per update.
+ */
 export const canaryWeightStepLimit: Rule<StepConfig> = {
     kind: "resource",
     name: "canary-weight-step-limit",
-    description: "A canary weight rises by at most one configured step of the weight ladder per update.",
+    description: "A canary weight rises by at most one configured step of the weight ladder per update; from 0 it may rise only to the first configured step (the analysis entry point).",
     severity: "high",
     defaults: { steps: [1, 5, 25, 50, 100], maxIncrease: 0 },
     configProperties: {
@@ -121,7 +153,7 @@ export const canaryWeightStepLimit: Rule<StepConfig> = {
         },
         maxIncrease: {
             type: "number", minimum: 0, default: 0,
-            description: "If > 0, an additional cap on one rise in percentage points.",
+            description: "If > 0, an additional cap on one rise in percentage points (the entry step included).",
         },
     },
     validate(args, ctx, report) {
@@ -129,15 +161,22 @@ export const canaryWeightStepLimit: Rule<StepConfig> = {
         const rec = record(args.props);
         if (!rec || !isIncrease(rec)) return;
         const steps = rec.steps.length > 0 ? rec.steps : ctx.config.steps;
-        const next = nextAllowedWeight(rec.previousWeight, steps, ctx.config.maxIncrease || undefined);
-        if (rec.weight > next) {
-            report(violation({
-                problem: `canary weight of '${rec.service}' jumps ${rec.previousWeight}% → ${rec.weight}%, more than one step of the ladder [${steps.join(", ")}]${ctx.config.maxIncrease ? ` (max +${ctx.config.maxIncrease} points)` : ""}`,
-                resource: r(args),
-                field: "weight",
-                fix: `raise the weight to at most ${next}% in this update and take the next step after the next passing analysis`,
-            }), { environment: ctx.environmentOf(args.urn, rec.environment) });
-        }
+        const maxIncrease = ctx.config.maxIncrease || undefined;
+        const first = firstStep(steps);
+        const entering = rec.previousWeight === 0 && first !== undefined && first > 0;
+        const next = entering
+            ? Math.min(first, maxIncrease ?? Number.POSITIVE_INFINITY)
+            : nextAllowedWeight(rec.previousWeight, steps, maxIncrease);
+        if (rec.weight <= next) return;
+        const cap = ctx.config.maxIncrease ? ` (max +${ctx.config.maxIncrease} points)` : "";
+        report(violation({
+            problem: entering
+                ? `canary of '${rec.service}' enters at ${rec.weight}%, above the first step ${first}% of the ladder [${steps.join(", ")}]${cap}; the first step is the analysis entry point`
+                : `canary weight of '${rec.service}' jumps ${rec.previousWeight}% → ${rec.weight}%, more than one step of the ladder [${steps.join(", ")}]${cap}`,
+            resource: r(args),
+            field: "weight",
+            fix: `raise the weight to at most ${next}% in this update and take the next step after the next passing analysis`,
+        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
     },
 };
 

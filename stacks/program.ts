@@ -203,7 +203,11 @@ function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): Sl
         namespace: s.namespace,
         ...extra,
         service: s.name,
-        canary: { stableVersion: stableLabel, canaryVersion: canaryLabel, ...extra.canary },
+        // Once promoted, stable and canary are the same version: there is no canary to compare until the next one.
+        canary:
+            stableLabel === canaryLabel
+                ? { ...extra.canary, enabled: false }
+                : { stableVersion: stableLabel, canaryVersion: canaryLabel, ...extra.canary },
         dashboard: { ...extra.dashboard, enabled: false },
     } as SloRulesArgs;
 }

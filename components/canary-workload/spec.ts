@@ -51,7 +51,7 @@ export function podLabels(a: ResolvedCanaryWorkloadArgs, track: Track): Record<s
  * collectors which version and track a span comes from (tail sampling keeps every `deployment.track=canary`
  * trace; span metrics are split by `service.version`).
  */
-export function workloadEnv(a: ResolvedCanaryWorkloadArgs, track: Track): Record<string, string> {
+export function containerEnv(a: ResolvedCanaryWorkloadArgs, track: Track): Record<string, string> {
     const version = track === "stable" ? a.stableVersion : a.canaryVersion;
     return {
         ...a.env,
@@ -78,7 +78,7 @@ export function deploymentSpec(a: ResolvedCanaryWorkloadArgs, track: Track): Dep
                         name: a.service,
                         image: track === "stable" ? a.stableImage : a.canaryImage,
                         ports: [{ name: "http", containerPort: a.containerPort }],
-                        env: Object.entries(workloadEnv(a, track)).map(([name, value]) => ({ name, value })),
+                        env: Object.entries(containerEnv(a, track)).map(([name, value]) => ({ name, value })),
                         readinessProbe: probe,
                         livenessProbe: { ...probe, initialDelaySeconds: 10 },
                         resources: {

@@ -35,12 +35,19 @@ export class OtelCollector extends pulumi.ComponentResource {
      * W3C `traceparent` and B3 `x-b3-*`, emit both), and the OTLP endpoint of the node-local agent.
      */
     public readonly workloadEnv: pulumi.Output<WorkloadEnvVar[]>;
+    /**
+     * Namespaces this collector declares it serves (`undefined`: every namespace). Informational, for policies:
+     * see {@link OtelCollectorArgs.watchedNamespaces}.
+     */
+    public readonly watchedNamespaces: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: OtelCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validated before super(): a rejected input must leave nothing registered, not even the component.
         const parsed = parseArgs(`OtelCollector "${name}"`, otelCollectorArgsSchema, args);
         const plan = planCollectors(parsed);
-        super(OTEL_COLLECTOR_TYPE, name, {}, opts);
+        // The declared coverage is the component's input: resource policies see a component's inputs.
+        const watchedNamespaces = parsed.watchedNamespaces === undefined ? undefined : [...parsed.watchedNamespaces];
+        super(OTEL_COLLECTOR_TYPE, name, watchedNamespaces === undefined ? {} : { watchedNamespaces }, opts);
 
         const ctx: BuildContext = {
             name,
@@ -65,6 +72,8 @@ export class OtelCollector extends pulumi.ComponentResource {
         this.agentConfigYaml = pulumi.output(plan.agent.configYaml);
         this.gatewayConfigYaml = pulumi.output(plan.gateway.configYaml);
         this.workloadEnv = pulumi.output(plan.workloadEnv);
+        this.watchedNamespaces = pulumi.output(watchedNamespaces);
+        // Stack policies see a component's outputs: `watchedNamespaces` absent means every namespace.
         this.registerOutputs({
             namespace: this.namespace,
             mode: this.mode,
@@ -73,6 +82,7 @@ export class OtelCollector extends pulumi.ComponentResource {
             agentConfigYaml: this.agentConfigYaml,
             gatewayConfigYaml: this.gatewayConfigYaml,
             workloadEnv: this.workloadEnv,
+            ...(watchedNamespaces === undefined ? {} : { watchedNamespaces: this.watchedNamespaces }),
         });
     }
 }

@@ -128,6 +128,11 @@ export const otelCollectorArgsSchema = z.strictObject({
         })
         .prefault({}),
     labels: z.record(labelKey, labelValue).default({}),
+    // Informational (see OtelCollectorArgs.watchedNamespaces): namespace names or "*".
+    watchedNamespaces: z
+        .array(z.union([z.literal("*"), dnsLabel(63)]))
+        .min(1, "must list at least one namespace (leave it unset to cover every namespace)")
+        .optional(),
 }).superRefine((a, ctx) => {
     // The pods' `app.kubernetes.io/instance` label is `<namespace>.<baseName>-gateway`, limited to 63 characters.
     const instance = `${a.namespace}.${a.baseName}-gateway`;

@@ -18,6 +18,41 @@ export function isNewCanary(r: Pick<CanaryReleaseRecord, "weight" | "previousWei
     return (r.previousWeight === 0 && r.weight > 0) || String(r.action).toLowerCase() === "start";
 }
 
+/** Default of `maxFirstStep`: the largest first step a canary may enter without a passing analysis. */
+export const DEFAULT_MAX_FIRST_STEP = 5;
+
+/** The first configured step of the ladder (the analysis entry point), or undefined for an empty ladder. */
+export function firstStep(steps: readonly number[]): number | undefined {
+    const s = steps[0];
+    return typeof s === "number" && Number.isFinite(s) ? s : undefined;
+}
+
+/**
+ * The entry of a canary: action `start` raising the weight from 0 to at most the first configured step. There is
+ * no canary traffic to analyse before it, so it cannot carry a passing verdict.
+ */
+export function isEntryStart(r: Pick<CanaryReleaseRecord, "weight" | "previousWeight" | "action" | "steps">): boolean {
+    const first = firstStep(r.steps);
+    return String(r.action).toLowerCase() === "start" && r.previousWeight === 0 && r.weight > 0 &&
+        first !== undefined && r.weight <= first;
+}
+
+/**
+ * Whether an entry start may go ahead without a pass: it must be an entry start (see {@link isEntryStart}) and the
+ * first step must not exceed `maxFirstStep` percent.
+ */
+export function entryAllowedWithoutPass(
+    r: Pick<CanaryReleaseRecord, "weight" | "previousWeight" | "action" | "steps">,
+    maxFirstStep: number,
+): { allowed: true } | { allowed: false; reason: string } {
+    if (!isEntryStart(r)) return { allowed: false, reason: "not the entry step" };
+    const first = firstStep(r.steps)!;
+    if (first > maxFirstStep) {
+        return { allowed: false, reason: `the first step ${first}% exceeds maxFirstStep ${maxFirstStep}%` };
+    }
+    return { allowed: true };
+}
+
 /**
  * Largest weight reachable from `previous` in one step of the ladder: the smallest step strictly above
  * `previous` (or `previous` itself when already at/above the top). `maxIncrease` (percentage points)

@@ -14,6 +14,7 @@ import type {
 import { allPolicies } from "../../policies/all";
 import { T } from "../../policies/contracts";
 import { resetMirroredConfig } from "../../policies/config";
+import { resetUpstreamCache, setUpstreamReader, type UpstreamRead, type UpstreamReader } from "../../policies/lib/upstream";
 
 export const PROJECT = "gray-release";
 
@@ -142,9 +143,36 @@ async function collect(run: (report: (message: string, urn?: string) => void) =>
     return { violations };
 }
 
-/** Runs a resource policy (by registered name, e.g. "release-window" or "release-window-advisory"). */
+/**
+ * Replaces the Pulumi CLI reader of upstream stack outputs (promotion-order) by a table: stack name → its
+ * `promotions` output, or an Error (an unreadable stack). Returns the names read, in order, to check caching.
+ * Call {@link restoreUpstreamReader} afterwards.
+ */
+export function fakeUpstreams(table: Record<string, Record<string, Array<{ version: string; at: string }>> | Error>): string[] {
+    const reads: string[] = [];
+    const reader: UpstreamReader = (stack): UpstreamRead => {
+        reads.push(stack);
+        const v = table[stack];
+        if (v === undefined) return { ok: false, error: `error: no stack named '${stack}' found` };
+        if (v instanceof Error) return { ok: false, error: v.message };
+        return { ok: true, promotions: v };
+    };
+    setUpstreamReader(reader);
+    return reads;
+}
+
+/** Restores the real (CLI) reader of upstream stack outputs. */
+export function restoreUpstreamReader(): void {
+    setUpstreamReader();
+}
+
+/**
+ * Runs a resource policy (by registered name, e.g. "release-window" or "release-window-advisory"). Like a fresh
+ * pack process, it forgets mirrored config and cached upstream reads first.
+ */
 export async function runResource(name: string, spec: ResourceSpec, call: CallOptions = {}): Promise<RunResult> {
     resetMirroredConfig();
+    resetUpstreamCache();
     const p = policy(name) as ResourceValidationPolicy;
     if (!p.validateResource) throw new Error(`'${name}' is not a resource policy`);
     const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];

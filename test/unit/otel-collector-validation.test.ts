@@ -99,4 +99,13 @@ describe("OtelCollector input validation", () => {
         await rejects({ ...valid, spanMetrics: { histogramBucketsMs: [100, 50] } }, /spanMetrics\.histogramBucketsMs = \[100,50\]/);
         await rejects({ ...valid, namespace: "n".repeat(40), baseName: "b".repeat(30) }, /baseName = "b{30}"/, /exceeds 63/);
     });
+
+    it("accepts watchedNamespaces of namespace names or '*', and rejects an empty list or a bad name", async () => {
+        resetRecorded();
+        new OtelCollector("otel", { ...valid, watchedNamespaces: ["shop-gray", "*"] });
+        await settle();
+        assert.ok(recorded().length > 0);
+        await rejects({ ...valid, watchedNamespaces: [] }, /watchedNamespaces/, /at least one namespace/);
+        await rejects({ ...valid, watchedNamespaces: ["Shop_Gray"] }, /watchedNamespaces/);
+    });
 });

@@ -196,6 +196,19 @@ describe("OtelCollector (plain mode)", () => {
         assert.match(await valueOf(component.gatewayConfigYaml), /tail_sampling:/);
         const env = await valueOf(component.workloadEnv);
         assert.deepEqual(env.find((e) => e.name === "OTEL_PROPAGATORS"), { name: "OTEL_PROPAGATORS", value: "tracecontext,baggage,b3multi" });
+        assert.equal(await valueOf(component.watchedNamespaces), undefined, "unset: every namespace");
+    });
+
+    it("watchedNamespaces: the component's input and output, informational (the agent config is unchanged)", async () => {
+        const unrestricted = await valueOf(component.agentConfigYaml);
+        const plainComponent = only("gray-release:index:OtelCollector");
+        assert.deepEqual(plainComponent.inputs, {}, "no declaration: no inputs");
+        resetRecorded();
+        const restricted = new OtelCollector("otel", { ...args, watchedNamespaces: ["shop-gray", "payments-gray"] });
+        await settle();
+        assert.deepEqual(only("gray-release:index:OtelCollector").inputs, { watchedNamespaces: ["shop-gray", "payments-gray"] });
+        assert.deepEqual(await valueOf(restricted.watchedNamespaces), ["shop-gray", "payments-gray"]);
+        assert.equal(await valueOf(restricted.agentConfigYaml), unrestricted);
     });
 });
 

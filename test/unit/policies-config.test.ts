@@ -80,6 +80,17 @@ describe("policies: config and per-environment enforcement", () => {
         assert.match(seen[0]!, /^canary-weight-step-limit-advisory: \[dev\] .*ladder \[1, 5, 10, 20\]/);
     });
 
+    it("publishes each rule's own per-environment defaults as the schema default (the engine fills schema defaults in)", () => {
+        const envDefault = (name: string) => (allPolicies.find((p) => p.name === name)!.configSchema!.properties!["environments"] as { default: unknown }).default;
+        assert.deepEqual(envDefault("release-window"), { ...COMMON_DEFAULTS.environments, staging: "advisory" });
+        assert.deepEqual(envDefault("release-window-advisory"), { ...COMMON_DEFAULTS.environments, staging: "advisory" });
+        assert.deepEqual(envDefault("canary-weight-rise-requires-pass"), COMMON_DEFAULTS.environments);
+        const schema = (name: string) => allPolicies.find((p) => p.name === name)!.configSchema!.properties!;
+        assert.deepEqual((schema("promotion-order")["upstreamStacks"] as { default: unknown }).default, { prod: "staging" });
+        assert.ok(!("promotionLedger" in schema("promotion-order")), "the ledger is gone");
+        assert.equal((schema("canary-weight-rise-requires-pass")["maxFirstStep"] as { default: unknown }).default, 5);
+    });
+
     it("formats messages as what / where / fix", () => {
         const m = violation({ problem: "bad", resource: { name: "n", urn: "urn:x" }, field: "spec.a", fix: "do b" });
         assert.equal(m, "bad. Where: resource n (urn:x), field spec.a. Fix: do b");

@@ -2,11 +2,15 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { T } from "../../policies/contracts";
+import { T, parsePromotionsOutput } from "../../policies/contracts";
 import { parseDuration } from "../../policies/lib/durations";
 import { normalizeHost } from "../../policies/lib/k8s";
-import { parseLedger } from "../../policies/lib/ledger";
-import { release, runBothResource, runResource, runStack, urnOf, type ResourceSpec } from "../support/policy-harness";
+import { resetMirroredConfig } from "../../policies/config";
+import { allPolicies } from "../../policies/all";
+import { cliReader, findProjectDir, resetUpstreamCache } from "../../policies/lib/upstream";
+import {
+    fakeUpstreams, release, resourceArgs, restoreUpstreamReader, runBothResource, runResource, runStack, urnOf, type ResourceSpec,
+} from "../support/policy-harness";
 
 const VS = "kubernetes:networking.istio.io/v1beta1:VirtualService";
 const DR = "kubernetes:networking.istio.io/v1beta1:DestinationRule";
@@ -111,12 +115,23 @@ describe("policies: dependency rules", () => {
             assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["shop", "shop-gray"] })])).violations, []);
             assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "shop-gray" })])).violations, []);
         });
+        it("treats a collector without watchedNamespaces as covering every namespace (DaemonSet agent)", async () => {
+            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability" })])).violations, []);
+            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["*"] })])).violations, []);
+        });
+        it("flags canaries when there is no collector at all", async () => {
+            const { violations } = await runStack("canary-namespace-otel-coverage", [...routing(), { ...release({ namespace: "shop-gray" }), name: "checkout-release" }]);
+            assert.equal(violations.length, 2);
+            assert.match(violations[0]!.message, /collectors: none/);
+            assert.match(violations[0]!.message, /deploy an OtelCollector/);
+        });
         it("flags a canary namespace no collector reaches", async () => {
             const { violations } = await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["shop"] })]);
             assert.equal(violations.length, 1);
             assert.equal(violations[0]!.urn, urnOf(T.canaryRouting, "checkout", "prod"));
             assert.match(violations[0]!.message, /namespace 'shop-gray', which no OpenTelemetry collector reaches/);
             assert.match(violations[0]!.message, /add 'shop-gray' to an OtelCollector's watchedNamespaces/);
+            assert.match(violations[0]!.message, /collectors: observability\[shop\]/);
         });
     });
 
@@ -168,49 +183,112 @@ describe("policies: dependency rules", () => {
     });
 
     describe("promotion-order", () => {
-        let dir: string;
-        let ledger: string;
-        before(() => {
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), "ledger-"));
-            ledger = path.join(dir, "promotions.jsonl");
-            fs.writeFileSync(ledger, [
-                JSON.stringify({ environment: "dev", service: "checkout", version: "v2.4.0", status: "promoted", at: "2025-03-01T10:00:00Z" }),
-                JSON.stringify({ environment: "staging", service: "checkout", version: "v2.4.0", status: "promoted", at: "2025-03-03T10:00:00Z" }),
-                JSON.stringify({ environment: "staging", service: "checkout", version: "v2.5.0", status: "rolled-back", at: "2025-03-03T11:00:00Z" }),
-                "",
-            ].join("\n"));
-        });
-        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const promoted = (...versions: string[]) => ({ checkout: versions.map((version, i) => ({ version, at: `2025-03-0${i + 1}T10:00:00Z` })) });
+        afterEach(() => restoreUpstreamReader());
         const start = (version: string, stack = "prod") => release({ canaryVersion: version, previousWeight: 0, weight: 1, stepIndex: 0, action: "start" }, stack);
 
-        it("allows a prod start of a version promoted in staging", async () => {
-            assert.deepEqual((await runResource("promotion-order", start("v2.4.0"), { config: { promotionLedger: ledger } })).violations, []);
+        it("allows a prod start of a version the staging stack promoted", async () => {
+            const reads = fakeUpstreams({ staging: promoted("v2.3.0", "v2.4.0") });
+            assert.deepEqual((await runResource("promotion-order", start("v2.4.0"))).violations, []);
+            assert.deepEqual(reads, ["staging"]);
         });
-        it("denies a prod start of a version not promoted in staging", async () => {
-            const { violations } = await runResource("promotion-order", start("v2.5.0"), { config: { promotionLedger: ledger } });
+        it("denies a prod start of a version staging did not promote, listing what it promoted", async () => {
+            fakeUpstreams({ staging: promoted("v2.3.0", "v2.4.0") });
+            const { violations } = await runResource("promotion-order", start("v2.5.0"));
             assert.equal(violations.length, 1);
-            assert.match(violations[0]!.message, /version v2\.5\.0 starts in prod but was never promoted in staging/);
-            assert.match(violations[0]!.message, /field canaryVersion/);
+            const m = violations[0]!.message;
+            assert.match(m, /^\[prod\] canary 'checkout' version v2\.5\.0 starts in prod but upstream stack 'staging' has not promoted it \(its promotions of 'checkout': v2\.3\.0, v2\.4\.0\)/);
+            assert.match(m, /field canaryVersion/);
+            fakeUpstreams({ staging: { payments: [{ version: "v2.5.0", at: "2025-03-01T10:00:00Z" }] } });
+            assert.match((await runResource("promotion-order", start("v2.5.0"))).violations[0]!.message, /promotions of 'checkout': none/);
         });
-        it("denies when no ledger is configured or it is missing", async () => {
-            const none = await runResource("promotion-order", start("v2.4.0"));
-            assert.match(none.violations[0]!.message, /no promotion ledger configured/);
-            const missing = await runResource("promotion-order", start("v2.4.0"), { config: { promotionLedger: path.join(dir, "nope.jsonl") } });
-            assert.match(missing.violations[0]!.message, /does not exist/);
+        it("denies when the upstream stack cannot be read, naming the stack and the error", async () => {
+            fakeUpstreams({ staging: new Error("error: current stack does not have output property 'promotions'") });
+            const { violations } = await runResource("promotion-order", start("v2.4.0"));
+            assert.equal(violations.length, 1);
+            assert.match(violations[0]!.message, /promotions of upstream stack 'staging' cannot be read.*does not have output property 'promotions'/);
+            fakeUpstreams({});
+            assert.match((await runResource("promotion-order", start("v2.4.0"))).violations[0]!.message, /upstream stack 'staging'.*no stack named 'staging' found/);
         });
-        it("gates staging on dev only when configured", async () => {
-            assert.deepEqual((await runResource("promotion-order", start("v9.9.9", "staging"), { config: { promotionLedger: ledger } })).violations, []);
-            const cfg = { config: { promotionLedger: ledger, promotionOrder: ["dev", "staging", "prod"] } };
+        it("gates staging on dev only when configured in upstreamStacks", async () => {
+            const reads = fakeUpstreams({ dev: promoted("v2.4.0"), staging: promoted() });
+            assert.deepEqual((await runResource("promotion-order", start("v9.9.9", "staging"))).violations, []);
+            assert.deepEqual(reads, [], "staging has no upstream by default: nothing is read");
+            const cfg = { config: { upstreamStacks: { staging: "dev", prod: "staging" } } };
             assert.equal((await runResource("promotion-order", start("v9.9.9", "staging"), cfg)).violations.length, 1);
             assert.deepEqual((await runResource("promotion-order", start("v2.4.0", "staging"), cfg)).violations, []);
+            assert.deepEqual((await runResource("promotion-order", start("v2.4.0", "dev"), cfg)).violations, [], "dev has no upstream");
+            const renamed = { config: { upstreamStacks: { prod: "acme/gray-release/stg-eu" } } };
+            fakeUpstreams({ "acme/gray-release/stg-eu": promoted("v2.4.0") });
+            assert.deepEqual((await runResource("promotion-order", start("v2.4.0"), renamed)).violations, []);
         });
-        it("does not gate steps of a running canary", async () => {
-            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0" }), { config: { promotionLedger: ledger } })).violations, []);
+        it("gates a 0% → >0% rise and a manual promote of a version that never ran here, not steps, holds or rollbacks", async () => {
+            const reads = fakeUpstreams({ staging: promoted("v2.4.0") });
+            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0" }))).violations, [], "1% → 5% advance");
+            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 5, weight: 5, action: "hold" }))).violations, []);
+            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 25, weight: 0, action: "rollback", verdict: "fail" }))).violations, []);
+            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 50, weight: 0, action: "promote" }))).violations, [], "promotion after progressing here");
+            assert.deepEqual(reads, []);
+            const rise = await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 0, weight: 5, action: "advance" }));
+            assert.match(rise.violations[0]!.message, /v2\.5\.0 starts in prod/);
+            const promote = await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 0, weight: 0, action: "promote", verdict: "none" }));
+            assert.match(promote.violations[0]!.message, /v2\.5\.0 is promoted in prod but upstream stack 'staging' has not promoted it/);
         });
-        it("parses JSON arrays and reports bad lines", () => {
-            assert.equal(parseLedger(JSON.stringify([{ environment: "staging", service: "a", version: "1", status: "promoted", at: "" }])).entries.length, 1);
-            const bad = parseLedger('{"environment":"staging"}\nnot json\n');
-            assert.equal(bad.errors.length, 2);
+        it("reads each upstream stack once per pack run (the advisory twin and later resources reuse it)", async () => {
+            const reads = fakeUpstreams({ staging: promoted("v2.4.0") });
+            resetMirroredConfig();
+            resetUpstreamCache();
+            const seen: string[] = [];
+            for (const spec of [start("v2.4.0"), start("v2.5.0"), { ...start("v2.4.0"), name: "payments-release" }]) {
+                for (const p of allPolicies.filter((x) => x.name.startsWith("promotion-order"))) {
+                    await (p as any).validateResource(resourceArgs(spec), (m: string) => seen.push(m));
+                }
+            }
+            assert.deepEqual(reads, ["staging"]);
+            assert.equal(seen.length, 1, seen.join("\n"));
+        });
+        it("parses the promotions output strictly", () => {
+            assert.deepEqual(parsePromotionsOutput({ a: [{ version: "1", at: "t" }], b: [] }), { ok: true, value: { a: [{ version: "1", at: "t" }], b: [] } });
+            const bad = parsePromotionsOutput({ a: [{ version: 1 }], b: "x" });
+            assert.equal(bad.ok, false);
+            assert.equal(bad.ok ? 0 : bad.problems.length, 2);
+            assert.equal(parsePromotionsOutput([]).ok, false);
+        });
+        it("finds the project directory above the pack (the engine starts the pack in policies/)", () => {
+            assert.equal(findProjectDir(path.join(__dirname, "..", "..", "policies", "lib")), path.resolve(__dirname, "..", ".."));
+            assert.equal(findProjectDir(os.tmpdir()), undefined);
+        });
+        describe("the CLI reader", () => {
+            let dir: string;
+            let savedPath: string | undefined;
+            before(() => {
+                dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+                savedPath = process.env["PATH"];
+            });
+            after(() => {
+                process.env["PATH"] = savedPath;
+                fs.rmSync(dir, { recursive: true, force: true });
+            });
+            const fakeCli = (script: string) => {
+                const bin = path.join(dir, "pulumi");
+                fs.writeFileSync(bin, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+                process.env["PATH"] = `${dir}${path.delimiter}${savedPath ?? ""}`;
+            };
+            it("runs 'pulumi stack output promotions --json --stack <name>' in the project directory", () => {
+                fakeCli(`[ "$*" = "stack output promotions --json --stack staging" ] || { echo "bad args: $*" >&2; exit 2; }\n[ -f Pulumi.yaml ] || { echo "not in project dir" >&2; exit 3; }\necho '{"checkout":[{"version":"v1","at":"t"}]}'`);
+                fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\n");
+                assert.deepEqual(cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: true, promotions: { checkout: [{ version: "v1", at: "t" }] } });
+            });
+            it("returns the CLI's error, a malformed output, or a timeout as an error", () => {
+                fakeCli(`echo "error: no stack named 'staging' found" >&2; exit 255`);
+                assert.deepEqual(cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: false, error: "error: no stack named 'staging' found" });
+                fakeCli(`echo '["v1"]'`);
+                const bad = cliReader("staging", { cwd: dir, timeoutMs: 10_000 });
+                assert.ok(!bad.ok && /does not follow the contract/.test(bad.error), JSON.stringify(bad));
+                fakeCli("sleep 5");
+                const slow = cliReader("staging", { cwd: dir, timeoutMs: 300 });
+                assert.ok(!slow.ok && /timed out after 300 ms/.test(slow.error), JSON.stringify(slow));
+            });
         });
     });
 

@@ -114,10 +114,21 @@ describe("policies: release windows", () => {
             assert.deepEqual((await runResource("release-window", release(), cfg(outside, { windows }))).violations, []);
             assert.equal((await runResource("release-window", release(), cfg(inside, { windows }))).violations.length, 1);
         });
-        it("is advisory in dev", async () => {
-            const r = await runBothResource("release-window", release({}, "dev"), cfg(outside));
-            assert.equal(r.mandatory.violations.length, 0);
-            assert.equal(r.advisory.violations.length, 1);
+        it("is advisory in dev and staging, mandatory in prod, by default", async () => {
+            for (const env of ["dev", "staging"]) {
+                const r = await runBothResource("release-window", release({}, env), cfg(outside));
+                assert.equal(r.mandatory.violations.length, 0, env);
+                assert.equal(r.advisory.violations.length, 1, env);
+                assert.match(r.advisory.violations[0]!.message, new RegExp(`^\\[${env}\\]`));
+            }
+            const prod = await runBothResource("release-window", release(), cfg(outside));
+            assert.equal(prod.mandatory.violations.length, 1);
+            assert.equal(prod.advisory.violations.length, 0);
+        });
+        it("can be made mandatory in staging", async () => {
+            const r = await runBothResource("release-window", release({}, "staging"), cfg(outside, { environments: { staging: "mandatory" } }));
+            assert.equal(r.mandatory.violations.length, 1);
+            assert.equal(r.advisory.violations.length, 0);
         });
     });
 });

@@ -56,6 +56,41 @@ describe("policies: SLO gates", () => {
             const fresh = await runResource("canary-weight-rise-requires-pass", release({ evaluatedAt: "2025-03-04T11:45:00Z" }), { config });
             assert.deepEqual(fresh.violations, []);
         });
+        describe("the entry step (first configured step, action 'start')", () => {
+            const start = (over: Record<string, unknown> = {}, stack = "prod") =>
+                release({ previousWeight: 0, weight: 1, stepIndex: 0, action: "start", verdict: "none", ...over }, stack);
+            it("allows 0% → steps[0] without a pass when steps[0] ≤ maxFirstStep (default 5)", async () => {
+                assert.deepEqual((await runResource("canary-weight-rise-requires-pass", start())).violations, []);
+                const five = start({ weight: 5, steps: [5, 10, 25, 50, 100] }, "staging");
+                assert.deepEqual((await runResource("canary-weight-rise-requires-pass", five)).violations, []);
+                assert.deepEqual((await runResource("canary-weight-rise-requires-pass", start({ verdict: "error" }))).violations, [], "no traffic to analyse yet");
+            });
+            it("denies an entry whose first step exceeds maxFirstStep, unless configured", async () => {
+                const big = start({ weight: 10, steps: [10, 25, 50, 100] });
+                const { violations } = await runResource("canary-weight-rise-requires-pass", big);
+                assert.equal(violations.length, 1);
+                const m = violations[0]!.message;
+                assert.match(m, /^\[prod\] canary 'checkout' starts at 10% \(0% → first step 10%\) without a passing analysis, and the first step 10% exceeds maxFirstStep 5%/);
+                assert.match(m, /field steps/);
+                assert.match(m, /Fix: make the first step of the weight ladder at most 5%/);
+                assert.deepEqual((await runResource("canary-weight-rise-requires-pass", big, { config: { maxFirstStep: 10 } })).violations, []);
+                assert.equal((await runResource("canary-weight-rise-requires-pass", start(), { config: { maxFirstStep: 0 } })).violations.length, 1, "0 disables the exception");
+            });
+            it("still requires a pass for every other rise from 0", async () => {
+                const beyond = await runResource("canary-weight-rise-requires-pass", start({ weight: 5 }));
+                assert.match(beyond.violations[0]!.message, /rises 0% → 5% but the recorded analysis verdict is 'none'/, "above steps[0]");
+                const advance = await runResource("canary-weight-rise-requires-pass", start({ action: "advance" }));
+                assert.match(advance.violations[0]!.message, /rises 0% → 1%/, "not a start");
+                const resumed = await runResource("canary-weight-rise-requires-pass", start({ previousWeight: 1, weight: 5, stepIndex: 1 }));
+                assert.match(resumed.violations[0]!.message, /rises 1% → 5%/, "a start that is not from 0");
+                const noLadder = await runResource("canary-weight-rise-requires-pass", start({ steps: [] }));
+                assert.equal(noLadder.violations.length, 1, "no configured first step");
+            });
+            it("does not apply the staleness check to the entry", async () => {
+                const config = { maxVerdictAgeMinutes: 30, now: "2025-03-04T12:00:00Z" };
+                assert.deepEqual((await runResource("canary-weight-rise-requires-pass", start({ verdict: "pass" }), { config })).violations, []);
+            });
+        });
         it("reports in dev through the advisory twin only", async () => {
             const r = await runBothResource("canary-weight-rise-requires-pass", release({ verdict: "fail" }, "dev"));
             assert.equal(r.mandatory.violations.length, 0);
@@ -74,6 +109,17 @@ describe("policies: SLO gates", () => {
             assert.match(violations[0]!.message, /jumps 5% → 50%/);
             assert.match(violations[0]!.message, /field weight/);
             assert.match(violations[0]!.message, /at most 25%/);
+        });
+        it("lets a canary enter only at the first configured step (the analysis entry point)", async () => {
+            const start = (over: Record<string, unknown>) => release({ previousWeight: 0, stepIndex: 0, action: "start", verdict: "none", ...over });
+            assert.deepEqual((await runResource("canary-weight-step-limit", start({ weight: 1 }))).violations, []);
+            assert.deepEqual((await runResource("canary-weight-step-limit", start({ weight: 5, steps: [5, 10, 25, 50, 100] }))).violations, []);
+            const { violations } = await runResource("canary-weight-step-limit", start({ weight: 5, steps: [1, 5, 25, 50, 100] }));
+            assert.equal(violations.length, 1);
+            assert.match(violations[0]!.message, /canary of 'checkout' enters at 5%, above the first step 1% of the ladder \[1, 5, 25, 50, 100\]/);
+            assert.match(violations[0]!.message, /at most 1%/);
+            const capped = await runResource("canary-weight-step-limit", start({ weight: 5, steps: [5, 10, 100] }), { config: { maxIncrease: 2 } });
+            assert.match(capped.violations[0]!.message, /enters at 5%.*max \+2 points.*at most 2%/);
         });
         it("uses the configured ladder when the record has none, and maxIncrease", async () => {
             const r1 = await runResource("canary-weight-step-limit", release({ steps: [], previousWeight: 5, weight: 10 }), { config: { steps: [5, 10, 15, 20] } });
