@@ -48,11 +48,10 @@ async function engineBench(): Promise<{ without: number[]; withPack: number[] }>
         const configFile = path.join(project.dir, "policy-config.json");
         fs.writeFileSync(configFile, JSON.stringify({ "release-window": { now: INSIDE } }));
 
-        process.stdout.write("setup: staging promotes the canary (pulumi up) ... ");
+        process.stdout.write("setup: platform stacks up, staging promotes the canary (pulumi up) ... ");
+        for (const env of ["staging", "prod"]) await (await project.stack(`platform-${env}`)).up({ onOutput: () => undefined });
         const staging = await project.stack("staging");
         await staging.setConfig("gray-release:services[0].progression.controls.promote", { value: "true" }, true);
-        // Explicit labels: after a promotion both images are the same and SloRules would reject equal labels.
-        await staging.setConfig("gray-release:services[0].progression.stableVersionLabel", { value: "1.4.0" }, true);
         await staging.up({ onOutput: () => undefined });
         console.log("done");
 

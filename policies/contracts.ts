@@ -21,6 +21,8 @@ export const T = {
     canaryRelease: "gray-release:index:CanaryRelease",
     grayNamespace: "gray-release:index:GrayNamespace",
     otelCollector: "gray-release:index:OtelCollector",
+    /** A services stack's record of its platform stack's facts (stacks/platform-outputs.ts). */
+    platformReference: "gray-release:index:PlatformReference",
     thanos: "gray-release:index:Thanos",
 
     destinationRule: "kubernetes:networking.istio.io/v1beta1:DestinationRule",

@@ -169,14 +169,22 @@ export const canaryNamespaceOtelCoverage: Rule<{}> = {
     defaults: {},
     validate(args, _ctx, report) {
         const byUrn = indexByUrn(args.resources);
-        const collectors = args.resources.filter((x) => x.type === T.otelCollector).map((c) => {
-            const declared = c.props?.["watchedNamespaces"];
+        const collectorOf = (props: Record<string, unknown> | undefined) => {
+            const declared = props?.["watchedNamespaces"];
             return {
-                ns: c.props?.["namespace"] as string | undefined,
+                ns: props?.["namespace"] as string | undefined,
                 // Not declared (absent / not a list): the DaemonSet agent reaches every namespace.
                 watched: Array.isArray(declared) ? (declared.filter((n) => typeof n === "string") as string[]) : undefined,
             };
-        });
+        };
+        const collectors = [
+            ...args.resources.filter((x) => x.type === T.otelCollector).map((c) => collectorOf(c.props)),
+            // A services stack's collectors live in its platform stack, recorded by its PlatformReference.
+            ...args.resources
+                .filter((x) => x.type === T.platformReference)
+                .flatMap((p) => (Array.isArray(p.props?.["collectors"]) ? (p.props["collectors"] as Array<Record<string, unknown>>) : []))
+                .map(collectorOf),
+        ];
         const covered = (ns: string) =>
             collectors.some((c) => c.watched === undefined || c.ns === ns || c.watched.includes(ns) || c.watched.includes("*"));
         const describe = (c: { ns: string | undefined; watched: string[] | undefined }) =>

@@ -39,7 +39,7 @@ export type PlatformFacts = z.output<typeof platformFactsSchema>;
 /** Validates a platform stack's `platform` output as read back; names the stack and the bad key. */
 export function parsePlatformFacts(stack: string, value: unknown): PlatformFacts {
     if (value === undefined || value === null) {
-        throw new Error(
+        throw new pulumi.RunError(
             `platform stack "${stack}" has no output "${PLATFORM_OUTPUT}": run \`pulumi up\` on it first ` +
                 `(or check gray-release:platformStack)`,
         );

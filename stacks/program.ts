@@ -11,7 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveCanaryRoutingArgs, CanaryRouting, type CanaryRoutingArgs } from "../components/canary-routing";
 import { CanaryWorkload, resolveCanaryWorkloadArgs, type CanaryWorkloadArgs } from "../components/canary-workload";
-import { parseArgs } from "../components/common/validation";
+import { InvalidArgsError, parseArgs } from "../components/common/validation";
 import { GrayNamespace, resolveGrayNamespaceArgs, type GrayNamespaceArgs } from "../components/gray-namespace";
 import {
     OtelCollector,
@@ -105,21 +105,24 @@ export function planStack(
 
 /** A services stack must match its platform's environment and run its services in the platform's namespaces. */
 function checkPlatform(config: StackConfig, platform: PlatformFacts): void {
-    const problems: string[] = [];
+    const problems: Array<{ path: string; value: unknown; message: string }> = [];
     if (platform.environment !== config.environment) {
-        problems.push(
-            `environment = "${config.environment}" but platform stack "${config.platformStack}" is "${platform.environment}"`,
-        );
+        problems.push({
+            path: "environment",
+            value: config.environment,
+            message: `platform stack "${config.platformStack}" is of environment "${platform.environment}"`,
+        });
     }
     config.services.forEach((s, i) => {
         if (!platform.namespaces.includes(s.namespace)) {
-            problems.push(
-                `services[${i}].namespace = "${s.namespace}": not a gray namespace of platform stack ` +
-                    `"${config.platformStack}" (it has: ${platform.namespaces.join(", ") || "none"})`,
-            );
+            problems.push({
+                path: `services.${i}.namespace`,
+                value: s.namespace,
+                message: `not a gray namespace of platform stack "${config.platformStack}" (it has: ${platform.namespaces.join(", ") || "none"})`,
+            });
         }
     });
-    if (problems.length > 0) throw new Error(`stack config (gray-release:*) does not fit its platform:\n  - ${problems.join("\n  - ")}`);
+    if (problems.length > 0) throw new InvalidArgsError("stack config (gray-release:*) does not fit its platform", problems);
 }
 
 /** The platform facts of a stack that owns its platform parts (role `platform` or `all`). */
@@ -276,15 +279,25 @@ function kubernetesProvider(stack: string): k8s.Provider {
     return new k8s.Provider("render", { renderYamlToDirectory: renderDir });
 }
 
+/** Config keys read as Pulumi secrets where they are used, never through the validated plain config. */
+export const SECRET_CONFIG_KEYS = ["kubeconfig", "thanosAccessKey", "thanosSecretKey"] as const;
+
+/**
+ * Every `gray-release:*` key of the stack config, so that a misspelt key is reported rather than ignored. Values
+ * of structured keys arrive as JSON text.
+ */
 function readRawConfig(): Record<string, unknown> {
-    const cfg = new pulumi.Config("gray-release");
     const raw: Record<string, unknown> = {};
-    const environment = cfg.get("environment");
-    if (environment !== undefined) raw["environment"] = environment;
-    const platform = cfg.getObject<unknown>("platform");
-    if (platform !== undefined) raw["platform"] = platform;
-    const services = cfg.getObject<unknown>("services");
-    if (services !== undefined) raw["services"] = services;
+    for (const [key, text] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!key.startsWith("gray-release:")) continue;
+        const name = key.slice("gray-release:".length);
+        if ((SECRET_CONFIG_KEYS as readonly string[]).includes(name)) continue;
+        try {
+            raw[name] = JSON.parse(text);
+        } catch {
+            raw[name] = text;
+        }
+    }
     return raw;
 }
 
@@ -328,32 +341,23 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const sloSpecs: SloRulesSpec[] = [];
     const states: Record<string, unknown> = {};
     const promotions: Record<string, PromotionRecord[]> = { ...previousOutputs.promotions };
-    for (const { config: s, progression } of services) {
+    // Every decision is recorded first, and nothing else of the services is declared until the engine has taken
+    // all records: the policy pack validates each record as it registers, so a refused decision stops the update
+    // before any routing, workload or rule has changed (`pulumi up --skip-preview` included), never half-way.
+    const decided = services.map(({ config: s, progression }) => {
         const result = decisions.get(s.name);
         if (result === undefined) throw new Error(`no progression decision for service "${s.name}"`);
         const { decision, verdict } = result;
-        const routing = decision.routing;
-        const labels = versionLabels({ ...progression, stableVersion: routing.stableVersion });
-        const dependsOn = namespaces.filter((_, i) => (config.platform.namespaces[i] as { name?: string }).name === s.namespace);
-        const svcOpts = { provider, dependsOn };
-
-        // A rolled-back, failed or promoted canary runs no pods: the rollback also undoes the rollout.
-        const canaryRunning = decision.state.status === "progressing" || decision.state.status === "paused";
-        const workload = workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, canaryRunning ? undefined : 0);
-        new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
-        new CanaryRouting(s.name, routingArgs(s, labels.stable, labels.canary, routing.canaryWeight), svcOpts);
-        sloSpecs.push(new SloRules(s.name, sloArgs(s, labels.stable, labels.canary), svcOpts).spec);
-
         const previousState = previous[s.name] as { weight?: unknown } | undefined;
         const previousWeight = typeof previousState?.weight === "number" ? previousState.weight : 0;
-        new CanaryRelease(s.name, {
+        const record = new CanaryRelease(s.name, {
             service: s.name,
             namespace: s.namespace,
             environment: config.environment,
             canaryVersion: progression.canaryVersion,
-            stableVersion: routing.stableVersion,
+            stableVersion: decision.routing.stableVersion,
             previousWeight,
-            weight: routing.canaryWeight,
+            weight: decision.routing.canaryWeight,
             stepIndex: decision.state.stepIndex,
             steps: [...progression.steps],
             status: decision.state.status,
@@ -362,6 +366,24 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
             action: decision.action,
             evaluatedAt: now.toISOString(),
         });
+        return { s, progression, decision, verdict, previousWeight, record };
+    });
+    await Promise.all(decided.map((d) => new Promise((registered) => d.record.urn.apply(registered))));
+
+    for (const { s, progression, decision, verdict, previousWeight } of decided) {
+        const routing = decision.routing;
+        const labels = versionLabels({ ...progression, stableVersion: routing.stableVersion });
+        const namespaceDeps = namespaces.filter(
+            (_, i) => (config.platform.namespaces[i] as { name?: string }).name === s.namespace,
+        );
+        const svcOpts = { provider, dependsOn: namespaceDeps };
+
+        // A rolled-back, failed or promoted canary runs no pods: the rollback also undoes the rollout.
+        const canaryRunning = decision.state.status === "progressing" || decision.state.status === "paused";
+        const workload = workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, canaryRunning ? undefined : 0);
+        new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
+        new CanaryRouting(s.name, routingArgs(s, labels.stable, labels.canary, routing.canaryWeight), svcOpts);
+        sloSpecs.push(new SloRules(s.name, sloArgs(s, labels.stable, labels.canary), svcOpts).spec);
 
         const summary = describeRelease(previousWeight, decision, verdict);
         releases[s.name] = summary;

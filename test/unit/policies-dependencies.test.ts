@@ -119,6 +119,14 @@ describe("policies: dependency rules", () => {
             assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability" })])).violations, []);
             assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["*"] })])).violations, []);
         });
+        it("counts the collectors a services stack's PlatformReference records", async () => {
+            const platformRef = (collectors: unknown[]): ResourceSpec => ({
+                type: T.platformReference, name: "platform", stack: "prod", props: { environment: "prod", namespaces: ["shop-gray"], collectors },
+            });
+            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), platformRef([{ namespace: "observability", watchedNamespaces: ["*"] }])])).violations, []);
+            const { violations } = await runStack("canary-namespace-otel-coverage", [...routing(), platformRef([{ namespace: "observability", watchedNamespaces: ["other"] }])]);
+            assert.equal(violations.length, 1);
+        });
         it("flags canaries when there is no collector at all", async () => {
             const { violations } = await runStack("canary-namespace-otel-coverage", [...routing(), { ...release({ namespace: "shop-gray" }), name: "checkout-release" }]);
             assert.equal(violations.length, 2);

@@ -77,9 +77,9 @@ describe("planStack: the whole stack config is validated before any resource", (
         assert.equal(services[0]?.progression.analysis.prometheusUrl, platform.thanosQueryUrl);
         assert.throws(
             () => planStack("dev", { ...raw, services: [{ ...noUrl, namespace: "elsewhere" }] }, platform),
-            /services\[0\]\.namespace = "elsewhere": not a gray namespace of platform stack "platform-dev"/,
+            /services\.0\.namespace = "elsewhere": not a gray namespace of platform stack "platform-dev"/,
         );
-        assert.throws(() => planStack("dev", { ...raw, environment: "prod" }, platform), /but platform stack "platform-dev" is "dev"/);
+        assert.throws(() => planStack("dev", { ...raw, environment: "prod" }, platform), /environment = "prod": platform stack "platform-dev" is of environment "dev"/);
     });
 });
 
