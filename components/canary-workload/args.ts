@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { isPinnedImage } from "../common/image";
+import { quantitySchema } from "../common/quantity";
 
 /** Requests and limits of one container. */
 export interface WorkloadResources {
@@ -51,9 +53,9 @@ export interface CanaryWorkloadArgs {
 }
 
 const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }).max(52);
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, { message: "must be a Kubernetes quantity" });
+const quantity = quantitySchema;
 const labelValue = z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { message: "must be a label value" });
-const image = z.string().min(1).refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || /:[^/:@]+$/.test(s) && !/:latest$/.test(s), {
+const image = z.string().min(1).refine(isPinnedImage, {
     message: "image must be pinned: a tag other than `latest` or a digest",
 });
 

@@ -1,3 +1,5 @@
 export * from "./validation";
 export * from "./security";
 export * from "./duration";
+export * from "./quantity";
+export * from "./image";

@@ -1,3 +1,4 @@
+import { parseQuantity, quantitySchema } from "../common/quantity";
 /**
  * Kubernetes naming rules as zod schemas, so a bad name fails validation with its key path instead of
  * failing at apply time. (Candidates for components/common once other components need them.)
@@ -44,29 +45,9 @@ export const labelMap = z.record(z.string(), labelValue).superRefine((labels, ct
 export const portNumber = z.number().int("must be an integer").min(1, "must be 1..65535").max(65535, "must be 1..65535");
 
 /** A resource quantity such as `500m`, `2`, `512Mi`. */
-export const quantity = z
-    .string()
-    .regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, "must be a Kubernetes quantity, e.g. 500m or 512Mi");
-
-const QUANTITY_SCALE: Record<string, number> = {
-    "": 1,
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-};
+export const quantity = quantitySchema;
 
 /** The numeric value of a quantity already accepted by {@link quantity}. */
 export function quantityValue(q: string): number {
-    const m = /^([0-9]+(?:\.[0-9]+)?)([a-zA-Z]*)$/.exec(q);
-    return m ? Number(m[1]) * (QUANTITY_SCALE[m[2] ?? ""] ?? Number.NaN) : Number.NaN;
+    return parseQuantity(q) ?? Number.NaN;
 }

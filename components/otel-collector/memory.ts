@@ -3,38 +3,13 @@
  * runtime only collects garbage when the heap doubles, so a collector under load is OOM-killed before the
  * memory_limiter processor gets a chance to push back.
  */
+import { parseQuantity } from "../common/quantity";
 import { GOMEMLIMIT_RATIO } from "./defaults";
-
-const BINARY_SUFFIX: Readonly<Record<string, number>> = {
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-};
-
-const DECIMAL_SUFFIX: Readonly<Record<string, number>> = {
-    "": 1,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-};
-
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)|[eE]([+-]?[0-9]+))?$/;
 
 /** Bytes of a Kubernetes memory quantity (`512Mi`, `1G`, `1.5Gi`, `1e9`), or `undefined` when it is not one. */
 export function parseMemoryQuantity(quantity: string): number | undefined {
-    const m = QUANTITY.exec(quantity);
-    if (!m) return undefined;
-    const [, num, suffix, exponent] = m;
-    const value = Number(num);
-    if (exponent !== undefined) return value * 10 ** Number(exponent);
-    const factor = suffix === undefined ? 1 : (BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix]);
-    return factor === undefined ? undefined : value * factor;
+    // Millibytes are valid quantity syntax but never a memory size anyone means.
+    return quantity.endsWith("m") ? undefined : parseQuantity(quantity);
 }
 
 /** True when `quantity` is a Kubernetes CPU quantity (`250m`, `1`, `0.5`). */
