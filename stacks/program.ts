@@ -332,9 +332,6 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
 
     // The facts this stack's services rely on: from the platform stack, or from the parts this stack owns.
     const platform: PlatformFacts = platformFacts ?? ownPlatformFacts(config);
-    if (platformFacts !== undefined && services.length > 0) {
-        new PlatformReference("platform", { ...platformFacts, platformStack: config.platformStack ?? "" });
-    }
     const workloadEnv = platform.collectors[0]?.workloadEnv ?? {};
 
     const releases: Record<string, ReleaseSummary> = {};
@@ -369,6 +366,9 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         return { s, progression, decision, verdict, previousWeight, record };
     });
     await Promise.all(decided.map((d) => new Promise((registered) => d.record.urn.apply(registered))));
+    if (platformFacts !== undefined && services.length > 0) {
+        new PlatformReference("platform", { ...platformFacts, platformStack: config.platformStack ?? "" });
+    }
 
     for (const { s, progression, decision, verdict, previousWeight } of decided) {
         const routing = decision.routing;

@@ -7,10 +7,11 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { parseAllDocuments, stringify } from "yaml";
-import { createTempProject, readRendered, type TempProject } from "../support/engine";
+import { stringify } from "yaml";
+import { createTempProject, type TempProject } from "../support/engine";
 import { istioSeries } from "../support/istio-traffic";
-import { backfillOpenMetrics, makeTempDir, openMetrics, type RunningPrometheus, startPrometheus } from "../support/prometheus";
+import { deploymentReplicas, splitWeights } from "../support/rendered";
+import { type RunningPrometheus, startBackfilledPrometheus } from "../support/prometheus";
 
 const SERVICE = "checkout";
 const IMAGE = "registry.example.com/shop/checkout";
@@ -49,28 +50,8 @@ function writeStackConfig(project: TempProject, prometheusUrl: string, canaryTag
     fs.writeFileSync(path.join(project.dir, "stacks", `Pulumi.${STACK}.yaml`), stringify(config));
 }
 
-function canaryReplicas(project: TempProject): number | undefined {
-    for (const text of readRendered(project.renderedDir(STACK)).values()) {
-        for (const doc of parseAllDocuments(text)) {
-            const o = doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { replicas?: number } };
-            if (o?.kind === "Deployment" && o.metadata?.name === `${SERVICE}-canary`) return o.spec?.replicas;
-        }
-    }
-    return undefined;
-}
-
-function splitWeights(project: TempProject): Record<string, number> {
-    for (const text of readRendered(project.renderedDir(STACK)).values()) {
-        for (const doc of parseAllDocuments(text)) {
-            const o = doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { http?: Array<{ route?: Array<{ destination?: { subset?: string }; weight?: number }> }> } };
-            if (o?.kind !== "VirtualService" || o.metadata?.name !== SERVICE) continue;
-            const weights: Record<string, number> = {};
-            for (const r of o.spec?.http?.at(-1)?.route ?? []) weights[r.destination?.subset ?? "?"] = r.weight ?? 100;
-            return weights;
-        }
-    }
-    throw new Error("no VirtualService rendered");
-}
+const weights = (project: TempProject) => splitWeights(project.renderedDir(STACK), SERVICE);
+const canaryReplicas = (project: TempProject) => deploymentReplicas(project.renderedDir(STACK), `${SERVICE}-canary`);
 
 async function up(stack: Stack): Promise<Release> {
     const result = await stack.up({ onOutput: () => undefined });
@@ -85,29 +66,25 @@ describe("real engine + real Prometheus: one canary step per pulumi up", functio
     this.timeout(20 * 60 * 1000);
     let prometheus: RunningPrometheus;
     let project: TempProject;
-    let dataDir: string;
 
     before(async () => {
-        // Two hours of traffic up to a few minutes past now, so the program's analysis at "now" sees a full window.
-        const end = Math.floor(Date.now() / 1000) + 300;
+        // Traffic from two hours ago to half an hour ahead: the analysis at "now" sees a full window all test long.
+        const end = Math.floor(Date.now() / 1000) + 1800;
         const start = end - 7200;
         const healthy = () => 0.002;
-        dataDir = makeTempDir("canary-it-tsdb-");
         const series = [
             ...istioSeries({ service: SERVICE, version: "1.4.0", rps: 20, errorRatio: healthy }, start, end),
             ...istioSeries({ service: SERVICE, version: "1.5.0", rps: 3, errorRatio: healthy }, start, end),
             // The brief's incident: a canary failing 12.7 % of requests instead of 0.2 %.
             ...istioSeries({ service: SERVICE, version: "1.6.0", rps: 3, errorRatio: () => 0.127 }, start, end),
         ];
-        await backfillOpenMetrics(openMetrics(series), dataDir);
-        prometheus = await startPrometheus({ dataDir });
+        prometheus = await startBackfilledPrometheus(series);
         project = createTempProject();
     });
 
     after(async () => {
         project?.dispose();
         await prometheus?.stop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("advances a healthy canary 5 → 10 → 25 and rolls a bad one back to 0 in one update", async () => {
@@ -117,18 +94,18 @@ describe("real engine + real Prometheus: one canary step per pulumi up", functio
         let r = await up(stack);
         assert.equal(r.action, "start");
         assert.equal(r.weight, 5);
-        assert.deepEqual(splitWeights(project), { stable: 95, canary: 5 });
+        assert.deepEqual(weights(project), { stable: 95, canary: 5 });
         assert.equal(canaryReplicas(project), 1);
 
         r = await up(stack);
         assert.equal(r.lastVerdict?.verdict, "pass", r.reason);
         assert.equal(r.action, "advance");
         assert.equal(r.weight, 10);
-        assert.deepEqual(splitWeights(project), { stable: 90, canary: 10 });
+        assert.deepEqual(weights(project), { stable: 90, canary: 10 });
 
         r = await up(stack);
         assert.equal(r.weight, 25, r.reason);
-        assert.deepEqual(splitWeights(project), { stable: 75, canary: 25 });
+        assert.deepEqual(weights(project), { stable: 75, canary: 25 });
 
         // A new, bad canary version: it starts at the first step, and the next update sees it fail.
         writeStackConfig(project, prometheus.url, "1.6.0");
@@ -142,13 +119,13 @@ describe("real engine + real Prometheus: one canary step per pulumi up", functio
         assert.equal(r.weight, 0);
         assert.equal(r.status, "rolledBack");
         assert.match(r.reason, /error/i, "the outputs say why");
-        assert.deepEqual(splitWeights(project), { stable: 100 }, "all traffic is back on stable");
+        assert.deepEqual(weights(project), { stable: 100 }, "all traffic is back on stable");
         assert.equal(canaryReplicas(project), 0, "the rollback also undoes the canary rollout");
 
         // A rolled-back rollout does not move again until the canary version changes.
         r = await up(stack);
         assert.equal(r.weight, 0);
         assert.equal(r.status, "rolledBack");
-        assert.deepEqual(splitWeights(project), { stable: 100 });
+        assert.deepEqual(weights(project), { stable: 100 });
     });
 });

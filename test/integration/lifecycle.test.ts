@@ -8,9 +8,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { parse, parseAllDocuments, stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { createTempProject, readRendered, type TempProject } from "../support/engine";
 import { istioSeries } from "../support/istio-traffic";
+import { renderedKinds, splitWeights } from "../support/rendered";
 import { type RunningPrometheus, startBackfilledPrometheus } from "../support/prometheus";
 
 const SERVICE = "checkout";
@@ -26,10 +27,10 @@ interface Release {
     lastVerdict?: { verdict: string };
 }
 
-/** Two hours of Istio metrics up to a few minutes past now: stable 1.4.0, canary 1.5.0, and 1.6.0 as given. */
+/** Two hours of Istio metrics before now and one after: stable 1.4.0, canary 1.5.0, and 1.6.0 as given. */
 function traffic(version16ErrorRatio: number) {
-    const end = Math.floor(Date.now() / 1000) + 600;
-    const start = end - 7200;
+    const end = Math.floor(Date.now() / 1000) + 3600; // the whole test runs inside the data
+    const start = end - 3 * 3600;
     const ok = () => 0.002;
     return [
         ...istioSeries({ service: SERVICE, version: "1.4.0", rps: 20, errorRatio: ok }, start, end),
@@ -85,18 +86,7 @@ function policyConfig(project: TempProject, now: string): string {
 const INSIDE = "2026-11-25T10:00:00Z"; // a Wednesday, 10:00 UTC
 const OUTSIDE = "2026-11-28T10:00:00Z"; // a Saturday
 
-function splitWeights(project: TempProject, stack: string): Record<string, number> {
-    for (const text of readRendered(project.renderedDir(stack)).values()) {
-        for (const doc of parseAllDocuments(text)) {
-            const o = doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { http?: Array<{ route?: Array<{ destination?: { subset?: string }; weight?: number }> }> } };
-            if (o?.kind !== "VirtualService" || o.metadata?.name !== SERVICE) continue;
-            const weights: Record<string, number> = {};
-            for (const r of o.spec?.http?.at(-1)?.route ?? []) weights[r.destination?.subset ?? "?"] = r.weight ?? 100;
-            return weights;
-        }
-    }
-    throw new Error(`no VirtualService rendered for ${stack}`);
-}
+const weights = (project: TempProject, stack: string) => splitWeights(project.renderedDir(stack), SERVICE);
 
 function snapshot(project: TempProject, stack: string): string {
     return JSON.stringify([...readRendered(project.renderedDir(stack)).entries()].sort());
@@ -166,11 +156,11 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
 
     it("1. platform dev up, service dev up: the canary is at the first step", async () => {
         await up("platform-dev");
-        const kinds = new Set([...readRendered(project.renderedDir("platform-dev")).values()].flatMap((t) => parseAllDocuments(t).map((d) => (d.toJS() as { kind?: string }).kind)));
+        const kinds = renderedKinds(project.renderedDir("platform-dev"));
         for (const kind of ["Namespace", "PeerAuthentication", "NetworkPolicy", "StatefulSet", "DaemonSet"]) assert.ok(kinds.has(kind), kind);
         const r = await up("dev");
         assert.equal(r?.weight, 5);
-        assert.deepEqual(splitWeights(project, "dev"), { stable: 95, canary: 5 });
+        assert.deepEqual(weights(project, "dev"), { stable: 95, canary: 5 });
     });
 
     it("2. healthy updates walk dev to promotion; prod is refused before staging promoted; staging then prod follow", async () => {
@@ -178,12 +168,12 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
         for (const weight of [10, 25, 50]) {
             r = await up("dev");
             assert.equal(r?.weight, weight, r?.reason);
-            assert.deepEqual(splitWeights(project, "dev"), { stable: 100 - weight, canary: weight });
+            assert.deepEqual(weights(project, "dev"), { stable: 100 - weight, canary: weight });
         }
         r = await up("dev");
         assert.equal(r?.status, "promoted");
         assert.match(r?.stableVersion ?? "", /:1\.5\.0$/, "the promoted canary is the new stable");
-        assert.deepEqual(splitWeights(project, "dev"), { stable: 100 }, "after promotion the canary leaves the split");
+        assert.deepEqual(weights(project, "dev"), { stable: 100 }, "after promotion the canary leaves the split");
 
         await up("platform-prod");
         const early = await refused("prod");
@@ -197,10 +187,10 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
         assert.equal(r?.weight, 1);
         const weekend = await refused("prod", OUTSIDE);
         assert.match(weekend, /release-window/);
-        assert.deepEqual(splitWeights(project, "prod"), { stable: 99, canary: 1 });
+        assert.deepEqual(weights(project, "prod"), { stable: 99, canary: 1 });
         for (let i = 0; i < 4; i++) r = await up("prod");
         assert.equal(r?.status, "promoted", r?.reason);
-        assert.deepEqual(splitWeights(project, "prod"), { stable: 100 });
+        assert.deepEqual(weights(project, "prod"), { stable: 100 });
     });
 
     it("3. a version bad only in prod is rolled back in one update, outside the window too, and then stays put", async () => {
@@ -221,12 +211,12 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
         assert.equal(r?.weight, 0);
         assert.equal(r?.status, "rolledBack");
         assert.match(r?.reason ?? "", /error/i, "the outputs say why");
-        assert.deepEqual(splitWeights(project, "prod"), { stable: 100 });
+        assert.deepEqual(weights(project, "prod"), { stable: 100 });
 
         r = await up("prod");
         assert.equal(r?.weight, 0);
         assert.equal(r?.status, "rolledBack");
-        assert.deepEqual(splitWeights(project, "prod"), { stable: 100 });
+        assert.deepEqual(weights(project, "prod"), { stable: 100 });
     });
 
     it("4. a broken stack config is refused with a clear error and nothing changes", async () => {
