@@ -68,7 +68,7 @@ function pointAt(project: TempProject, stack: string, prometheusUrl: string): vo
 
 function setCanary(project: TempProject, stack: string, tag: string, controls?: Record<string, boolean>): void {
     editService(project, stack, (svc) => {
-        const image = String(svc["canaryImage"]);
+        const image = String(svc["canaryImage"]).split("@")[0]!;
         const repo = image.slice(0, image.lastIndexOf(":"));
         svc["canaryImage"] = stack === "dev" ? `${repo}:${tag}` : `${repo}:${tag}@sha256:${DIGEST_16}`;
         const progression = svc["progression"] as Record<string, unknown>;
