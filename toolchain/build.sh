@@ -19,6 +19,8 @@ cache_root=${GRAY_RELEASE_TOOLCHAIN:-$HOME/.cache/gray-release/toolchain}
 say() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# The official Go install location, for shells whose PATH does not include it (e.g. CI runners).
+command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"; }
 command -v go >/dev/null || die "the Go toolchain is missing: install Go ≥ 1.26.6 (https://go.dev/dl) and retry"
 command -v node >/dev/null || die "node is missing: install Node.js ≥ 20"
 
