@@ -174,8 +174,8 @@ async function main(): Promise<void> {
     console.log(`  median with pack:    ${secs(b)}`);
     console.log(`  added by the pack:   ${secs(added)} (${(ratio * 100).toFixed(1)} % of the preview)`);
     console.log(`  target ≤ ${TARGET * 100} %: ${ratio <= TARGET ? "MET" : "NOT MET"}`);
-    console.log("  (the pack is a second Node process: @pulumi/policy + gRPC load and the ts-node type-check of the pack at\n" +
-        "   start-up, competing for the CPU with the program's own ts-node start-up; validation itself is the in-process figure)");
+    console.log("  (the pack is a second Node process: Node, @pulumi/policy and gRPC start-up, the pack transpiled by esbuild\n" +
+        "   (policies/entry.js), competing for the CPU with the program's own start-up; validation itself is the in-process figure)");
 }
 
 main().catch((e) => {
