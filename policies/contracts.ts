@@ -166,6 +166,16 @@ export function parseCanaryRelease(props: Record<string, unknown> | undefined): 
     return { ok: true, value };
 }
 
+/**
+ * The CanaryRelease record of a resource under validation, or `undefined` when the resource is not a
+ * CanaryRelease or its record breaks the contract (`canary-release-record-valid` reports that case).
+ */
+export function canaryReleaseOf(args: { type: string; props: Record<string, unknown> | undefined }): CanaryReleaseRecord | undefined {
+    if (args.type !== T.canaryRelease) return undefined;
+    const parsed = parseCanaryRelease(args.props);
+    return parsed.ok ? parsed.value : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Other gray-release components
 // ---------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import {
     T, WORKLOAD_TYPES, isDestinationRule, isNamespace, isNetworkPolicy, isPeerAuthentication, isResourceQuota,
-    isStatefulSet, isVirtualService, parseCanaryRelease, thanosView,
+    isStatefulSet, isVirtualService, canaryReleaseOf, thanosView,
 } from "./contracts";
 import { violation, type Rule } from "./config";
 import { ancestors, descendants, indexByUrn, k8sName, k8sNamespace } from "./lib/graph";
@@ -359,10 +359,8 @@ export const promotionOrder: Rule<PromotionConfig> = {
         },
     },
     validate(args, ctx, report) {
-        if (args.type !== T.canaryRelease) return;
-        const parsed = parseCanaryRelease(args.props);
-        if (!parsed.ok) return;
-        const rec = parsed.value;
+        const rec = canaryReleaseOf(args);
+        if (!rec) return;
         if (isRollbackOrAbort(rec)) return;
         const manualPromote = String(rec.action).toLowerCase() === "promote";
         if (!isNewCanary(rec) && !manualPromote) return;

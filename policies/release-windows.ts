@@ -2,7 +2,7 @@
  * Release windows: no weight increase and no new canary outside the configured windows or on freeze
  * dates. Rollbacks and aborts are always allowed.
  */
-import { T, parseCanaryRelease } from "./contracts";
+import { canaryReleaseOf } from "./contracts";
 import { violation, type Rule } from "./config";
 import { isIncrease, isNewCanary, isRollbackOrAbort } from "./lib/gates";
 import { DEFAULT_WINDOW, isWithinAnyWindow, type ReleaseWindow } from "./lib/release-window";
@@ -50,10 +50,8 @@ export const releaseWindow: Rule<ReleaseWindowConfig> = {
         now: { type: "string", description: "Override of the current instant (ISO-8601) for testing." },
     },
     validate(args, ctx, report) {
-        if (args.type !== T.canaryRelease) return;
-        const parsed = parseCanaryRelease(args.props);
-        if (!parsed.ok) return;
-        const rec = parsed.value;
+        const rec = canaryReleaseOf(args);
+        if (!rec) return;
         if (isRollbackOrAbort(rec)) return;
         const increase = isIncrease(rec);
         const fresh = isNewCanary(rec);

@@ -2,7 +2,7 @@
  * SLO gates on the per-service `gray-release:index:CanaryRelease` record of each `pulumi up`.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { T, isPrometheusRule, parseCanaryRelease, type CanaryReleaseRecord } from "./contracts";
+import { T, canaryReleaseOf, isPrometheusRule, parseCanaryRelease } from "./contracts";
 import { violation, type Rule } from "./config";
 import {
     DEFAULT_MAX_FIRST_STEP, entryAllowedWithoutPass, firstStep, isEntryStart, isIncrease, nextAllowedWeight, skipAllowed,
@@ -12,11 +12,6 @@ import {
 const r = (args: { name: string; urn: string }) => ({ name: args.name, urn: args.urn });
 
 /** Parsed record or undefined (malformed records are reported by canary-release-record-valid). */
-function record(props: Record<string, any>): CanaryReleaseRecord | undefined {
-    const p = parseCanaryRelease(props);
-    return p.ok ? p.value : undefined;
-}
-
 function nowOf(cfg: { now?: string }): Date {
     if (cfg.now) {
         const t = Date.parse(cfg.now);
@@ -88,8 +83,7 @@ export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
         now: { type: "string", description: "Override of the current instant (ISO-8601), for testing." },
     },
     validate(args, ctx, report) {
-        if (args.type !== T.canaryRelease) return;
-        const rec = record(args.props);
+        const rec = canaryReleaseOf(args);
         if (!rec || !isIncrease(rec)) return;
         const env = ctx.environmentOf(args.urn, rec.environment);
         if (rec.skipAnalysis && skipAllowed(env, ctx.config.skipAnalysisAllowedIn)) return;
@@ -157,8 +151,7 @@ export const canaryWeightStepLimit: Rule<StepConfig> = {
         },
     },
     validate(args, ctx, report) {
-        if (args.type !== T.canaryRelease) return;
-        const rec = record(args.props);
+        const rec = canaryReleaseOf(args);
         if (!rec || !isIncrease(rec)) return;
         const steps = rec.steps.length > 0 ? rec.steps : ctx.config.steps;
         const maxIncrease = ctx.config.maxIncrease || undefined;
@@ -187,8 +180,7 @@ export const canaryFailedVerdictRollback: Rule<{}> = {
     severity: "critical",
     defaults: {},
     validate(args, ctx, report) {
-        if (args.type !== T.canaryRelease) return;
-        const rec = record(args.props);
+        const rec = canaryReleaseOf(args);
         if (!rec || rec.verdict !== "fail" || rec.weight <= 0) return;
         report(violation({
             problem: `the SLO analysis of '${rec.service}' version ${rec.canaryVersion} failed but the canary still receives ${rec.weight}% of traffic`,
@@ -207,8 +199,7 @@ export const canarySkipAnalysisDevOnly: Rule<SkipConfig> = {
     defaults: { skipAnalysisAllowedIn: ["dev"] },
     configProperties: SKIP_SCHEMA,
     validate(args, ctx, report) {
-        if (args.type !== T.canaryRelease) return;
-        const rec = record(args.props);
+        const rec = canaryReleaseOf(args);
         if (!rec || !rec.skipAnalysis) return;
         const env = ctx.environmentOf(args.urn, rec.environment);
         if (skipAllowed(env, ctx.config.skipAnalysisAllowedIn)) return;
@@ -269,8 +260,7 @@ export const canaryRequiresSloRules: Rule<{}> = {
         const rules = args.resources.filter((x) => isPrometheusRule(x.type)).flatMap(promRules);
         const hasCanaryAlert = rules.some(isCanaryAlert);
         for (const res of args.resources) {
-            if (res.type !== T.canaryRelease) continue;
-            const rec = record(res.props);
+            const rec = canaryReleaseOf(res);
             if (!rec || rec.weight <= 0) continue;
             const env = ctx.environmentOf(res.urn, rec.environment);
             const recording = rules.some((x) => !!x.record && mentionsService(x, rec.service));

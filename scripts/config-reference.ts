@@ -188,8 +188,6 @@ const SECRET_KEYS: Array<{ key: string; description: string }> = [
 
 // ---------------------------------------------------------------- TSDoc lookup (TypeScript compiler API)
 
-type DocLookup = (segments: string[]) => { doc?: string; defaultTag?: string } | undefined;
-
 interface TypeDocs {
     /** Docs of a key path, from the Args interface, then from the schema's z.input type. */
     lookup(section: Section, segments: string[]): { doc?: string; defaultTag?: string };
