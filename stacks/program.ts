@@ -69,7 +69,7 @@ export function planStack(
     stack: string,
     raw: Record<string, unknown>,
     platform?: PlatformFacts,
-): { config: StackConfig; services: PlannedService[] } {
+): { config: StackConfig; services: PlannedService[]; platform: PlatformFacts } {
     const config = parseStackConfig(stack, raw);
     if (platform !== undefined) checkPlatform(config, platform);
     // Each component validates again when constructed; doing it here too means a bad key anywhere stops the
@@ -78,7 +78,9 @@ export function planStack(
         resolveGrayNamespaceArgs(ns, `platform.namespaces[${i}] (GrayNamespace)`),
     );
     if (config.platform.thanos) validateThanosArgs("thanos", thanosArgs(config, () => "validated-as-secret"));
-    if (config.platform.otel) ownPlatformFacts(config);
+    // The facts the services rely on: the platform stack's, or those of the parts this stack owns (which also
+    // validates the collector args before any resource exists).
+    const facts = platform ?? ownPlatformFacts(config);
 
     const services = config.services.map((s) => {
         const analysis = (s.progression["analysis"] ?? {}) as Record<string, unknown>;
@@ -100,7 +102,7 @@ export function planStack(
         parseSloRulesArgs(s.name, sloArgs(s, labels.stable, labels.canary));
         return { config: s, progression };
     });
-    return { config, services };
+    return { config, services, platform: facts };
 }
 
 /** A services stack must match its platform's environment and run its services in the platform's namespaces. */
@@ -306,7 +308,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const stack = pulumi.getStack();
     const raw = readRawConfig();
     const platformFacts = await readPlatform(parseStackConfig(stack, raw));
-    const { config, services } = planStack(stack, raw, platformFacts);
+    const { config, services, platform } = planStack(stack, raw, platformFacts);
 
     const previousOutputs = await readPreviousOutputs();
     const previous = previousOutputs.states;
@@ -330,8 +332,6 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         ? new OtelCollector("otel", config.platform.otel as unknown as OtelCollectorArgs, opts)
         : undefined;
 
-    // The facts this stack's services rely on: from the platform stack, or from the parts this stack owns.
-    const platform: PlatformFacts = platformFacts ?? ownPlatformFacts(config);
     const workloadEnv = platform.collectors[0]?.workloadEnv ?? {};
 
     const releases: Record<string, ReleaseSummary> = {};

@@ -10,7 +10,7 @@ export interface ReleaseSummary {
     weight: number;
     /** Canary traffic share before this update, in percent. */
     previousWeight: number;
-    /** Position in the configured steps (1-based) and how many there are, e.g. "2/5"; "-" without traffic. */
+    /** Position in the configured steps, 1-based (e.g. "2"); "-" without canary traffic. */
     step: string;
     /** Rollout status: progressing, paused, promoted, rolledBack or failed. */
     status: string;
