@@ -12,7 +12,7 @@ import { ancestors, descendants, indexByUrn, k8sName, k8sNamespace } from "./lib
 import { checkImage, containerLabel, containersOf, destinationsOf, normalizeHost } from "./lib/k8s";
 import { listDelays, parseDuration } from "./lib/durations";
 import { isNewCanary, isRollbackOrAbort } from "./lib/gates";
-import { findProjectDir, readUpstreamPromotions } from "./lib/upstream";
+import { findProjectDir, prefetchUpstreamPromotions, readUpstreamPromotions } from "./lib/upstream";
 
 const r = (x: { name: string; urn: string }) => ({ name: x.name, urn: x.urn });
 
@@ -328,6 +328,9 @@ function projectDirectory(): string {
     return projectDir;
 }
 
+/** The root resource of every stack; the engine analyses it first, as soon as the program starts. */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
 /** Upstream stack of an environment (keys matched case-insensitively), or undefined. */
 export function upstreamOf(upstreamStacks: Record<string, string>, env: string): string | undefined {
     const hit = Object.entries(upstreamStacks ?? {}).find(([k]) => k.toLowerCase() === env.toLowerCase());
@@ -358,7 +361,15 @@ export const promotionOrder: Rule<PromotionConfig> = {
             description: "Timeout of 'pulumi stack output promotions --json --stack <upstream>'.",
         },
     },
-    validate(args, ctx, report) {
+    async validate(args, ctx, report) {
+        const readOptions = () => ({ cwd: projectDirectory(), timeoutMs: Math.max(1, ctx.config.upstreamTimeoutSeconds) * 1000 });
+        if (args.type === ROOT_STACK_TYPE) {
+            // Seconds before the program declares its CanaryRelease records: read the upstream now, off the
+            // engine's critical path. Only the stack's environment is known here, so the read may go unused.
+            const upstream = upstreamOf(ctx.config.upstreamStacks, ctx.environmentOf(args.urn));
+            if (upstream !== undefined) prefetchUpstreamPromotions(upstream, readOptions());
+            return;
+        }
         const rec = canaryReleaseOf(args);
         if (!rec) return;
         if (isRollbackOrAbort(rec)) return;
@@ -369,10 +380,7 @@ export const promotionOrder: Rule<PromotionConfig> = {
         if (upstream === undefined) return;
         const at = { environment: env };
         const what = manualPromote && !isNewCanary(rec) ? "is promoted" : "starts";
-        const read = readUpstreamPromotions(upstream, {
-            cwd: projectDirectory(),
-            timeoutMs: Math.max(1, ctx.config.upstreamTimeoutSeconds) * 1000,
-        });
+        const read = await readUpstreamPromotions(upstream, readOptions());
         if (!read.ok) {
             report(violation({
                 problem: `canary '${rec.service}' version ${rec.canaryVersion} ${what} in ${env}, but the promotions of upstream stack '${upstream}' cannot be read to verify it was promoted there first: ${read.error}`,

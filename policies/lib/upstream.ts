@@ -1,13 +1,17 @@
 /**
  * Reads the `promotions` stack output of an upstream environment's stack (e.g. staging before prod).
  *
- * `@pulumi/policy` has no StackReference, and a policy's validate function may run synchronously inside the
- * engine's gRPC call, so the output is read with the Pulumi CLI: `pulumi stack output promotions --json --stack
- * <name>`, run from the project directory. The engine starts the policy pack with the environment of the update
- * (PATH, PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_HOME ...), so the CLI sees the same backend. Each
- * stack is read at most once per pack process (one preview or update): the result, success or failure, is cached.
+ * `@pulumi/policy` has no StackReference, so the output is read with the Pulumi CLI: `pulumi stack output
+ * promotions --json --stack <name>`, run from the project directory. The engine starts the policy pack with the
+ * environment of the update (PATH, PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, PULUMI_HOME ...), so the CLI sees
+ * the same backend. Each stack is read at most once per pack process (one preview or update): the result, success or
+ * failure, is cached.
+ *
+ * The read is asynchronous and can be started early ({@link prefetchUpstreamPromotions}): the engine analyses the
+ * root Stack resource as soon as the program starts, seconds before the program declares its CanaryRelease records,
+ * so the CLI call runs while the program loads instead of inside the engine's wait for a verdict.
  */
-import { execFileSync } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parsePromotionsOutput, PROMOTIONS_OUTPUT, type PromotionsOutput } from "../contracts";
@@ -21,7 +25,8 @@ export interface UpstreamReadOptions {
     timeoutMs: number;
 }
 
-export type UpstreamReader = (stack: string, opts: UpstreamReadOptions) => UpstreamRead;
+/** Reads one upstream stack; never rejects (a failure is an `{ ok: false }` result). */
+export type UpstreamReader = (stack: string, opts: UpstreamReadOptions) => Promise<UpstreamRead>;
 
 /** The directory of the nearest Pulumi.yaml (or Pulumi.yml) at or above `start`, or undefined. */
 export function findProjectDir(start: string = __dirname): string | undefined {
@@ -38,50 +43,55 @@ function firstLines(text: string, max = 3): string {
     return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0).slice(0, max).join(" | ");
 }
 
+type ExecError = NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null };
+
 /** Reads the output with the `pulumi` CLI on PATH. */
-export const cliReader: UpstreamReader = (stack, opts) => {
-    let stdout: string;
-    try {
-        stdout = execFileSync("pulumi", ["stack", "output", PROMOTIONS_OUTPUT, "--json", "--stack", stack], {
-            cwd: opts.cwd,
-            env: process.env,
-            timeout: opts.timeoutMs,
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"],
-            maxBuffer: 16 * 1024 * 1024,
-            windowsHide: true,
-        });
-    } catch (e) {
-        const err = e as NodeJS.ErrnoException & { stderr?: string | Buffer; status?: number | null; signal?: string | null };
-        const stderr = err.stderr ? firstLines(String(err.stderr)) : "";
-        if (err.code === "ENOENT") return { ok: false, error: "the pulumi CLI is not on the PATH of the policy pack" };
-        if (err.code === "ETIMEDOUT" || err.signal === "SIGTERM") {
-            return { ok: false, error: `'pulumi stack output' timed out after ${opts.timeoutMs} ms` };
-        }
-        return { ok: false, error: stderr || err.message || String(e) };
-    }
-    let value: unknown;
-    try {
-        value = JSON.parse(stdout);
-    } catch (e) {
-        return { ok: false, error: `output '${PROMOTIONS_OUTPUT}' is not JSON: ${(e as Error).message}` };
-    }
-    const parsed = parsePromotionsOutput(value);
-    if (!parsed.ok) return { ok: false, error: `output '${PROMOTIONS_OUTPUT}' does not follow the contract: ${parsed.problems.join("; ")}` };
-    return { ok: true, promotions: parsed.value };
-};
+export const cliReader: UpstreamReader = (stack, opts) =>
+    new Promise<UpstreamRead>((resolve) => {
+        execFile(
+            "pulumi",
+            ["stack", "output", PROMOTIONS_OUTPUT, "--json", "--stack", stack],
+            { cwd: opts.cwd, env: process.env, timeout: opts.timeoutMs, encoding: "utf8", maxBuffer: 16 * 1024 * 1024, windowsHide: true },
+            (error, stdout, stderr) => {
+                if (error) {
+                    const err = error as ExecError;
+                    if (err.code === "ENOENT") return resolve({ ok: false, error: "the pulumi CLI is not on the PATH of the policy pack" });
+                    if (err.killed || err.signal === "SIGTERM") {
+                        return resolve({ ok: false, error: `'pulumi stack output' timed out after ${opts.timeoutMs} ms` });
+                    }
+                    return resolve({ ok: false, error: firstLines(String(stderr ?? "")) || err.message || String(error) });
+                }
+                let value: unknown;
+                try {
+                    value = JSON.parse(stdout);
+                } catch (e) {
+                    return resolve({ ok: false, error: `output '${PROMOTIONS_OUTPUT}' is not JSON: ${(e as Error).message}` });
+                }
+                const parsed = parsePromotionsOutput(value);
+                if (!parsed.ok) {
+                    return resolve({ ok: false, error: `output '${PROMOTIONS_OUTPUT}' does not follow the contract: ${parsed.problems.join("; ")}` });
+                }
+                resolve({ ok: true, promotions: parsed.value });
+            },
+        );
+    });
 
 let reader: UpstreamReader = cliReader;
-const cache = new Map<string, UpstreamRead>();
+const cache = new Map<string, Promise<UpstreamRead>>();
 
 /** The upstream stack's promotions, read once per pack process (per project directory and stack name). */
-export function readUpstreamPromotions(stack: string, opts: UpstreamReadOptions): UpstreamRead {
+export function readUpstreamPromotions(stack: string, opts: UpstreamReadOptions): Promise<UpstreamRead> {
     const key = `${opts.cwd}\u0000${stack}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    const result = reader(stack, opts);
-    cache.set(key, result);
-    return result;
+    const pending = reader(stack, opts).catch((e: unknown): UpstreamRead => ({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+    cache.set(key, pending);
+    return pending;
+}
+
+/** Starts reading an upstream stack now; a later {@link readUpstreamPromotions} of it gets the same result. */
+export function prefetchUpstreamPromotions(stack: string, opts: UpstreamReadOptions): void {
+    void readUpstreamPromotions(stack, opts);
 }
 
 /** For tests: forget cached reads. */

@@ -150,7 +150,7 @@ async function collect(run: (report: (message: string, urn?: string) => void) =>
  */
 export function fakeUpstreams(table: Record<string, Record<string, Array<{ version: string; at: string }>> | Error>): string[] {
     const reads: string[] = [];
-    const reader: UpstreamReader = (stack): UpstreamRead => {
+    const reader: UpstreamReader = async (stack): Promise<UpstreamRead> => {
         reads.push(stack);
         const v = table[stack];
         if (v === undefined) return { ok: false, error: `error: no stack named '${stack}' found` };

@@ -255,6 +255,26 @@ describe("policies: dependency rules", () => {
             assert.deepEqual(reads, ["staging"]);
             assert.equal(seen.length, 1, seen.join("\n"));
         });
+        it("starts reading the upstream at the root Stack resource, and the CanaryRelease reuses that read", async () => {
+            const reads = fakeUpstreams({ staging: promoted("v2.4.0") });
+            resetMirroredConfig();
+            resetUpstreamCache();
+            const seen: string[] = [];
+            const root = (stack: string): ResourceSpec => ({ type: "pulumi:pulumi:Stack", name: `gray-release-${stack}`, stack, props: {} });
+            const twins = allPolicies.filter((x) => x.name.startsWith("promotion-order"));
+            const validate = async (spec: ResourceSpec) => {
+                for (const p of twins) await (p as any).validateResource(resourceArgs(spec), (m: string) => seen.push(m));
+            };
+            await validate(root("dev"));
+            assert.deepEqual(reads, [], "dev has no upstream: nothing is read");
+            await validate(root("prod"));
+            assert.deepEqual(reads, ["staging"], "prod's upstream is read when the root Stack is analysed");
+            await validate(start("v2.4.0"));
+            await validate(start("v2.5.0"));
+            assert.deepEqual(reads, ["staging"]);
+            assert.equal(seen.length, 1, seen.join("\n"));
+            assert.match(seen[0]!, /v2\.5\.0 starts in prod but upstream stack 'staging' has not promoted it/);
+        });
         it("parses the promotions output strictly", () => {
             assert.deepEqual(parsePromotionsOutput({ a: [{ version: "1", at: "t" }], b: [] }), { ok: true, value: { a: [{ version: "1", at: "t" }], b: [] } });
             const bad = parsePromotionsOutput({ a: [{ version: 1 }], b: "x" });
@@ -282,19 +302,19 @@ describe("policies: dependency rules", () => {
                 fs.writeFileSync(bin, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
                 process.env["PATH"] = `${dir}${path.delimiter}${savedPath ?? ""}`;
             };
-            it("runs 'pulumi stack output promotions --json --stack <name>' in the project directory", () => {
+            it("runs 'pulumi stack output promotions --json --stack <name>' in the project directory", async () => {
                 fakeCli(`[ "$*" = "stack output promotions --json --stack staging" ] || { echo "bad args: $*" >&2; exit 2; }\n[ -f Pulumi.yaml ] || { echo "not in project dir" >&2; exit 3; }\necho '{"checkout":[{"version":"v1","at":"t"}]}'`);
                 fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\n");
-                assert.deepEqual(cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: true, promotions: { checkout: [{ version: "v1", at: "t" }] } });
+                assert.deepEqual(await cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: true, promotions: { checkout: [{ version: "v1", at: "t" }] } });
             });
-            it("returns the CLI's error, a malformed output, or a timeout as an error", () => {
+            it("returns the CLI's error, a malformed output, or a timeout as an error", async () => {
                 fakeCli(`echo "error: no stack named 'staging' found" >&2; exit 255`);
-                assert.deepEqual(cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: false, error: "error: no stack named 'staging' found" });
+                assert.deepEqual(await cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: false, error: "error: no stack named 'staging' found" });
                 fakeCli(`echo '["v1"]'`);
-                const bad = cliReader("staging", { cwd: dir, timeoutMs: 10_000 });
+                const bad = await cliReader("staging", { cwd: dir, timeoutMs: 10_000 });
                 assert.ok(!bad.ok && /does not follow the contract/.test(bad.error), JSON.stringify(bad));
                 fakeCli("sleep 5");
-                const slow = cliReader("staging", { cwd: dir, timeoutMs: 300 });
+                const slow = await cliReader("staging", { cwd: dir, timeoutMs: 300 });
                 assert.ok(!slow.ok && /timed out after 300 ms/.test(slow.error), JSON.stringify(slow));
             });
         });
