@@ -75,7 +75,7 @@ export function planStack(
     // Each component validates again when constructed; doing it here too means a bad key anywhere stops the
     // update before the first resource is registered.
     config.platform.namespaces.forEach((ns, i) =>
-        resolveGrayNamespaceArgs(ns, `platform.namespaces[${i}] (GrayNamespace)`),
+        resolveGrayNamespaceArgs(grayNamespaceArgsOf(config, ns), `platform.namespaces[${i}] (GrayNamespace)`),
     );
     if (config.platform.thanos) validateThanosArgs("thanos", thanosArgs(config, () => "validated-as-secret"));
     // The facts the services rely on: the platform stack's, or those of the parts this stack owns (which also
@@ -103,6 +103,16 @@ export function planStack(
         return { config: s, progression };
     });
     return { config, services, platform: facts };
+}
+
+/**
+ * A gray namespace's args as configured; when this stack runs the collectors and the namespace does not say
+ * otherwise, its telemetry egress goes to exactly this stack's agent pods.
+ */
+function grayNamespaceArgsOf(config: StackConfig, ns: unknown): unknown {
+    if (!config.platform.otel || typeof ns !== "object" || ns === null || Array.isArray(ns) || "telemetry" in ns) return ns;
+    const parsed = parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel);
+    return { ...ns, telemetry: { namespace: parsed.namespace, podSelector: planCollectors(parsed).agentSelector } };
 }
 
 /** A services stack must match its platform's environment and run its services in the platform's namespaces. */
@@ -318,7 +328,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const opts = { provider };
 
     const namespaces = config.platform.namespaces.map((ns, i) => {
-        const args = ns as unknown as GrayNamespaceArgs;
+        const args = grayNamespaceArgsOf(config, ns) as GrayNamespaceArgs;
         return new GrayNamespace(args.name ?? `gray-${i}`, args, opts);
     });
     const thanos = config.platform.thanos

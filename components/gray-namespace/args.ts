@@ -93,6 +93,20 @@ export interface GrayNamespaceArgs {
         /** Ports it may scrape; defaults to 15020 and 15090 (the ones STRICT mTLS leaves scrapable). */
         ports?: number[];
     };
+    /**
+     * Egress to the OpenTelemetry collector agent, without which the default deny would drop the canary's traces
+     * and metrics before any SLO could see them.
+     */
+    telemetry?: {
+        /** Whether to allow it; defaults to true. */
+        enabled?: boolean;
+        /** Namespace the collector agent runs in; defaults to `observability`. */
+        namespace?: string;
+        /** Labels of the agent pods; defaults to every pod of that namespace. */
+        podSelector?: Record<string, string>;
+        /** OTLP ports; defaults to 4317 (gRPC) and 4318 (HTTP). */
+        ports?: number[];
+    };
     /** Backing services shared with stable (e.g. Redis), allowed by egress. */
     sharedServices?: SharedService[];
     /** Pod Security Standards version for the `restricted` labels; defaults to `latest`. */
@@ -185,6 +199,15 @@ export const grayNamespaceArgsSchema = z
             })
             .strict()
             .optional(),
+        telemetry: z
+            .object({
+                enabled: z.boolean().optional(),
+                namespace: dnsLabel.optional(),
+                podSelector: labelMap.optional(),
+                ports: z.array(portNumber).min(1, "list at least one port").optional(),
+            })
+            .strict()
+            .optional(),
         sharedServices: z.array(sharedService).optional(),
         podSecurityVersion: z
             .string()
@@ -228,6 +251,7 @@ export interface ResolvedGrayNamespaceArgs {
     mesh: { namespace: string; controlPlanePorts: number[]; gatewayNamespaces: string[] };
     dns: { namespace: string; podSelector: Record<string, string>; port: number };
     monitoring: { enabled: boolean; namespace: string; ports: number[] };
+    telemetry: { enabled: boolean; namespace: string; podSelector: Record<string, string> | undefined; ports: number[] };
     sharedServices: Array<Required<Pick<SharedService, "namespace" | "ports" | "protocol">> & Pick<SharedService, "podSelector">>;
     podSecurityVersion: string;
     resourceQuota: { enabled: boolean; hard: Record<string, string> };
@@ -269,6 +293,12 @@ export function resolveGrayNamespaceArgs(input: unknown, subject = "GrayNamespac
             enabled: a.monitoring?.enabled ?? true,
             namespace: a.monitoring?.namespace ?? d.DEFAULT_MONITORING_NAMESPACE,
             ports: a.monitoring?.ports ?? [...d.DEFAULT_MONITORING_PORTS],
+        },
+        telemetry: {
+            enabled: a.telemetry?.enabled ?? true,
+            namespace: a.telemetry?.namespace ?? d.DEFAULT_TELEMETRY_NAMESPACE,
+            podSelector: a.telemetry?.podSelector,
+            ports: a.telemetry?.ports ?? [...d.DEFAULT_TELEMETRY_PORTS],
         },
         sharedServices: (a.sharedServices ?? []).map((s) => ({ ...s, protocol: s.protocol ?? d.DEFAULT_SHARED_SERVICE_PROTOCOL })),
         podSecurityVersion: a.podSecurityVersion ?? d.DEFAULT_POD_SECURITY_VERSION,

@@ -20,6 +20,12 @@ export const DEFAULT_MONITORING_NAMESPACE = "monitoring";
  */
 export const DEFAULT_MONITORING_PORTS: ReadonlyArray<number> = [15020, 15090];
 
+/** Where the OpenTelemetry collector agent runs (the OtelCollector component's usual namespace). */
+export const DEFAULT_TELEMETRY_NAMESPACE = "observability";
+
+/** OTLP: 4317 gRPC, 4318 HTTP. */
+export const DEFAULT_TELEMETRY_PORTS: ReadonlyArray<number> = [4317, 4318];
+
 /** Cluster DNS. */
 export const DEFAULT_DNS = {
     namespace: "kube-system",

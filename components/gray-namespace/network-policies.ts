@@ -16,6 +16,8 @@ export interface NetworkPolicyInput {
     dns: { namespace: string; podSelector: Record<string, string>; port: number };
     /** Prometheus. */
     monitoring: { enabled: boolean; namespace: string; ports: number[] };
+    /** The OpenTelemetry collector agent. */
+    telemetry: { enabled: boolean; namespace: string; podSelector?: Record<string, string> | undefined; ports: number[] };
     /** Backing services shared with stable. */
     sharedServices: ReadonlyArray<{
         namespace: string;
@@ -92,6 +94,16 @@ export function buildNetworkPolicies(input: NetworkPolicyInput): NamedNetworkPol
                 podSelector: ALL_PODS,
                 policyTypes: ["Ingress"],
                 ingress: [{ from: [namespacePeer(input.monitoring.namespace)], ports: portList(input.monitoring.ports) }],
+            },
+        });
+    }
+    if (input.telemetry.enabled) {
+        policies.push({
+            name: "allow-telemetry-egress",
+            spec: {
+                podSelector: ALL_PODS,
+                policyTypes: ["Egress"],
+                egress: [{ to: [namespacePeer(input.telemetry.namespace, input.telemetry.podSelector)], ports: portList(input.telemetry.ports) }],
             },
         });
     }

@@ -105,15 +105,21 @@ export interface OtelCollectorArgs {
     /** Labels added to every Kubernetes object created. Default: none. */
     labels?: Record<string, string>;
     /**
+     * NetworkPolicies: the agents accept OTLP only from the {@link watchedNamespaces} (every namespace when unset),
+     * the gateway only from the agents; the health port stays open for kubelet probes. Default: true.
+     */
+    networkPolicies?: boolean;
+    /**
      * Namespaces whose workloads this collector serves, declared for the policy pack (`canary-namespace-otel-coverage`).
      * Entries are namespace names or `"*"` (all). Default: unset, which means every namespace: the agent is a
      * DaemonSet on every node and accepts OTLP from any pod, and its `k8sattributes` processor watches pods in all
      * namespaces.
      *
-     * The list is informational: it is registered as the component's input and output so that policies can check
-     * which canary namespaces have telemetry, but it does not change the collectors' configuration. The
-     * `k8sattributes` processor can filter on a single namespace only (`filter.namespace`), and filtering it would
-     * not stop collection anyway (only metadata enrichment), so restrict who can send with NetworkPolicies instead.
+     * The list is registered as the component's input and output so that policies can check which canary
+     * namespaces have telemetry, and it is who the agents' NetworkPolicy admits (see {@link networkPolicies}). It
+     * does not change the collectors' configuration: the `k8sattributes` processor can filter on a single
+     * namespace only (`filter.namespace`), and filtering it would not stop collection anyway (only metadata
+     * enrichment).
      */
     watchedNamespaces?: string[];
 }

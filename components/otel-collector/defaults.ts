@@ -46,6 +46,8 @@ export const DEFAULT_METRICS_FLUSH_INTERVAL_SECONDS = 15;
 export const DEFAULT_TRACES_INSECURE = false;
 
 export const DEFAULT_GATEWAY_REPLICAS = 2;
+/** Collectors admit OTLP only from the watched namespaces (agents) and from the agents (gateway). */
+export const DEFAULT_NETWORK_POLICIES = true;
 
 export const DEFAULT_AGENT_RESOURCES: ResourceSpec = {
     cpuRequest: "100m",

@@ -19,4 +19,5 @@ export {
     type OpenTelemetryCollectorSpec,
 } from "./operator";
 export { tierNames, type TierNames, type Tier } from "./names";
+export { buildCollectorNetworkPolicies, type CollectorNetworkPolicy } from "./network";
 export * as otelCollectorDefaults from "./defaults";

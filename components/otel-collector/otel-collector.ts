@@ -9,6 +9,7 @@ import { createAgentService } from "./agent-service";
 import type { CollectorMode, OtelCollectorArgs } from "./args";
 import type { BuildContext } from "./context";
 import { createIdentity } from "./identity";
+import { createCollectorGuards } from "./network";
 import { createOperatorObjects } from "./operator";
 import { planCollectors } from "./plan";
 import { createPlainObjects } from "./plain";
@@ -64,6 +65,7 @@ export class OtelCollector extends pulumi.ComponentResource {
         createAgentService(ctx);
         if (parsed.mode === "operator") createOperatorObjects(ctx, identity);
         else createPlainObjects(ctx, identity);
+        createCollectorGuards(ctx);
 
         this.namespace = pulumi.output(parsed.namespace);
         this.mode = pulumi.output(parsed.mode);

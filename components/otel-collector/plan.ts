@@ -9,7 +9,7 @@ import { POD_NAME_ENV, buildGatewayConfig } from "./gateway-config";
 import { lintCollectorConfig } from "./lint";
 import { goMemLimit } from "./memory";
 import type { CollectorConfig } from "./model";
-import { type Tier, type TierNames, agentNodeLocalServiceName, serviceDns, tierNames } from "./names";
+import { type Tier, type TierNames, agentNodeLocalServiceName, selectorLabels, serviceDns, tierNames } from "./names";
 import type { ParsedOtelCollectorArgs } from "./schema";
 import { collectorConfigYaml } from "./serialize";
 import { type WorkloadEnvVar, workloadEnv } from "./workload-env";
@@ -37,6 +37,8 @@ export interface CollectorPlan {
     agentEndpoint: string;
     /** DNS name of the gateway's ClusterIP Service. */
     gatewayEndpoint: string;
+    /** Labels of the agent pods (both modes), for NetworkPolicies that let workloads reach them. */
+    agentSelector: Record<string, string>;
     workloadEnv: WorkloadEnvVar[];
 }
 
@@ -73,11 +75,13 @@ function tierPlan(tier: Tier, args: ParsedOtelCollectorArgs, config: CollectorCo
 
 export function planCollectors(args: ParsedOtelCollectorArgs): CollectorPlan {
     const agentEndpoint = serviceDns(agentNodeLocalServiceName(args.baseName), args.namespace);
+    const agent = tierPlan("agent", args, buildAgentConfig(args));
     return {
-        agent: tierPlan("agent", args, buildAgentConfig(args)),
+        agent,
         gateway: tierPlan("gateway", args, buildGatewayConfig(args)),
         agentEndpoint,
         gatewayEndpoint: serviceDns(tierNames(args.baseName, "gateway").service, args.namespace),
+        agentSelector: selectorLabels(args.namespace, agent.names),
         workloadEnv: workloadEnv(agentEndpoint),
     };
 }

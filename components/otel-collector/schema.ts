@@ -128,7 +128,8 @@ export const otelCollectorArgsSchema = z.strictObject({
         })
         .prefault({}),
     labels: z.record(labelKey, labelValue).default({}),
-    // Informational (see OtelCollectorArgs.watchedNamespaces): namespace names or "*".
+    networkPolicies: z.boolean().default(d.DEFAULT_NETWORK_POLICIES),
+    // Namespace names or "*": declared for policies, and admitted by the agents' NetworkPolicy.
     watchedNamespaces: z
         .array(z.union([z.literal("*"), dnsLabel(63)]))
         .min(1, "must list at least one namespace (leave it unset to cover every namespace)")

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { createTempProject, TempProject } from "../support/engine";
-import { renderedKinds, splitWeights } from "../support/rendered";
+import { renderedKinds, renderedObjects, splitWeights } from "../support/rendered";
 
 describe("real engine: the dev environment (platform-dev, then dev; render mode)", function () {
     this.timeout(15 * 60 * 1000);
@@ -19,6 +19,20 @@ describe("real engine: the dev environment (platform-dev, then dev; render mode)
         for (const kind of ["Namespace", "NetworkPolicy", "PeerAuthentication", "ResourceQuota", "StatefulSet", "DaemonSet"]) {
             assert.ok(platformKinds.has(kind), `platform-dev renders a ${kind} (rendered: ${[...platformKinds].join(", ")})`);
         }
+
+        // The canary's default-deny namespace lets its telemetry out to exactly the platform's collector agents.
+        const telemetry = renderedObjects(project.renderedDir("platform-dev")).find(
+            (o) => o.kind === "NetworkPolicy" && o.metadata?.name === "allow-telemetry-egress",
+        );
+        assert.deepEqual((telemetry?.spec as { egress?: unknown } | undefined)?.egress, [
+            {
+                to: [{
+                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } },
+                    podSelector: { matchLabels: { "app.kubernetes.io/component": "opentelemetry-collector", "app.kubernetes.io/instance": "observability.otel-agent" } },
+                }],
+                ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }],
+            },
+        ]);
 
         const stack = await project.stack("dev");
         const first = await stack.up({ onOutput: () => undefined });

@@ -84,7 +84,7 @@ describe("GrayNamespace component", () => {
         assert.equal(ofType("kubernetes:core/v1:LimitRange").length, 0);
     });
 
-    it("denies all traffic by default and allows exactly the namespace, DNS, mesh, monitoring and shared services", async () => {
+    it("denies all traffic by default and allows exactly the namespace, DNS, mesh, monitoring, telemetry and shared services", async () => {
         const g = new GrayNamespace("gray", {
             ...base,
             sharedServices: [{ namespace: "staging", podSelector: { app: "redis" }, ports: [6379] }],
@@ -96,6 +96,7 @@ describe("GrayNamespace component", () => {
             "allow-dns-egress",
             "allow-mesh-control-plane",
             "allow-monitoring-scrape",
+            "allow-telemetry-egress",
             "allow-shared-services",
         ]);
         for (const p of ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")) {
@@ -137,9 +138,35 @@ describe("GrayNamespace component", () => {
                 },
             ],
         });
+        assert.deepEqual(policy("allow-telemetry-egress"), {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    to: [nsPeer("observability")],
+                    ports: [
+                        { protocol: "TCP", port: 4317 },
+                        { protocol: "TCP", port: 4318 },
+                    ],
+                },
+            ],
+        });
         assert.deepEqual(policy("allow-shared-services").egress, [
             { to: [{ ...nsPeer("staging"), podSelector: { matchLabels: { app: "redis" } } }], ports: [{ protocol: "TCP", port: 6379 }] },
         ]);
+    });
+
+    it("lets the canary reach exactly the collector agent's pods when told who they are, or not at all", async () => {
+        const agent = { "app.kubernetes.io/instance": "telemetry.otel-agent" };
+        new GrayNamespace("gray", { ...base, telemetry: { namespace: "telemetry", podSelector: agent, ports: [4317] } });
+        await settle();
+        assert.deepEqual(policy("allow-telemetry-egress").egress, [
+            { to: [{ ...nsPeer("telemetry"), podSelector: { matchLabels: agent } }], ports: [{ protocol: "TCP", port: 4317 }] },
+        ]);
+        resetRecorded();
+        const g = new GrayNamespace("gray", { ...base, telemetry: { enabled: false } });
+        await settle();
+        assert.ok(!(await valueOf(g.networkPolicyNames)).includes("allow-telemetry-egress"));
     });
 
     it("omits monitoring and shared-service allowances when not wanted", async () => {

@@ -199,7 +199,44 @@ describe("OtelCollector (plain mode)", () => {
         assert.equal(await valueOf(component.watchedNamespaces), undefined, "unset: every namespace");
     });
 
-    it("watchedNamespaces: the component's input and output, informational (the agent config is unchanged)", async () => {
+    it("NetworkPolicies: the agents take OTLP from every namespace, the gateway only from the agents; health stays open", () => {
+        type Spec = { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: unknown[] };
+        const agentPods = { "app.kubernetes.io/component": "opentelemetry-collector", "app.kubernetes.io/instance": "observability.otel-agent" };
+        const gatewayPods = { "app.kubernetes.io/component": "opentelemetry-collector", "app.kubernetes.io/instance": "observability.otel-gateway" };
+        const otlp = [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }];
+        const health = { ports: [{ protocol: "TCP", port: 13133 }] };
+        const spec = (name: string) => (byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", name).inputs["spec"] as Spec);
+        assert.equal(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 2);
+        assert.deepEqual(spec("otel-agent-ingress"), {
+            podSelector: { matchLabels: agentPods }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {} }], ports: otlp }, health],
+        });
+        assert.deepEqual(spec("otel-gateway-ingress"), {
+            podSelector: { matchLabels: gatewayPods }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchLabels: agentPods } }], ports: otlp }, health],
+        });
+        // The selectors are the pods' own labels.
+        const ds = inputs<{ spec: { template: { metadata: { labels: Record<string, string> } } } }>(only("kubernetes:apps/v1:DaemonSet"));
+        for (const [k, v] of Object.entries(agentPods)) assert.equal(ds.spec.template.metadata.labels[k], v);
+    });
+
+    it("PodDisruptionBudget: one gateway replica at a time, only with two or more replicas", async () => {
+        const pdb = inputs<{ metadata: { name: string }; spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } } }>(
+            only("kubernetes:policy/v1:PodDisruptionBudget"),
+        );
+        assert.equal(pdb.metadata.name, "otel-gateway-collector");
+        assert.equal(pdb.spec.maxUnavailable, 1);
+        const gw = inputs<{ spec: { selector: { matchLabels: Record<string, string> } } }>(only("kubernetes:apps/v1:Deployment"));
+        assert.deepEqual(pdb.spec.selector, gw.spec.selector);
+        resetRecorded();
+        new OtelCollector("otel", { ...args, gateway: { replicas: 1 }, networkPolicies: false });
+        await settle();
+        assert.equal(ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 0);
+        assert.equal(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 0);
+        resetRecorded();
+        new OtelCollector("otel", args);
+        await settle();
+    });
+
+    it("watchedNamespaces: the component's input and output, admitted by the agents' NetworkPolicy (the agent config is unchanged)", async () => {
         const unrestricted = await valueOf(component.agentConfigYaml);
         const plainComponent = only("gray-release:index:OtelCollector");
         assert.deepEqual(plainComponent.inputs, {}, "no declaration: no inputs");
@@ -209,6 +246,11 @@ describe("OtelCollector (plain mode)", () => {
         assert.deepEqual(only("gray-release:index:OtelCollector").inputs, { watchedNamespaces: ["shop-gray", "payments-gray"] });
         assert.deepEqual(await valueOf(restricted.watchedNamespaces), ["shop-gray", "payments-gray"]);
         assert.equal(await valueOf(restricted.agentConfigYaml), unrestricted);
+        const agentIngress = byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", "otel-agent-ingress").inputs["spec"] as { ingress: Array<{ from?: unknown[] }> };
+        assert.deepEqual(agentIngress.ingress[0]?.from, [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop-gray" } } },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "payments-gray" } } },
+        ]);
     });
 });
 
