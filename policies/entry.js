@@ -32,7 +32,8 @@ function closureSerializerDir() {
 /**
  * Puts a stand-in for module `request` (as resolved from `fromDir`) into the require cache; the real module is
  * loaded the first time the stand-in is read, called or constructed. `__esModule` answers true without loading,
- * so TypeScript's `__importStar` keeps the stand-in instead of copying its keys.
+ * so TypeScript's `__importStar` keeps the stand-in instead of copying its keys; `default` then answers what
+ * `__importDefault` would have made of the real module.
  */
 function deferModuleUntilUsed(request, fromDir) {
     if (!fromDir) return;
@@ -52,7 +53,11 @@ function deferModuleUntilUsed(request, fromDir) {
         return real;
     };
     const standIn = new Proxy(function deferred() {}, {
-        get: (_t, prop) => (prop === "__esModule" ? true : Reflect.get(load(), prop)),
+        get: (_t, prop) => {
+            if (prop === "__esModule") return true;
+            const m = load();
+            return prop === "default" && !(m && m.__esModule) ? m : Reflect.get(m, prop);
+        },
         has: (_t, prop) => prop in load(),
         apply: (_t, self, args) => Reflect.apply(load(), self, args),
         construct: (_t, args, newTarget) => Reflect.construct(load(), args, newTarget === standIn ? load() : newTarget),

@@ -19,6 +19,7 @@ interface Probe {
     arboristInstance: boolean;
     arboristLoadedAfterUse: boolean;
     sameClass: boolean;
+    defaultImport: boolean;
 }
 
 const PROBE_SCRIPT = `
@@ -38,6 +39,8 @@ const instance = new arborist.Arborist({ path: process.cwd() });
 out.arboristInstance = typeof instance.loadActual === "function";
 out.arboristLoadedAfterUse = loaded("@npmcli/arborist/lib/arborist");
 out.sameClass = instance instanceof require(require.resolve("@npmcli/arborist", { paths: [closureDir] })).Arborist;
+// What TypeScript's default import of a CommonJS module would see through the stand-in.
+out.defaultImport = arborist.default === require(require.resolve("@npmcli/arborist", { paths: [closureDir] }));
 console.log(JSON.stringify(out));
 `;
 
@@ -71,6 +74,7 @@ describe("policy pack entry point (policies/entry.js)", function () {
         assert.equal(p.arboristInstance, true, "the stand-in does not construct a working Arborist");
         assert.equal(p.arboristLoadedAfterUse, true);
         assert.equal(p.sameClass, true, "after first use, require() returns the real module");
+        assert.equal(p.defaultImport, true, "a default import of the stand-in is the real module");
     });
 
     it("transpiles each pack file once: an unchanged pack starts without esbuild, an edited file is transpiled again", () => {
