@@ -14,6 +14,7 @@ import { CanaryWorkload, resolveCanaryWorkloadArgs, type CanaryWorkloadArgs } fr
 import { InvalidArgsError, parseArgs } from "../components/common/validation";
 import { GrayNamespace, resolveGrayNamespaceArgs, type GrayNamespaceArgs } from "../components/gray-namespace";
 import {
+    agentPodSelector,
     OtelCollector,
     otelCollectorArgsSchema,
     type OtelCollectorArgs,
@@ -69,14 +70,13 @@ export function planStack(
     stack: string,
     raw: Record<string, unknown>,
     platform?: PlatformFacts,
-): { config: StackConfig; services: PlannedService[]; platform: PlatformFacts } {
+): { config: StackConfig; services: PlannedService[]; platform: PlatformFacts; namespaces: GrayNamespaceArgs[] } {
     const config = parseStackConfig(stack, raw);
     if (platform !== undefined) checkPlatform(config, platform);
     // Each component validates again when constructed; doing it here too means a bad key anywhere stops the
     // update before the first resource is registered.
-    config.platform.namespaces.forEach((ns, i) =>
-        resolveGrayNamespaceArgs(grayNamespaceArgsOf(config, ns), `platform.namespaces[${i}] (GrayNamespace)`),
-    );
+    const namespaces = grayNamespacesOf(config);
+    namespaces.forEach((ns, i) => resolveGrayNamespaceArgs(ns, `platform.namespaces[${i}] (GrayNamespace)`));
     if (config.platform.thanos) validateThanosArgs("thanos", thanosArgs(config, () => "validated-as-secret"));
     // The facts the services rely on: the platform stack's, or those of the parts this stack owns (which also
     // validates the collector args before any resource exists).
@@ -102,17 +102,22 @@ export function planStack(
         parseSloRulesArgs(s.name, sloArgs(s, labels.stable, labels.canary));
         return { config: s, progression };
     });
-    return { config, services, platform: facts };
+    return { config, services, platform: facts, namespaces };
 }
 
 /**
- * A gray namespace's args as configured; when this stack runs the collectors and the namespace does not say
- * otherwise, its telemetry egress goes to exactly this stack's agent pods.
+ * The gray namespaces' args as configured (not yet validated); when this stack runs the collectors, a namespace
+ * that does not configure `telemetry` sends its telemetry to exactly this stack's agent pods.
  */
-function grayNamespaceArgsOf(config: StackConfig, ns: unknown): unknown {
-    if (!config.platform.otel || typeof ns !== "object" || ns === null || Array.isArray(ns) || "telemetry" in ns) return ns;
-    const parsed = parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel);
-    return { ...ns, telemetry: { namespace: parsed.namespace, podSelector: planCollectors(parsed).agentSelector } };
+function grayNamespacesOf(config: StackConfig): GrayNamespaceArgs[] {
+    const otel = config.platform.otel
+        ? parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel)
+        : undefined;
+    const telemetry = otel && { namespace: otel.namespace, podSelector: agentPodSelector(otel) };
+    return config.platform.namespaces.map((ns) => {
+        const plain = typeof ns === "object" && ns !== null && !Array.isArray(ns);
+        return (telemetry && plain && !("telemetry" in ns) ? { ...ns, telemetry } : ns) as unknown as GrayNamespaceArgs;
+    });
 }
 
 /** A services stack must match its platform's environment and run its services in the platform's namespaces. */
@@ -318,7 +323,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const stack = pulumi.getStack();
     const raw = readRawConfig();
     const platformFacts = await readPlatform(parseStackConfig(stack, raw));
-    const { config, services, platform } = planStack(stack, raw, platformFacts);
+    const { config, services, platform, namespaces: namespaceArgs } = planStack(stack, raw, platformFacts);
 
     const previousOutputs = await readPreviousOutputs();
     const previous = previousOutputs.states;
@@ -327,10 +332,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const provider = kubernetesProvider(stack);
     const opts = { provider };
 
-    const namespaces = config.platform.namespaces.map((ns, i) => {
-        const args = grayNamespaceArgsOf(config, ns) as GrayNamespaceArgs;
-        return new GrayNamespace(args.name ?? `gray-${i}`, args, opts);
-    });
+    const namespaces = namespaceArgs.map((args, i) => new GrayNamespace(args.name ?? `gray-${i}`, args, opts));
     const thanos = config.platform.thanos
         ? new Thanos(
               "thanos",

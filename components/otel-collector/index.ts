@@ -18,6 +18,6 @@ export {
     OPERATOR_KIND,
     type OpenTelemetryCollectorSpec,
 } from "./operator";
-export { tierNames, type TierNames, type Tier } from "./names";
+export { agentPodSelector, tierNames, type TierNames, type Tier } from "./names";
 export { buildCollectorNetworkPolicies, type CollectorNetworkPolicy } from "./network";
 export * as otelCollectorDefaults from "./defaults";

@@ -59,6 +59,11 @@ export function selectorLabels(namespace: string, names: TierNames): Record<stri
     };
 }
 
+/** Labels of the agent pods, from the only two args they depend on. */
+export function agentPodSelector(args: { namespace: string; baseName: string }): Record<string, string> {
+    return selectorLabels(args.namespace, tierNames(args.baseName, "agent"));
+}
+
 export function podLabels(namespace: string, names: TierNames): Record<string, string> {
     return {
         ...selectorLabels(namespace, names),

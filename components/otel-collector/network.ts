@@ -60,10 +60,9 @@ export function buildCollectorNetworkPolicies(args: ParsedOtelCollectorArgs, age
 export function createCollectorGuards(ctx: BuildContext): void {
     const { args, plan, labels, parent } = ctx;
     const namespace = args.namespace;
-    const agentSelector = selectorLabels(namespace, plan.agent.names);
     const gatewaySelector = selectorLabels(namespace, plan.gateway.names);
     if (args.networkPolicies) {
-        for (const p of buildCollectorNetworkPolicies(args, agentSelector, gatewaySelector)) {
+        for (const p of buildCollectorNetworkPolicies(args, plan.agentSelector, gatewaySelector)) {
             new k8s.networking.v1.NetworkPolicy(`${ctx.name}-${p.name}`, { metadata: { name: p.name, namespace, labels }, spec: p.spec }, { parent });
         }
     }

@@ -9,7 +9,7 @@ import { POD_NAME_ENV, buildGatewayConfig } from "./gateway-config";
 import { lintCollectorConfig } from "./lint";
 import { goMemLimit } from "./memory";
 import type { CollectorConfig } from "./model";
-import { type Tier, type TierNames, agentNodeLocalServiceName, selectorLabels, serviceDns, tierNames } from "./names";
+import { type Tier, type TierNames, agentNodeLocalServiceName, agentPodSelector, serviceDns, tierNames } from "./names";
 import type { ParsedOtelCollectorArgs } from "./schema";
 import { collectorConfigYaml } from "./serialize";
 import { type WorkloadEnvVar, workloadEnv } from "./workload-env";
@@ -75,13 +75,12 @@ function tierPlan(tier: Tier, args: ParsedOtelCollectorArgs, config: CollectorCo
 
 export function planCollectors(args: ParsedOtelCollectorArgs): CollectorPlan {
     const agentEndpoint = serviceDns(agentNodeLocalServiceName(args.baseName), args.namespace);
-    const agent = tierPlan("agent", args, buildAgentConfig(args));
     return {
-        agent,
+        agent: tierPlan("agent", args, buildAgentConfig(args)),
         gateway: tierPlan("gateway", args, buildGatewayConfig(args)),
         agentEndpoint,
         gatewayEndpoint: serviceDns(tierNames(args.baseName, "gateway").service, args.namespace),
-        agentSelector: selectorLabels(args.namespace, agent.names),
+        agentSelector: agentPodSelector(args),
         workloadEnv: workloadEnv(agentEndpoint),
     };
 }

@@ -83,6 +83,34 @@ describe("planStack: the whole stack config is validated before any resource", (
     });
 });
 
+describe("planStack: gray namespaces of a stack that runs the collectors", () => {
+    const otel = {
+        namespace: "telemetry",
+        traces: { endpoint: "tempo-distributor.tracing:4317", insecure: true },
+        metrics: { remoteWriteUrl: "http://prometheus-operated.monitoring:9090/api/v1/write" },
+    };
+    const ns = { name: "dev-gray", environment: "dev" };
+
+    it("sends each namespace's telemetry to exactly this stack's agent pods, unless the namespace configures it", () => {
+        const own = { namespace: "elsewhere", ports: [4317] };
+        const { namespaces } = planStack("platform-dev", {
+            environment: "dev",
+            role: "platform",
+            platform: { namespaces: [ns, { ...ns, name: "dev-gray-2", telemetry: own }], otel },
+        });
+        assert.deepEqual(namespaces[0]?.telemetry, {
+            namespace: "telemetry",
+            podSelector: { "app.kubernetes.io/component": "opentelemetry-collector", "app.kubernetes.io/instance": "telemetry.otel-agent" },
+        });
+        assert.deepEqual(namespaces[1]?.telemetry, own);
+    });
+
+    it("leaves the namespace defaults alone without collectors", () => {
+        const { namespaces } = planStack("platform-dev", { environment: "dev", role: "platform", platform: { namespaces: [ns] } });
+        assert.equal(namespaces[0]?.telemetry, undefined);
+    });
+});
+
 describe("recordPromotion", () => {
     it("records a promoted version once and keeps the newest", () => {
         const first = recordPromotion([], "promote", "img:1.5.0", "2026-11-25T10:00:00Z");
