@@ -5,13 +5,14 @@
 import type { PolicyPackArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policiesOf, type Rule } from "./config";
 import { dependencyRules } from "./dependencies";
+import { releaseDisciplineRules } from "./release-discipline";
 import { releaseWindowRules } from "./release-windows";
 import { securityRules } from "./security-baselines";
 import { sloGateRules } from "./slo-gates";
 
 export const PACK_NAME = "gray-release";
 
-export const allRules: Rule[] = [...sloGateRules, ...dependencyRules, ...releaseWindowRules, ...securityRules];
+export const allRules: Rule[] = [...sloGateRules, ...dependencyRules, ...releaseWindowRules, ...releaseDisciplineRules, ...securityRules];
 
 export const allPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = allRules.flatMap(policiesOf);
 

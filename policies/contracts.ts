@@ -111,6 +111,14 @@ export interface CanaryReleaseRecord {
     evaluatedAt: string;
     /** Optional: namespace of the service (otherwise taken from the CanaryRouting children). */
     namespace?: string;
+    /** Optional: the named SLO owner answering for this release. */
+    owner?: string;
+    /** Optional: where the release's risk assessment is (DB changes, third-party compatibility, rollback steps). */
+    riskAssessment?: string;
+    /** Optional: a core service, released at most once per core interval (default biweekly). */
+    core?: boolean;
+    /** Optional: ISO-8601 instants of this service's earlier canary starts in this stack, oldest first. */
+    recentStarts?: string[];
 }
 
 export type ParseResult<V> = { ok: true; value: V } | { ok: false; problems: string[] };
@@ -157,12 +165,30 @@ export function parseCanaryRelease(props: Record<string, unknown> | undefined): 
     const status = typeof p["status"] === "string" ? (p["status"] as string) : "";
     const evaluatedAt = typeof p["evaluatedAt"] === "string" ? (p["evaluatedAt"] as string) : "";
     const namespace = typeof p["namespace"] === "string" ? (p["namespace"] as string) : undefined;
+    const optionalString = (k: "owner" | "riskAssessment"): string | undefined => {
+        const v = p[k];
+        if (v === undefined || (typeof v === "string" && v.length > 0)) return v;
+        problems.push(`'${k}' must be a non-empty string when set (got ${JSON.stringify(v)})`);
+        return undefined;
+    };
+    const owner = optionalString("owner");
+    const riskAssessment = optionalString("riskAssessment");
+    const coreRaw = p["core"];
+    if (coreRaw !== undefined && typeof coreRaw !== "boolean") problems.push(`'core' must be a boolean when set (got ${JSON.stringify(coreRaw)})`);
+    const startsRaw = p["recentStarts"];
+    const startsOk = startsRaw === undefined ||
+        (Array.isArray(startsRaw) && startsRaw.every((t) => typeof t === "string" && Number.isFinite(Date.parse(t))));
+    if (!startsOk) problems.push(`'recentStarts' must be an array of ISO-8601 instants when set (got ${JSON.stringify(startsRaw)})`);
     if (problems.length > 0) return { ok: false, problems };
     const value: CanaryReleaseRecord = {
         service, environment, canaryVersion, stableVersion, previousWeight, weight, stepIndex, steps, status,
         verdict, skipAnalysis, action, evaluatedAt,
     };
     if (namespace !== undefined) value.namespace = namespace;
+    if (owner !== undefined) value.owner = owner;
+    if (riskAssessment !== undefined) value.riskAssessment = riskAssessment;
+    if (typeof coreRaw === "boolean") value.core = coreRaw;
+    if (Array.isArray(startsRaw)) value.recentStarts = [...(startsRaw as string[])];
     return { ok: true, value };
 }
 

@@ -27,6 +27,18 @@ const serviceSchema = z
         workload: object.optional(),
         /** SloRules settings for the service (slos, runbookUrl, canary thresholds, dashboard). */
         slo: object,
+        /** Who answers for a release and how often the service may release (the policy pack checks both). */
+        release: z
+            .object({
+                /** The named SLO owner of the service's releases (a person or team, e.g. `team-checkout`). */
+                owner: z.string().min(1).optional(),
+                /** Where the risk assessment of the current release is (DB changes, third-party compatibility, rollback steps), e.g. a URL. */
+                riskAssessment: z.string().min(1).optional(),
+                /** A core service: the policy pack allows it one canary start per core interval (default biweekly). */
+                core: z.boolean().default(false),
+            })
+            .strict()
+            .prefault({}),
     })
     .strict();
 

@@ -51,6 +51,13 @@ export const STATE_OUTPUT = "releaseStates";
 export const PROMOTIONS_OUTPUT = "promotions";
 /** How many promotions per service the stack remembers. */
 const PROMOTIONS_KEPT = 20;
+/**
+ * Stack output listing, per service, when this stack started a canary (ISO 8601, oldest first); the policy pack's
+ * release-cadence rule counts them.
+ */
+export const STARTS_OUTPUT = "releaseStarts";
+/** How long the stack remembers a start: longer than any cadence window worth configuring. */
+const STARTS_KEPT_DAYS = 28;
 
 /** One promotion recorded in {@link PROMOTIONS_OUTPUT}. */
 export interface PromotionRecord {
@@ -235,6 +242,7 @@ function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): Sl
 interface PreviousOutputs {
     states: Record<string, unknown>;
     promotions: Record<string, PromotionRecord[]>;
+    starts: Record<string, string[]>;
 }
 
 /** The previous update's outputs of this stack, read through a StackReference to itself. */
@@ -253,7 +261,18 @@ async function readPreviousOutputs(): Promise<PreviousOutputs> {
                 typeof p === "object" && p !== null && typeof p.version === "string" && typeof p.at === "string",
         );
     }
-    return { states: await read(STATE_OUTPUT), promotions };
+    const starts: Record<string, string[]> = {};
+    for (const [service, list] of Object.entries(await read(STARTS_OUTPUT))) {
+        if (Array.isArray(list)) starts[service] = list.filter((t): t is string => typeof t === "string" && Number.isFinite(Date.parse(t)));
+    }
+    return { states: await read(STATE_OUTPUT), promotions, starts };
+}
+
+/** The service's canary starts to remember after this update: the recent ones, plus this one if it started. */
+export function recordStart(previous: ReadonlyArray<string>, action: string, now: Date): string[] {
+    const since = now.getTime() - STARTS_KEPT_DAYS * 24 * 60 * 60 * 1000;
+    const kept = previous.filter((t) => Date.parse(t) >= since);
+    return action === "start" ? [...kept, now.toISOString()] : kept;
 }
 
 /** Appends a promotion when this update promoted the service's canary. */
@@ -350,6 +369,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const sloSpecs: SloRulesSpec[] = [];
     const states: Record<string, unknown> = {};
     const promotions: Record<string, PromotionRecord[]> = { ...previousOutputs.promotions };
+    const starts: Record<string, string[]> = { ...previousOutputs.starts };
     // Every decision is recorded first, and nothing else of the services is declared until the engine has taken
     // all records: the policy pack validates each record as it registers, so a refused decision stops the update
     // before any routing, workload or rule has changed (`pulumi up --skip-preview` included), never half-way.
@@ -374,6 +394,10 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
             skipAnalysis: progression.controls.skipAnalysis,
             action: decision.action,
             evaluatedAt: now.toISOString(),
+            ...(s.release.owner !== undefined ? { owner: s.release.owner } : {}),
+            ...(s.release.riskAssessment !== undefined ? { riskAssessment: s.release.riskAssessment } : {}),
+            core: s.release.core,
+            recentStarts: recordStart(starts[s.name] ?? [], "none", now),
         });
         return { s, progression, decision, verdict, previousWeight, record };
     });
@@ -401,6 +425,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         releases[s.name] = summary;
         states[s.name] = decision.state;
         promotions[s.name] = recordPromotion(promotions[s.name] ?? [], decision.action, progression.canaryVersion, now.toISOString());
+        starts[s.name] = recordStart(starts[s.name] ?? [], decision.action, now);
         pulumi.log.info(summaryLine(summary, s.name));
     }
 
@@ -424,6 +449,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         releases,
         [STATE_OUTPUT]: states,
         [PROMOTIONS_OUTPUT]: promotions,
+        [STARTS_OUTPUT]: starts,
         ...(thanos ? { thanosQueryUrl: thanos.queryUrl, thanosStorageType: thanos.storageType } : {}),
         ...(otel ? { otelAgentEndpoint: otel.agentEndpoint, otelGatewayEndpoint: otel.gatewayEndpoint } : {}),
         grayNamespaces: namespaces.map((n) => n.namespaceName),

@@ -5,7 +5,8 @@
  *
  * The steps share one temp project and run in order: prod is first denied because staging has not promoted the
  * version, staging then promotes it (a real `up` with `controls.promote: true`), and prod is denied outside the
- * release window but allowed inside it. The window is pinned with the release-window policy config `now`.
+ * release window, and without a named SLO owner, but allowed inside the window with one. The window is pinned with
+ * the release-window policy config `now`.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -124,6 +125,22 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
         }
         const rendered = [...readRendered(project.renderedDir("prod")).keys()];
         assert.deepEqual(rendered, [], "no manifest rendered");
+    });
+
+    it("(d) prod without a named SLO owner is denied by release-owner-and-risk-assessment", async () => {
+        const prod = await project.stack("prod");
+        const key = "gray-release:services[0].release.owner";
+        const owner = await prod.getConfig(key, true);
+        await prod.removeConfig(key, true);
+        try {
+            const run = await preview(prod, INSIDE);
+            assert.equal(run.ok, false, run.text);
+            assert.deepEqual(mandatoryPolicies(run.text), ["release-owner-and-risk-assessment"], run.text);
+            assert.match(run.text, /\[prod\] new canary registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1{64} of 'checkout' starts without a release SLO owner/);
+            assert.deepEqual(await resourceTypes(prod), [], "the preview wrote no state");
+        } finally {
+            await prod.setConfig(key, owner, true);
+        }
     });
 
     it("(c) prod inside the window passes once staging has promoted the version", async () => {

@@ -1,0 +1,93 @@
+/**
+ * Release discipline beyond the clock: every release has a named SLO owner and a risk assessment before it
+ * starts, and a service does not release more often than its SLOs can take (the field write-ups: more than
+ * 3 releases a week measurably cost SLO; core services release at most biweekly).
+ */
+import { canaryReleaseOf } from "./contracts";
+import { violation, type Rule } from "./config";
+import { isNewCanary } from "./lib/gates";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// ---------------------------------------------------------------------------------------------------------
+// Owner and risk assessment
+// ---------------------------------------------------------------------------------------------------------
+
+export const releaseOwnership: Rule<{}> = {
+    kind: "resource",
+    name: "release-owner-and-risk-assessment",
+    description: "A new canary names its SLO owner (service release.owner) and its risk assessment (release.riskAssessment: DB changes, third-party compatibility, rollback steps) before it starts.",
+    severity: "high",
+    defaults: {},
+    validate(args, ctx, report) {
+        const rec = canaryReleaseOf(args);
+        if (!rec || !isNewCanary(rec)) return;
+        const missing = [
+            ...(rec.owner === undefined ? ["owner"] : []),
+            ...(rec.riskAssessment === undefined ? ["riskAssessment"] : []),
+        ];
+        if (missing.length === 0) return;
+        report(violation({
+            problem: `new canary ${rec.canaryVersion} of '${rec.service}' starts without ${missing.map((m) => `a release ${m === "owner" ? "SLO owner" : "risk assessment"}`).join(" and ")}`,
+            resource: { name: args.name, urn: args.urn },
+            field: missing.join(", "),
+            fix: `set ${missing.map((m) => `release.${m}`).join(" and ")} of service '${rec.service}' in the stack config (gray-release:services): the person or team answering for the SLOs during the rollout, and a link to the assessment of DB changes, third-party compatibility and rollback steps`,
+        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+    },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Cadence
+// ---------------------------------------------------------------------------------------------------------
+
+export interface ReleaseCadenceConfig {
+    /** Most canary starts of one service in any 7 days, this one included. */
+    maxStartsPerWeek: number;
+    /** Days that must separate two starts of a core service. */
+    coreIntervalDays: number;
+    /** Override of "now" (ISO-8601), for tests and rehearsals; otherwise the record's evaluatedAt. */
+    now?: string;
+}
+
+export const releaseCadence: Rule<ReleaseCadenceConfig> = {
+    kind: "resource",
+    name: "release-cadence",
+    description: "A service starts at most maxStartsPerWeek canaries (default 3) in any 7 days, and a core service (release.core) at most one per coreIntervalDays (default 14). Counted from the stack's own record of earlier starts. Mandatory in prod, advisory in dev and staging by default.",
+    severity: "medium",
+    defaults: { maxStartsPerWeek: 3, coreIntervalDays: 14 },
+    // Cadence protects production SLOs; staging rehearses as often as it needs to.
+    environmentDefaults: { staging: "advisory" },
+    configProperties: {
+        maxStartsPerWeek: { type: "integer", minimum: 1, default: 3, description: "Most canary starts of one service in any 7 days, this one included." },
+        coreIntervalDays: { type: "number", minimum: 0, default: 14, description: "Days that must separate two canary starts of a core service (release.core: true)." },
+        now: { type: "string", description: "Override of the current instant (ISO-8601) for testing." },
+    },
+    validate(args, ctx, report) {
+        const rec = canaryReleaseOf(args);
+        if (!rec || String(rec.action).toLowerCase() !== "start") return;
+        const nowText = ctx.config.now ?? rec.evaluatedAt;
+        const now = Number.isFinite(Date.parse(nowText)) ? Date.parse(nowText) : Date.now();
+        const starts = (rec.recentStarts ?? []).map((t) => Date.parse(t)).filter((t) => t <= now);
+        const at = { environment: ctx.environmentOf(args.urn, rec.environment) };
+        const resource = { name: args.name, urn: args.urn };
+        const lastWeek = starts.filter((t) => now - t < 7 * DAY_MS);
+        if (lastWeek.length + 1 > ctx.config.maxStartsPerWeek) {
+            const nextFree = new Date(lastWeek.sort((a, b) => a - b)[lastWeek.length - ctx.config.maxStartsPerWeek]! + 7 * DAY_MS);
+            report(violation({
+                problem: `new canary ${rec.canaryVersion} of '${rec.service}' would be its start number ${lastWeek.length + 1} in 7 days (limit ${ctx.config.maxStartsPerWeek}; earlier: ${lastWeek.map((t) => new Date(t).toISOString()).join(", ")})`,
+                resource, field: "recentStarts",
+                fix: `batch the change into a later release (the next start is allowed from ${nextFree.toISOString()}), or raise release-cadence.maxStartsPerWeek`,
+            }), at);
+        }
+        const last = Math.max(...starts, Number.NEGATIVE_INFINITY);
+        if (rec.core === true && now - last < ctx.config.coreIntervalDays * DAY_MS) {
+            report(violation({
+                problem: `core service '${rec.service}' starts canary ${rec.canaryVersion} ${((now - last) / DAY_MS).toFixed(1)} days after its previous start (${new Date(last).toISOString()}); core services release at most every ${ctx.config.coreIntervalDays} days`,
+                resource, field: "core",
+                fix: `wait for the next core window (from ${new Date(last + ctx.config.coreIntervalDays * DAY_MS).toISOString()}), or change release-cadence.coreIntervalDays`,
+            }), at);
+        }
+    },
+};
+
+export const releaseDisciplineRules: Rule[] = [releaseOwnership, releaseCadence];
