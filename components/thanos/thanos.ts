@@ -268,73 +268,106 @@ export class Thanos extends pulumi.ComponentResource {
                 parent,
             );
 
+        /** The pods of a component: its container is named after it and runs as the ServiceAccount `saName`. */
+        type PodOpts = { container: Omit<Parameters<typeof container>[0], "name">; volumes?: Volume[]; annotations?: Record<string, string> };
+        const podsOf = (component: string, saName: string, pod: PodOpts): k8s.types.input.core.v1.PodTemplateSpec =>
+            podTemplate({
+                component,
+                serviceAccountName: saName,
+                container: container({ name: component, ...pod.container }),
+                ...(pod.volumes !== undefined ? { volumes: pod.volumes } : {}),
+                ...(pod.annotations !== undefined ? { annotations: pod.annotations } : {}),
+            });
+
+        /** A stateful component: its governing Service and ServiceAccount share its name; one `data` claim per pod. */
+        const statefulSet = (o: {
+            name: string;
+            component: string;
+            replicas: number;
+            /** Start and stop pods together; not for the compactor, which runs alone. */
+            parallel: boolean;
+            pod: PodOpts;
+            claim: k8s.types.input.core.v1.PersistentVolumeClaim;
+        }): k8s.apps.v1.StatefulSet =>
+            new k8s.apps.v1.StatefulSet(
+                o.name,
+                {
+                    metadata: { name: o.name, namespace: ns, labels: labelsOf(o.component) },
+                    spec: {
+                        replicas: o.replicas,
+                        serviceName: o.name,
+                        ...(o.parallel ? { podManagementPolicy: "Parallel" } : {}),
+                        selector: { matchLabels: selectorOf(o.component) },
+                        template: podsOf(o.component, o.name, o.pod),
+                        volumeClaimTemplates: [o.claim],
+                    },
+                },
+                parent,
+            );
+
+        /** A stateless component; its ServiceAccount shares its name. */
+        const deployment = (o: { name: string; component: string; replicas: number; pod: PodOpts }): k8s.apps.v1.Deployment =>
+            new k8s.apps.v1.Deployment(
+                o.name,
+                {
+                    metadata: { name: o.name, namespace: ns, labels: labelsOf(o.component) },
+                    spec: {
+                        replicas: o.replicas,
+                        selector: { matchLabels: selectorOf(o.component) },
+                        template: podsOf(o.component, o.name, o.pod),
+                    },
+                },
+                parent,
+            );
+
         const dnsSuffix = `${ns}.svc.${a.clusterDomain}`;
 
         // ---- store gateway ---------------------------------------------------------------------------------
         serviceAccount(names.store, "store", true);
         service(names.store, "store", ["grpc", "http"], true);
-        new k8s.apps.v1.StatefulSet(
-            names.store,
-            {
-                metadata: { name: names.store, namespace: ns, labels: labelsOf("store") },
-                spec: {
-                    replicas: a.store.replicas,
-                    serviceName: names.store,
-                    podManagementPolicy: "Parallel",
-                    selector: { matchLabels: selectorOf("store") },
-                    template: podTemplate({
-                        component: "store",
-                        serviceAccountName: names.store,
-                        container: container({
-                            name: "store",
-                            args: storeArgs("/var/thanos/store"),
-                            resources: a.store.resources,
-                            grpc: true,
-                            volumeMounts: [...bucketMounts, { name: "data", mountPath: "/var/thanos/store" }],
-                        }),
-                        volumes: bucketVolumes,
-                    }),
-                    volumeClaimTemplates: [dataClaim(a.store.storageSize, a.store.storageClassName)],
+        statefulSet({
+            name: names.store,
+            component: "store",
+            replicas: a.store.replicas,
+            parallel: true,
+            pod: {
+                container: {
+                    args: storeArgs("/var/thanos/store"),
+                    resources: a.store.resources,
+                    grpc: true,
+                    volumeMounts: [...bucketMounts, { name: "data", mountPath: "/var/thanos/store" }],
                 },
+                volumes: bucketVolumes,
             },
-            parent,
-        );
+            claim: dataClaim(a.store.storageSize, a.store.storageClassName),
+        });
         pdb(names.store, "store");
 
         // ---- compactor -------------------------------------------------------------------------------------
         serviceAccount(names.compactor, "compactor", true);
         service(names.compactor, "compactor", ["http"], true);
-        new k8s.apps.v1.StatefulSet(
-            names.compactor,
-            {
-                metadata: { name: names.compactor, namespace: ns, labels: labelsOf("compactor") },
-                spec: {
-                    // Exactly one: concurrent compactors on one bucket produce overlapping blocks and halt.
-                    replicas: 1,
-                    serviceName: names.compactor,
-                    selector: { matchLabels: selectorOf("compactor") },
-                    template: podTemplate({
-                        component: "compactor",
-                        serviceAccountName: names.compactor,
-                        container: container({
-                            name: "compactor",
-                            args: compactorArgs({
-                                dataDir: "/var/thanos/compact",
-                                retention: a.retention,
-                                deleteDelay: THANOS_DEFAULTS.compactor.deleteDelay,
-                                waitInterval: THANOS_DEFAULTS.compactor.waitInterval,
-                            }),
-                            resources: a.compactor.resources,
-                            grpc: false,
-                            volumeMounts: [...bucketMounts, { name: "data", mountPath: "/var/thanos/compact" }],
-                        }),
-                        volumes: bucketVolumes,
+        statefulSet({
+            name: names.compactor,
+            component: "compactor",
+            // Exactly one: concurrent compactors on one bucket produce overlapping blocks and halt.
+            replicas: 1,
+            parallel: false,
+            pod: {
+                container: {
+                    args: compactorArgs({
+                        dataDir: "/var/thanos/compact",
+                        retention: a.retention,
+                        deleteDelay: THANOS_DEFAULTS.compactor.deleteDelay,
+                        waitInterval: THANOS_DEFAULTS.compactor.waitInterval,
                     }),
-                    volumeClaimTemplates: [dataClaim(a.compactor.storageSize, a.compactor.storageClassName)],
+                    resources: a.compactor.resources,
+                    grpc: false,
+                    volumeMounts: [...bucketMounts, { name: "data", mountPath: "/var/thanos/compact" }],
                 },
+                volumes: bucketVolumes,
             },
-            parent,
-        );
+            claim: dataClaim(a.compactor.storageSize, a.compactor.storageClassName),
+        });
 
         // ---- ruler (optional) ------------------------------------------------------------------------------
         if (a.ruler !== undefined) {
@@ -354,46 +387,36 @@ export class Thanos extends pulumi.ComponentResource {
             const rulesChecksum = createHash("sha256")
                 .update(JSON.stringify(Object.entries(ruler.ruleFiles).sort(([x], [y]) => x.localeCompare(y))))
                 .digest("hex");
-            new k8s.apps.v1.StatefulSet(
-                names.ruler,
-                {
-                    metadata: { name: names.ruler, namespace: ns, labels: labelsOf("ruler") },
-                    spec: {
-                        replicas: ruler.replicas,
-                        serviceName: names.ruler,
-                        podManagementPolicy: "Parallel",
-                        selector: { matchLabels: selectorOf("ruler") },
-                        template: podTemplate({
-                            component: "ruler",
-                            serviceAccountName: names.ruler,
-                            annotations: { "checksum/rules": rulesChecksum },
-                            container: container({
-                                name: "ruler",
-                                args: rulerArgs({
-                                    dataDir: "/var/thanos/rule",
-                                    ruleDir: "/etc/thanos/rules",
-                                    queryEndpoint: `dnssrv+_http._tcp.${names.query}.${dnsSuffix}`,
-                                    evalInterval: ruler.evalInterval,
-                                    tsdbRetention: THANOS_DEFAULTS.ruler.tsdbRetention,
-                                    alertmanagerUrls: ruler.alertmanagerUrls,
-                                    replicaLabel: rulerReplicaLabel,
-                                }),
-                                resources: ruler.resources,
-                                grpc: true,
-                                env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                                volumeMounts: [
-                                    ...bucketMounts,
-                                    { name: "data", mountPath: "/var/thanos/rule" },
-                                    { name: "rules", mountPath: "/etc/thanos/rules", readOnly: true },
-                                ],
-                            }),
-                            volumes: [...bucketVolumes, { name: "rules", configMap: { name: names.rules } }],
+            statefulSet({
+                name: names.ruler,
+                component: "ruler",
+                replicas: ruler.replicas,
+                parallel: true,
+                pod: {
+                    annotations: { "checksum/rules": rulesChecksum },
+                    container: {
+                        args: rulerArgs({
+                            dataDir: "/var/thanos/rule",
+                            ruleDir: "/etc/thanos/rules",
+                            queryEndpoint: `dnssrv+_http._tcp.${names.query}.${dnsSuffix}`,
+                            evalInterval: ruler.evalInterval,
+                            tsdbRetention: THANOS_DEFAULTS.ruler.tsdbRetention,
+                            alertmanagerUrls: ruler.alertmanagerUrls,
+                            replicaLabel: rulerReplicaLabel,
                         }),
-                        volumeClaimTemplates: [dataClaim(ruler.storageSize, ruler.storageClassName)],
+                        resources: ruler.resources,
+                        grpc: true,
+                        env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+                        volumeMounts: [
+                            ...bucketMounts,
+                            { name: "data", mountPath: "/var/thanos/rule" },
+                            { name: "rules", mountPath: "/etc/thanos/rules", readOnly: true },
+                        ],
                     },
+                    volumes: [...bucketVolumes, { name: "rules", configMap: { name: names.rules } }],
                 },
-                parent,
-            );
+                claim: dataClaim(ruler.storageSize, ruler.storageClassName),
+            });
         }
 
         // ---- query -----------------------------------------------------------------------------------------
@@ -404,58 +427,34 @@ export class Thanos extends pulumi.ComponentResource {
         ];
         serviceAccount(names.query, "query", false);
         service(names.query, "query", ["http", "grpc"], false);
-        new k8s.apps.v1.Deployment(
-            names.query,
-            {
-                metadata: { name: names.query, namespace: ns, labels: labelsOf("query") },
-                spec: {
-                    replicas: a.query.replicas,
-                    selector: { matchLabels: selectorOf("query") },
-                    template: podTemplate({
-                        component: "query",
-                        serviceAccountName: names.query,
-                        container: container({
-                            name: "query",
-                            args: queryArgs({ replicaLabels: a.query.replicaLabels, endpoints }),
-                            resources: a.query.resources,
-                            grpc: true,
-                        }),
-                    }),
-                },
-            },
-            parent,
-        );
+        deployment({
+            name: names.query,
+            component: "query",
+            replicas: a.query.replicas,
+            pod: { container: { args: queryArgs({ replicaLabels: a.query.replicaLabels, endpoints }), resources: a.query.resources, grpc: true } },
+        });
         pdb(names.query, "query");
 
         // ---- query frontend --------------------------------------------------------------------------------
         serviceAccount(names.queryFrontend, "query-frontend", false);
         service(names.queryFrontend, "query-frontend", ["http"], false);
-        new k8s.apps.v1.Deployment(
-            names.queryFrontend,
-            {
-                metadata: { name: names.queryFrontend, namespace: ns, labels: labelsOf("query-frontend") },
-                spec: {
-                    replicas: a.queryFrontend.replicas,
-                    selector: { matchLabels: selectorOf("query-frontend") },
-                    template: podTemplate({
-                        component: "query-frontend",
-                        serviceAccountName: names.queryFrontend,
-                        container: container({
-                            name: "query-frontend",
-                            args: queryFrontendArgs({
-                                downstreamUrl: `http://${names.query}.${dnsSuffix}:${HTTP_PORT}`,
-                                splitInterval: a.queryFrontend.splitInterval,
-                                cacheMaxSize: a.queryFrontend.cacheMaxSize,
-                                cacheValidity: THANOS_DEFAULTS.queryFrontend.cacheValidity,
-                            }),
-                            resources: a.queryFrontend.resources,
-                            grpc: false,
-                        }),
+        deployment({
+            name: names.queryFrontend,
+            component: "query-frontend",
+            replicas: a.queryFrontend.replicas,
+            pod: {
+                container: {
+                    args: queryFrontendArgs({
+                        downstreamUrl: `http://${names.query}.${dnsSuffix}:${HTTP_PORT}`,
+                        splitInterval: a.queryFrontend.splitInterval,
+                        cacheMaxSize: a.queryFrontend.cacheMaxSize,
+                        cacheValidity: THANOS_DEFAULTS.queryFrontend.cacheValidity,
                     }),
+                    resources: a.queryFrontend.resources,
+                    grpc: false,
                 },
             },
-            parent,
-        );
+        });
 
         // ---- outputs ---------------------------------------------------------------------------------------
         this.queryUrl = pulumi.output(`http://${names.query}.${ns}.svc:${HTTP_PORT}`);
