@@ -3,3 +3,4 @@ export * from "./security";
 export * from "./duration";
 export * from "./quantity";
 export * from "./image";
+export * from "./network-peer";

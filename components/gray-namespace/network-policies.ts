@@ -3,9 +3,11 @@
  * NetworkPolicies are additive, so each allowance is its own object and can be read (and audited) alone.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { namespacePeer } from "../common/network-peer";
+
+export { namespacePeer };
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
-type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type NetworkPolicyPort = k8s.types.input.networking.v1.NetworkPolicyPort;
 
 /** Inputs of {@link buildNetworkPolicies}. */
@@ -33,13 +35,6 @@ export interface NamedNetworkPolicy {
     name: string;
     /** Spec. */
     spec: NetworkPolicySpec;
-}
-
-/** Selects a namespace by the label the API server sets on every namespace (Kubernetes ≥ 1.21). */
-export function namespacePeer(namespace: string, podSelector?: Record<string, string>): NetworkPolicyPeer {
-    const peer: NetworkPolicyPeer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } };
-    if (podSelector !== undefined && Object.keys(podSelector).length > 0) peer.podSelector = { matchLabels: podSelector };
-    return peer;
 }
 
 function portList(ports: ReadonlyArray<number>, protocol: "TCP" | "UDP" = "TCP"): NetworkPolicyPort[] {

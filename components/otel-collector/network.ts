@@ -4,6 +4,7 @@
  * guard plain and operator-managed collectors.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { namespacePeer } from "../common/network-peer";
 import type { BuildContext } from "./context";
 import { HEALTH_CHECK_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "./defaults";
 import { selectorLabels } from "./names";
@@ -28,7 +29,7 @@ const HEALTH_RULE = { ports: [{ protocol: "TCP", port: HEALTH_CHECK_PORT }] };
 /** Peers allowed to send OTLP to the agents: the watched namespaces, or every namespace. */
 function senders(watched: readonly string[] | undefined): NetworkPolicyPeer[] {
     if (watched === undefined || watched.includes("*")) return [{ namespaceSelector: {} }];
-    return watched.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } }));
+    return watched.map((ns) => namespacePeer(ns));
 }
 
 /**
