@@ -11,6 +11,10 @@
 #
 # Output: $GRAY_RELEASE_TOOLCHAIN (default ~/.cache/gray-release/toolchain)/<key>/{bin,pulumi-home}, where <key>
 # hashes every input, so a changed pin or wrapper rebuilds and an unchanged one costs seconds.
+#
+# Safe to run concurrently (e.g. two shells sourcing scripts/env.sh at once): a flock on $GRAY_RELEASE_TOOLCHAIN/.lock
+# serialises the whole build, and every file is written under a temporary name and renamed into place, so a reader
+# never sees a half-written binary.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,6 +22,14 @@ cache_root=${GRAY_RELEASE_TOOLCHAIN:-$HOME/.cache/gray-release/toolchain}
 
 say() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$cache_root"
+command -v flock >/dev/null || die "flock is missing (Debian package util-linux)"
+exec 9>"$cache_root/.lock"
+if ! flock -n 9; then
+  say "another toolchain build is running; waiting for its lock ($cache_root/.lock)"
+  flock 9
+fi
 
 # The official Go install location, for shells whose PATH does not include it (e.g. CI runners).
 command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"; }
@@ -53,9 +65,9 @@ build() { # dest name dir ldflags target
   local dest=$1 name=$2 dir=$3 ldflags=$4 target=$5 start=$SECONDS
   if [ -x "$dest/$name" ]; then say "$name: cached"; return; fi
   say "$name: building from Go modules in toolchain/$dir (a cold build takes minutes)..."
-  ( cd "$repo/toolchain/$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$dest/$name.tmp" "$target" ) ||
+  ( cd "$repo/toolchain/$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$dest/.$name.tmp.$$" "$target" ) ||
     die "$name could not be built (see the go output above): check that the Go module proxy serves the versions pinned in toolchain/$dir/go.mod"
-  mv "$dest/$name.tmp" "$dest/$name"
+  mv -f "$dest/.$name.tmp.$$" "$dest/$name"
   say "$name: built in $((SECONDS - start)) s"
 }
 
@@ -69,14 +81,18 @@ if [ ! -x "$providers/pulumi-resource-kubernetes" ]; then
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})') ||
     die "the Kubernetes provider module $k8s_provider could not be downloaded"
   for f in schema.json terraform-mapping.json; do
-    install -m 0644 "$moddir/cmd/pulumi-resource-kubernetes/$f" "$repo/toolchain/kubernetes/$f"
+    install -m 0644 "$moddir/cmd/pulumi-resource-kubernetes/$f" "$repo/toolchain/kubernetes/.$f.tmp.$$"
+    mv -f "$repo/toolchain/kubernetes/.$f.tmp.$$" "$repo/toolchain/kubernetes/$f"
   done
 fi
 build "$providers" pulumi-resource-kubernetes kubernetes "-X main.version=$k8s_version" .
 
 shim="$repo/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 if [ -f "$shim" ]; then
-  install -m 0755 "$shim" "$bin/pulumi-resource-pulumi-nodejs"
+  if ! cmp -s "$shim" "$bin/pulumi-resource-pulumi-nodejs"; then
+    install -m 0755 "$shim" "$bin/.pulumi-resource-pulumi-nodejs.tmp.$$"
+    mv -f "$bin/.pulumi-resource-pulumi-nodejs.tmp.$$" "$bin/pulumi-resource-pulumi-nodejs"
+  fi
 else
   say "note: run npm ci first to get the dynamic-provider shim (pulumi-resource-pulumi-nodejs); skipping it"
 fi
@@ -87,6 +103,6 @@ if ! "$bin/pulumi" plugin ls --json 2>/dev/null | grep -q "\"version\": \"$k8s_v
     die "pulumi plugin install of the Kubernetes provider failed"
 fi
 
-ln -sfn "$out" "$cache_root/current"
+ln -sfn "$out" "$cache_root/.current.tmp.$$" && mv -Tf "$cache_root/.current.tmp.$$" "$cache_root/current"
 say "ready: $bin (pulumi $("$bin/pulumi" version), kubernetes provider $k8s_version from provider/v4 $k8s_provider)"
 echo "$out"
