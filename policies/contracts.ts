@@ -119,6 +119,10 @@ export interface CanaryReleaseRecord {
     core?: boolean;
     /** Optional: ISO-8601 instants of this service's earlier canary starts in this stack, oldest first. */
     recentStarts?: string[];
+    /** Optional: the image stable ran before this update (`stableVersion` is the one after it). */
+    previousStableVersion?: string;
+    /** Optional: images that served as stable before `previousStableVersion`, newest last. */
+    formerStableVersions?: string[];
 }
 
 export type ParseResult<V> = { ok: true; value: V } | { ok: false; problems: string[] };
@@ -179,6 +183,13 @@ export function parseCanaryRelease(props: Record<string, unknown> | undefined): 
     const startsOk = startsRaw === undefined ||
         (Array.isArray(startsRaw) && startsRaw.every((t) => typeof t === "string" && Number.isFinite(Date.parse(t))));
     if (!startsOk) problems.push(`'recentStarts' must be an array of ISO-8601 instants when set (got ${JSON.stringify(startsRaw)})`);
+    const previousStableVersion = p["previousStableVersion"];
+    if (previousStableVersion !== undefined && (typeof previousStableVersion !== "string" || previousStableVersion.length === 0)) {
+        problems.push(`'previousStableVersion' must be a non-empty string when set (got ${JSON.stringify(previousStableVersion)})`);
+    }
+    const formerRaw = p["formerStableVersions"];
+    const formerOk = formerRaw === undefined || (Array.isArray(formerRaw) && formerRaw.every((t) => typeof t === "string" && t.length > 0));
+    if (!formerOk) problems.push(`'formerStableVersions' must be an array of image references when set (got ${JSON.stringify(formerRaw)})`);
     if (problems.length > 0) return { ok: false, problems };
     const value: CanaryReleaseRecord = {
         service, environment, canaryVersion, stableVersion, previousWeight, weight, stepIndex, steps, status,
@@ -189,6 +200,8 @@ export function parseCanaryRelease(props: Record<string, unknown> | undefined): 
     if (riskAssessment !== undefined) value.riskAssessment = riskAssessment;
     if (typeof coreRaw === "boolean") value.core = coreRaw;
     if (Array.isArray(startsRaw)) value.recentStarts = [...(startsRaw as string[])];
+    if (typeof previousStableVersion === "string") value.previousStableVersion = previousStableVersion;
+    if (Array.isArray(formerRaw)) value.formerStableVersions = [...(formerRaw as string[])];
     return { ok: true, value };
 }
 

@@ -90,4 +90,28 @@ export const releaseCadence: Rule<ReleaseCadenceConfig> = {
     },
 };
 
-export const releaseDisciplineRules: Rule[] = [releaseOwnership, releaseCadence];
+// ---------------------------------------------------------------------------------------------------------
+// Stable downgrade
+// ---------------------------------------------------------------------------------------------------------
+
+export const stableDowngrade: Rule<{}> = {
+    kind: "resource",
+    name: "stable-downgrade",
+    description: "Stable never goes back to an image it ran before (e.g. the one a promotion replaced): the canary program refuses it unless progression.controls.acknowledgeDowngrade is set, and this rule refuses it in staging and prod even then (advisory in dev).",
+    severity: "critical",
+    defaults: {},
+    validate(args, ctx, report) {
+        const rec = canaryReleaseOf(args);
+        // A promotion went through the gates: only a configured change of stable is a downgrade to refuse.
+        if (!rec || rec.action === "promote" || rec.previousStableVersion === undefined || rec.stableVersion === rec.previousStableVersion) return;
+        if (!(rec.formerStableVersions ?? []).includes(rec.stableVersion)) return;
+        report(violation({
+            problem: `stable of '${rec.service}' would go back from ${rec.previousStableVersion} to ${rec.stableVersion}, an image it ran before`,
+            resource: { name: args.name, urn: args.urn },
+            field: "stableVersion",
+            fix: `set stableImage of service '${rec.service}' to "${rec.previousStableVersion}" (what runs) and release the fix as a canary; a stable downgrade is refused in this environment`,
+        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+    },
+};
+
+export const releaseDisciplineRules: Rule[] = [releaseOwnership, releaseCadence, stableDowngrade];

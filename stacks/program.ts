@@ -24,6 +24,9 @@ import { parseSloRulesArgs, SloRules, type SloRulesArgs, type SloRulesSpec } fro
 import { Thanos, validateThanosArgs, type ThanosArgs } from "../components/thanos";
 import {
     parseProgressionConfig,
+    parseState,
+    type ProgressionState,
+    stableInForce,
     PrometheusProvider,
     type ProgressionConfig,
     runProgression,
@@ -104,7 +107,7 @@ export function planStack(
             canaryVersion: s.canaryImage,
         });
         const labels = versionLabels(progression);
-        resolveCanaryRoutingArgs(routingArgs(s, labels.stable, labels.canary, 0), `services.${s.name}.routing`);
+        resolveCanaryRoutingArgs(routingArgs(s, 0, true), `services.${s.name}.routing`);
         resolveCanaryWorkloadArgs(workloadArgs(s, s.stableImage, labels.stable, labels.canary, 1), `services.${s.name}.workload`);
         parseSloRulesArgs(s.name, sloArgs(s, labels.stable, labels.canary));
         return { config: s, progression };
@@ -189,23 +192,38 @@ function thanosArgs(config: StackConfig, secret: (key: string) => pulumi.Input<s
     return { ...args, storage: { ...args.storage, accessKey: secret("thanosAccessKey"), secretKey: secret("thanosSecretKey") } };
 }
 
-function routingArgs(s: ServiceConfig, stable: string, canary: string, weight: number): CanaryRoutingArgs {
+function routingArgs(s: ServiceConfig, weight: number, canaryAvailable: boolean): CanaryRoutingArgs {
     return {
         ...(s.routing as Partial<CanaryRoutingArgs>),
         service: s.name,
         namespace: s.namespace,
-        stableVersion: stable,
-        canaryVersion: canary,
         canaryWeight: weight,
+        canaryAvailable,
     };
 }
 
+/** Whether a rollout state has routes naming the canary subset (and so needs canary pods). */
+function canaryServes(state: Pick<ProgressionState, "status"> | undefined): boolean {
+    return state !== undefined && (state.status === "progressing" || state.status === "paused");
+}
+
+/**
+ * The traffic share the canary's pods must be sized for in this update, or undefined when it needs none. Pods
+ * follow routes up at once (the routes wait for them) but down only one update later: the routes of the previous
+ * update may still be in the proxies while this one moves them away, so its pods stay until the next update.
+ */
+export function canarySizingWeight(previous: ProgressionState | undefined, next: ProgressionState): number | undefined {
+    const shares = [previous, next].filter(canaryServes).map((st) => st!.weight);
+    return shares.length === 0 ? undefined : Math.max(...shares);
+}
+
+/** Workload args; the canary is sized for `canaryWeight`, or runs no pods when it is undefined. */
 function workloadArgs(
     s: ServiceConfig,
     stableImage: string,
     stableLabel: string,
     canaryLabel: string,
-    canaryReplicas: number | undefined,
+    canaryWeight: number | undefined,
 ): CanaryWorkloadArgs {
     const extra = s.workload as Partial<CanaryWorkloadArgs> | undefined;
     return {
@@ -216,7 +234,7 @@ function workloadArgs(
         canaryImage: s.canaryImage,
         stableVersion: stableLabel,
         canaryVersion: canaryLabel,
-        ...(canaryReplicas === undefined ? {} : { canaryReplicas }),
+        ...(canaryWeight === undefined ? { canaryReplicas: 0 } : { canaryWeight }),
     };
 }
 
@@ -347,6 +365,12 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const previousOutputs = await readPreviousOutputs();
     const previous = previousOutputs.states;
     const decisions = await decideAll(services, previous, now);
+    // A decision that would silently downgrade stable is the user's to fix: refuse before any resource changes.
+    const refusals = config.services.flatMap((s, i) => {
+        const refusal = decisions.get(s.name)?.decision.refusal;
+        return refusal === undefined ? [] : [{ path: `services.${i}.stableImage`, value: s.stableImage, message: refusal }];
+    });
+    if (refusals.length > 0) throw new InvalidArgsError(`stack "${stack}" config (gray-release:*)`, refusals);
 
     const provider = kubernetesProvider(stack);
     const opts = { provider };
@@ -377,8 +401,9 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         const result = decisions.get(s.name);
         if (result === undefined) throw new Error(`no progression decision for service "${s.name}"`);
         const { decision, verdict } = result;
-        const previousState = previous[s.name] as { weight?: unknown } | undefined;
-        const previousWeight = typeof previousState?.weight === "number" ? previousState.weight : 0;
+        const previousState = parseState(previous[s.name]).state;
+        const previousWeight = previousState?.weight ?? 0;
+        const previousStable = stableInForce(previousState, s.stableImage);
         const record = new CanaryRelease(s.name, {
             service: s.name,
             namespace: s.namespace,
@@ -398,6 +423,8 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
             ...(s.release.riskAssessment !== undefined ? { riskAssessment: s.release.riskAssessment } : {}),
             core: s.release.core,
             recentStarts: recordStart(starts[s.name] ?? [], "none", now),
+            previousStableVersion: previousStable,
+            formerStableVersions: [...(previousState?.formerStableImages ?? [])],
         });
         return { s, progression, decision, verdict, previousWeight, record };
     });
@@ -414,11 +441,18 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         );
         const svcOpts = { provider, dependsOn: namespaceDeps };
 
-        // A rolled-back, failed or promoted canary runs no pods: the rollback also undoes the rollout.
-        const canaryRunning = decision.state.status === "progressing" || decision.state.status === "paused";
-        const workload = workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, canaryRunning ? undefined : 0);
-        new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
-        new CanaryRouting(s.name, routingArgs(s, labels.stable, labels.canary, routing.canaryWeight), svcOpts);
+        // Ordering that never routes a request to a pod that is not there (the provider awaits each Deployment's
+        // rollout in cluster mode): the workload first (a new canary or more canary pods become Available, stable
+        // rolls to a promoted image with no pod unavailable), then the routes. A rolled-back, failed or promoted
+        // canary loses its routes in this update and its pods in the next (canarySizingWeight).
+        const previousState = parseState(previous[s.name]).state;
+        const sizing = canarySizingWeight(previousState, decision.state);
+        const workload = workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, sizing);
+        const pods = new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
+        new CanaryRouting(s.name, routingArgs(s, routing.canaryWeight, canaryServes(decision.state)), {
+            ...svcOpts,
+            dependsOn: [...namespaceDeps, pods],
+        });
         sloSpecs.push(new SloRules(s.name, sloArgs(s, labels.stable, labels.canary), svcOpts).spec);
 
         const summary = describeRelease(previousWeight, decision, verdict);

@@ -3,6 +3,7 @@
  * defaults (all taken from defaults.ts).
  */
 import { z } from "zod";
+import { trackSelector } from "../common/track";
 import { parseArgs } from "../common/validation";
 import * as d from "./defaults";
 import { re2Problem } from "./re2";
@@ -86,6 +87,14 @@ export interface OutlierDetectionArgs {
     maxEjectionPercent?: number;
 }
 
+/** Pod labels of the `stable` and `canary` subsets. */
+export interface SubsetLabelsArgs {
+    /** Labels of stable pods; default `gray-release.io/track: stable`. */
+    stable: Record<string, string>;
+    /** Labels of canary pods; default `gray-release.io/track: canary`. */
+    canary: Record<string, string>;
+}
+
 /** Inputs of {@link CanaryRouting}. Plain values, so they are validated before anything is created. */
 export interface CanaryRoutingArgs {
     /** Kubernetes Service name of the service; also the name of the VirtualService and DestinationRule. */
@@ -103,14 +112,20 @@ export interface CanaryRoutingArgs {
     gateways?: string[];
     /** Destination port, when the service exposes more than one. */
     port?: number;
-    /** Pod label that tells versions apart; defaults to `version`. */
-    versionLabel?: string;
-    /** Version label value of the stable pods. After promotion, the new version. */
-    stableVersion: string;
-    /** Version label value of the canary pods. */
-    canaryVersion: string;
+    /**
+     * Pod labels of each subset. Defaults to the track label CanaryWorkload sets
+     * (`gray-release.io/track: stable|canary`): a subset that selected a version would lose every ready pod while
+     * its Deployment rolls to a new version (promotion). The two must differ.
+     */
+    subsetLabels?: SubsetLabelsArgs;
     /** Share of the weighted split sent to the canary, an integer 0..100; stable gets the rest. */
     canaryWeight: number;
+    /**
+     * Whether the canary subset has pods to serve; defaults to true. With false no route names the canary (no
+     * weighted share, opt-in, allowlist, path or mirror route), so no request is sent to a subset without pods;
+     * `canaryWeight` must then be 0. The canary program sets it false once a canary is rolled back or promoted.
+     */
+    canaryAvailable?: boolean;
     /**
      * Whether opt-in, allowlist and path routes stay when `canaryWeight` is 0; defaults to true. With false,
      * weight 0 cuts the canary off completely (no opt-in, path or mirrored request reaches it): a rollback.
@@ -222,10 +237,16 @@ export const canaryRoutingArgsSchema = z
             .refine((g) => new Set(g).size === g.length, "must not list a gateway twice")
             .optional(),
         port: z.number().int("must be an integer").min(1, "must be 1..65535").max(65535, "must be 1..65535").optional(),
-        versionLabel: labelKey.optional(),
-        stableVersion: labelValue,
-        canaryVersion: labelValue,
+        subsetLabels: z
+            .object({
+                stable: z.record(labelKey, labelValue).refine((l) => Object.keys(l).length > 0, "list at least one label"),
+                canary: z.record(labelKey, labelValue).refine((l) => Object.keys(l).length > 0, "list at least one label"),
+            })
+            .strict()
+            .refine((s) => !sameLabels(s.stable, s.canary), "stable and canary select the same pods: their labels must differ")
+            .optional(),
         canaryWeight: z.number().int("must be an integer percentage").min(0, "must be 0..100").max(100, "must be 0..100"),
+        canaryAvailable: z.boolean().optional(),
         keepOptInAtZero: z.boolean().optional(),
         optInHeaders: z.array(headerMatch).optional(),
         allowlist: z
@@ -294,6 +315,13 @@ export const canaryRoutingArgsSchema = z
     })
     .strict()
     .superRefine((a, ctx) => {
+        if (a.canaryAvailable === false && a.canaryWeight > 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["canaryWeight"],
+                message: "must be 0 when `canaryAvailable` is false: no request may be routed to a canary without pods",
+            });
+        }
         if (a.trustedGatewayHeader !== undefined && a.optInThroughGateways !== true) {
             ctx.addIssue({
                 code: "custom",
@@ -311,10 +339,9 @@ export interface ResolvedCanaryRoutingArgs {
     hosts: string[];
     gateways: string[];
     port: number | undefined;
-    versionLabel: string;
-    stableVersion: string;
-    canaryVersion: string;
+    subsetLabels: SubsetLabelsArgs;
     canaryWeight: number;
+    canaryAvailable: boolean;
     keepOptInAtZero: boolean;
     optInHeaders: HeaderMatch[];
     allowlist: { header: string; ids: string[]; idsPerMatch: number } | undefined;
@@ -345,10 +372,9 @@ export function resolveCanaryRoutingArgs(input: unknown, subject = "CanaryRoutin
         hosts: a.hosts ?? [host],
         gateways: a.gateways ?? [...d.DEFAULT_GATEWAYS],
         port: a.port,
-        versionLabel: a.versionLabel ?? d.DEFAULT_VERSION_LABEL,
-        stableVersion: a.stableVersion,
-        canaryVersion: a.canaryVersion,
+        subsetLabels: a.subsetLabels ?? { stable: trackSelector("stable"), canary: trackSelector("canary") },
         canaryWeight: a.canaryWeight,
+        canaryAvailable: a.canaryAvailable ?? true,
         keepOptInAtZero: a.keepOptInAtZero ?? d.DEFAULT_KEEP_OPT_IN_AT_ZERO,
         optInHeaders: a.optInHeaders ?? d.DEFAULT_OPT_IN_HEADERS.map((h) => ({ ...h })),
         allowlist:
@@ -370,6 +396,11 @@ export function resolveCanaryRoutingArgs(input: unknown, subject = "CanaryRoutin
         outlierDetection: { ...d.DEFAULT_OUTLIER_DETECTION, ...definedOnly(a.outlierDetection ?? {}) },
         exportTo: a.exportTo,
     };
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -10,9 +10,10 @@ import { splitWeights } from "./weights";
  * Istio routing of one service between a stable and a canary version: a DestinationRule with `stable` and
  * `canary` subsets and a VirtualService with opt-in, allowlist and path routes ahead of a weighted split.
  *
- * The weight is an input: the canary program computes it (or 0 on rollback) and re-runs the component.
- * Promotion is `stableVersion = <new version>, canaryWeight = 0`. Pass a Kubernetes provider through
- * `opts.provider`; both children inherit it.
+ * The weight is an input: the canary program computes it (or 0 on rollback) and re-runs the component. The subsets
+ * select tracks, so promotion changes no subset: the stable Deployment rolls to the promoted image, then
+ * `canaryWeight = 0, canaryAvailable = false`. Make the component depend on the workload so a weight rises only
+ * once the canary's pods are Available. Pass a Kubernetes provider through `opts.provider`; both children inherit it.
  */
 export class CanaryRouting extends pulumi.ComponentResource {
     /** Name of the VirtualService (the service name). */

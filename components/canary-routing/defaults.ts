@@ -7,9 +7,6 @@ export const CANARY_SUBSET = "canary";
 /** The reserved gateway name for sidecar (east-west) traffic. */
 export const MESH_GATEWAY = "mesh";
 
-/** Pod label distinguishing versions (Istio's metrics label `destination_version` reads it too). */
-export const DEFAULT_VERSION_LABEL = "version";
-
 /** Sidecar traffic only: ingress gateways must be asked for explicitly. */
 export const DEFAULT_GATEWAYS: ReadonlyArray<string> = [MESH_GATEWAY];
 

@@ -1,4 +1,4 @@
-/** The DestinationRule of a canary service: two subsets by version label, shared traffic policy. */
+/** The DestinationRule of a canary service: a stable and a canary subset, shared traffic policy. */
 import { DestinationRule, type IDestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule";
 import type { ResolvedCanaryRoutingArgs } from "./args";
 import { CANARY_SUBSET, STABLE_SUBSET } from "./defaults";
@@ -38,14 +38,14 @@ function trafficPolicy(a: ResolvedCanaryRoutingArgs): TrafficPolicy {
     return dropUndefined(policy);
 }
 
-/** Builds the DestinationRule spec. Subset labels come from the inputs, so promotion is just new inputs. */
+/** Builds the DestinationRule spec. Subsets select tracks, not versions, so a promotion leaves them as they are. */
 export function buildDestinationRuleSpec(a: ResolvedCanaryRoutingArgs): DestinationRuleSpec {
     const spec: DestinationRuleSpec = {
         host: a.host,
         trafficPolicy: trafficPolicy(a),
         subsets: [
-            { name: STABLE_SUBSET, labels: { [a.versionLabel]: a.stableVersion } },
-            { name: CANARY_SUBSET, labels: { [a.versionLabel]: a.canaryVersion } },
+            { name: STABLE_SUBSET, labels: { ...a.subsetLabels.stable } },
+            { name: CANARY_SUBSET, labels: { ...a.subsetLabels.canary } },
         ],
     };
     if (a.exportTo !== undefined) spec.exportTo = [...a.exportTo];

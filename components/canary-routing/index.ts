@@ -11,6 +11,7 @@ export {
     type ResolvedCanaryRoutingArgs,
     type RetryArgs,
     type StickySessionArgs,
+    type SubsetLabelsArgs,
 } from "./args";
 export * as canaryRoutingDefaults from "./defaults";
 export { CANARY_SUBSET, MESH_GATEWAY, STABLE_SUBSET } from "./defaults";

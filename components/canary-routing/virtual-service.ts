@@ -61,9 +61,12 @@ export function scopeOptInMatches(a: ResolvedCanaryRoutingArgs, matches: HttpMat
     return [...meshOnly, ...viaIngress];
 }
 
-/** Whether the canary may receive anything at all: not when weight 0 is meant as a full cut-off. */
+/**
+ * Whether any route may name the canary: never when it has no pods to serve (`canaryAvailable: false`), and not at
+ * weight 0 when that is meant as a full cut-off.
+ */
 function canaryReachable(a: ResolvedCanaryRoutingArgs): boolean {
-    return a.canaryWeight > 0 || a.keepOptInAtZero;
+    return a.canaryAvailable && (a.canaryWeight > 0 || a.keepOptInAtZero);
 }
 
 /** The routes that send selected requests to the canary whatever the weight, in order. */

@@ -36,10 +36,20 @@ export interface CanaryWorkloadArgs {
     /** Replicas of the stable Deployment. */
     stableReplicas?: number;
     /**
-     * Replicas of the canary Deployment. 0 once the canary is rolled back or promoted: the rollback also undoes
-     * the rollout, and after promotion the stable Deployment runs the promoted image.
+     * Replicas of the canary Deployment, fixed. When set it wins over `canaryWeight`; 0 once the canary is rolled
+     * back or promoted and no route names it any more. Without it and without `canaryWeight`: 1.
      */
     canaryReplicas?: number;
+    /**
+     * Share of traffic (0..100) the canary must be able to carry: its replicas follow it so a canary pod carries
+     * what a stable pod does, `ceil(stableReplicas × w / (100 − w))` within `minCanaryReplicas`..`maxCanaryReplicas`
+     * (the brief's incident was one canary pod taking a step's traffic). Ignored when `canaryReplicas` is set.
+     */
+    canaryWeight?: number;
+    /** Fewest canary replicas while the canary serves (opt-in routes at weight 0 included); default 1. */
+    minCanaryReplicas?: number;
+    /** Most canary replicas the weight may ask for; default: no limit below the schema's 1000. */
+    maxCanaryReplicas?: number;
     /** Container port the service listens on. */
     containerPort?: number;
     /** Service port (named `http` so Istio treats it as HTTP). */
@@ -70,6 +80,9 @@ export const canaryWorkloadArgsSchema = z
         versionLabel: z.string().min(1).optional(),
         stableReplicas: z.number().int().min(0).max(1000).optional(),
         canaryReplicas: z.number().int().min(0).max(1000).optional(),
+        canaryWeight: z.number().int().min(0).max(100).optional(),
+        minCanaryReplicas: z.number().int().min(1).max(1000).optional(),
+        maxCanaryReplicas: z.number().int().min(1).max(1000).optional(),
         containerPort: z.number().int().min(1).max(65535).optional(),
         servicePort: z.number().int().min(1).max(65535).optional(),
         healthPath: z.string().startsWith("/").optional(),
@@ -80,4 +93,9 @@ export const canaryWorkloadArgsSchema = z
             .optional(),
         env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an env var name" }), z.string()).optional(),
     })
-    .strict();
+    .strict()
+    .superRefine((a, ctx) => {
+        if (a.minCanaryReplicas !== undefined && a.maxCanaryReplicas !== undefined && a.maxCanaryReplicas < a.minCanaryReplicas) {
+            ctx.addIssue({ code: "custom", path: ["maxCanaryReplicas"], message: `must be at least minCanaryReplicas (${a.minCanaryReplicas})` });
+        }
+    });

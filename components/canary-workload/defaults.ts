@@ -3,6 +3,8 @@ export const canaryWorkloadDefaults = {
     versionLabel: "version",
     stableReplicas: 2,
     canaryReplicas: 1,
+    minCanaryReplicas: 1,
+    maxCanaryReplicas: 1000,
     containerPort: 8080,
     servicePort: 80,
     healthPath: "/healthz",

@@ -2,3 +2,4 @@ export * from "./args";
 export * from "./defaults";
 export * from "./spec";
 export * from "./canary-workload";
+export * from "./replicas";

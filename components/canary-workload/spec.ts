@@ -4,14 +4,16 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { parseArgs } from "../common/validation";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../common/security";
+import { TRACK_LABEL, type Track } from "../common/track";
 import { type CanaryWorkloadArgs, canaryWorkloadArgsSchema } from "./args";
 import { canaryWorkloadDefaults as D } from "./defaults";
+import { canaryReplicasFor } from "./replicas";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
 
 /** Args with every default applied. */
-export type ResolvedCanaryWorkloadArgs = Required<Omit<CanaryWorkloadArgs, "resources" | "env">> & {
+export type ResolvedCanaryWorkloadArgs = Required<Omit<CanaryWorkloadArgs, "resources" | "env" | "canaryWeight">> & {
     resources: Required<NonNullable<CanaryWorkloadArgs["resources"]>>;
     env: Record<string, string>;
 };
@@ -22,7 +24,18 @@ export function resolveCanaryWorkloadArgs(args: CanaryWorkloadArgs, subject: str
         ...a,
         versionLabel: a.versionLabel ?? D.versionLabel,
         stableReplicas: a.stableReplicas ?? D.stableReplicas,
-        canaryReplicas: a.canaryReplicas ?? D.canaryReplicas,
+        minCanaryReplicas: a.minCanaryReplicas ?? D.minCanaryReplicas,
+        maxCanaryReplicas: a.maxCanaryReplicas ?? D.maxCanaryReplicas,
+        canaryReplicas:
+            a.canaryReplicas ??
+            (a.canaryWeight === undefined
+                ? D.canaryReplicas
+                : canaryReplicasFor({
+                      weight: a.canaryWeight,
+                      stableReplicas: a.stableReplicas ?? D.stableReplicas,
+                      min: a.minCanaryReplicas ?? D.minCanaryReplicas,
+                      max: a.maxCanaryReplicas ?? D.maxCanaryReplicas,
+                  })),
         containerPort: a.containerPort ?? D.containerPort,
         servicePort: a.servicePort ?? D.servicePort,
         healthPath: a.healthPath ?? D.healthPath,
@@ -31,18 +44,27 @@ export function resolveCanaryWorkloadArgs(args: CanaryWorkloadArgs, subject: str
     };
 }
 
-export type Track = "stable" | "canary";
+export type { Track };
 
 /** Labels shared by both tracks: the Service selects on these, so it reaches stable and canary pods alike. */
 export function serviceSelector(a: ResolvedCanaryWorkloadArgs): Record<string, string> {
     return { app: a.service };
 }
 
+/**
+ * The Deployment's selector: the service and the track, never the version. A selector is immutable, so one that
+ * named the version would make every new canary and every promotion replace the Deployment (all its pods gone at
+ * once); on the track, a new version is a rolling update.
+ */
+export function deploymentSelector(a: ResolvedCanaryWorkloadArgs, track: Track): Record<string, string> {
+    return { ...serviceSelector(a), [TRACK_LABEL]: track };
+}
+
+/** Pod labels: the selector's, plus the version (what Istio's metrics report as `destination_version`). */
 export function podLabels(a: ResolvedCanaryWorkloadArgs, track: Track): Record<string, string> {
     return {
-        ...serviceSelector(a),
+        ...deploymentSelector(a, track),
         [a.versionLabel]: track === "stable" ? a.stableVersion : a.canaryVersion,
-        "gray-release.io/track": track,
     };
 }
 
@@ -66,7 +88,7 @@ export function deploymentSpec(a: ResolvedCanaryWorkloadArgs, track: Track): Dep
     const probe = { httpGet: { path: a.healthPath, port: "http" }, periodSeconds: 10, failureThreshold: 3 };
     return {
         replicas: track === "stable" ? a.stableReplicas : a.canaryReplicas,
-        selector: { matchLabels: labels },
+        selector: { matchLabels: deploymentSelector(a, track) },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
             metadata: { labels, annotations: { "sidecar.istio.io/inject": "true" } },

@@ -133,6 +133,11 @@ const controlsSchema = z
         promote: z.boolean().default(false),
         /** Treat every analysis as passing; only allowed in the `dev` environment. */
         skipAnalysis: z.boolean().default(false),
+        /**
+         * Let `stableVersion` put back an image that stable ran before (after a promotion, stable runs the promoted
+         * image; a config still naming the older one with a new canary is refused unless this is set).
+         */
+        acknowledgeDowngrade: z.boolean().default(false),
     })
     .strict();
 
@@ -143,7 +148,10 @@ export const progressionConfigSchema = z
         service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }),
         /** Environment name; `dev` unlocks `controls.skipAnalysis`. */
         environment: z.string().min(1),
-        /** Image currently serving as stable. */
+        /**
+         * Image serving as stable. After a promotion the promoted image serves as stable until this names another
+         * image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`.
+         */
         stableVersion: pinnedImageSchema,
         /** Image being rolled out. */
         canaryVersion: pinnedImageSchema,

@@ -15,7 +15,8 @@
  *    the last transition. A pass that reaches the last step (100) promotes.
  */
 import type { ProgressionConfig } from "./config";
-import { HISTORY_LIMIT, STATE_SCHEMA_VERSION, type DecisionAction, type DecisionRecord, type ProgressionState } from "./state";
+import { resolveStableImage } from "./stable";
+import { HISTORY_LIMIT, STATE_SCHEMA_VERSION, STABLE_HISTORY_LIMIT, type DecisionAction, type DecisionRecord, type ProgressionState } from "./state";
 import { type AnalysisVerdict, NOTHING_MEASURED } from "./verdict";
 
 /** How traffic should be routed after a decision. */
@@ -40,19 +41,51 @@ export interface Decision {
     readonly nextAction: string;
     /** Traffic split to apply. */
     readonly routing: Routing;
+    /**
+     * Set when the configuration would silently downgrade stable (see `resolveStableImage`): the decision then
+     * changes nothing, and the program refuses the update with this message before any resource changes.
+     */
+    readonly refusal?: string;
+    /** A note about the stable image (kept from a promotion, or changed on purpose), for the release summary. */
+    readonly stableNote?: string;
 }
 
 /** Decides the next rollout state. Pure: same inputs, same output; never throws. */
 export function decide(
     previous: ProgressionState | undefined,
-    config: ProgressionConfig,
+    configured: ProgressionConfig,
     verdict: AnalysisVerdict | undefined,
     now: Date,
 ): Decision {
+    let config = configured;
     const steps = config.steps;
     const lastIndex = steps.length - 1;
     const at = now.toISOString();
     const controls = config.controls;
+
+    // 0. Which image stable runs: the promoted one stays until the config names another on purpose.
+    const stable = resolveStableImage(previous, {
+        stableImage: config.stableVersion,
+        canaryImage: config.canaryVersion,
+        acknowledgeDowngrade: controls.acknowledgeDowngrade,
+    });
+    if (stable.refusal !== undefined) {
+        const held = previous ?? undefined;
+        const serving = held !== undefined && (held.status === "progressing" || held.status === "paused");
+        return {
+            state: held ?? freshState(config, at, stable.stableImage, stable.formerStableImages),
+            action: "none",
+            reason: stable.refusal,
+            nextAction: "nothing until the configuration is fixed",
+            routing: {
+                stableVersion: stable.stableImage,
+                canaryVersion: held?.canaryVersion ?? config.canaryVersion,
+                canaryWeight: serving ? held.weight : 0,
+            },
+            refusal: stable.refusal,
+        };
+    }
+    config = { ...config, stableVersion: stable.stableImage };
 
     const finish = (
         base: ProgressionState,
@@ -62,7 +95,13 @@ export function decide(
         usedVerdict: AnalysisVerdict | undefined,
         record = true,
     ): Decision => {
-        const merged: ProgressionState = { ...base, ...changes };
+        // A promotion makes the canary stable; otherwise stable is what the resolution chose.
+        const stableAfter = action === "promote" ? config.canaryVersion : config.stableVersion;
+        const formerAfter =
+            stableAfter === config.stableVersion
+                ? stable.formerStableImages
+                : [...stable.formerStableImages.filter((i) => i !== config.stableVersion && i !== stableAfter), config.stableVersion].slice(-STABLE_HISTORY_LIMIT);
+        const merged: ProgressionState = { ...base, ...changes, stableImage: stableAfter, formerStableImages: formerAfter };
         const transitioned = merged.weight !== base.weight || merged.status !== base.status;
         const entry: DecisionRecord = {
             at,
@@ -78,23 +117,17 @@ export function decide(
             lastTransitionAt: transitioned ? at : merged.lastTransitionAt,
             history: record ? [...base.history, entry].slice(-HISTORY_LIMIT) : base.history,
         };
-        return { state, action, reason, nextAction: describeNext(state, config, now), routing: routingFor(state, config) };
+        const routing: Routing =
+            state.status === "promoted"
+                ? { stableVersion: stableAfter, canaryVersion: state.canaryVersion, canaryWeight: 0 }
+                : { stableVersion: stableAfter, canaryVersion: config.canaryVersion, canaryWeight: state.weight };
+        const decision: Decision = { state, action, reason, nextAction: describeNext(state, config, now), routing };
+        return stable.note === undefined ? decision : { ...decision, stableNote: stable.note };
     };
 
     // 1. A new canary version (or no usable previous state) starts a new rollout.
     if (previous === undefined || previous.canaryVersion !== config.canaryVersion) {
-        const fresh: ProgressionState = {
-            schemaVersion: STATE_SCHEMA_VERSION,
-            canaryVersion: config.canaryVersion,
-            stepIndex: -1,
-            weight: 0,
-            status: "progressing",
-            lastTransitionAt: at,
-            history: [],
-            consecutiveFailures: 0,
-            consecutiveErrors: 0,
-            consecutiveInconclusive: 0,
-        };
+        const fresh = freshState(config, at, stable.stableImage, stable.formerStableImages);
         if (config.canaryVersion === config.stableVersion) {
             return finish(fresh, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "none", "canary version equals stable version: nothing to roll out", undefined);
         }
@@ -203,9 +236,21 @@ function definedNumbers(o: object): Record<string, number> {
     return out;
 }
 
-function routingFor(state: ProgressionState, config: ProgressionConfig): Routing {
-    if (state.status === "promoted") return { stableVersion: state.canaryVersion, canaryVersion: state.canaryVersion, canaryWeight: 0 };
-    return { stableVersion: config.stableVersion, canaryVersion: config.canaryVersion, canaryWeight: state.weight };
+function freshState(config: ProgressionConfig, at: string, stableImage: string, former: ReadonlyArray<string>): ProgressionState {
+    return {
+        schemaVersion: STATE_SCHEMA_VERSION,
+        canaryVersion: config.canaryVersion,
+        stepIndex: -1,
+        weight: 0,
+        status: "progressing",
+        lastTransitionAt: at,
+        history: [],
+        consecutiveFailures: 0,
+        consecutiveErrors: 0,
+        consecutiveInconclusive: 0,
+        stableImage,
+        formerStableImages: former,
+    };
 }
 
 function describeNext(state: ProgressionState, config: ProgressionConfig, now: Date): string {

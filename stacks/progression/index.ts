@@ -15,6 +15,7 @@ export {
 export {
     STATE_SCHEMA_VERSION,
     HISTORY_LIMIT,
+    STABLE_HISTORY_LIMIT,
     parseState,
     type ProgressionState,
     type RolloutStatus,
@@ -23,6 +24,7 @@ export {
     type StateReadResult,
 } from "./state";
 export { decide, type Decision, type Routing } from "./decide";
+export { resolveStableImage, stableInForce, type ConfiguredImages, type StableResolution } from "./stable";
 export { type AnalysisVerdict, type VerdictKind, type CheckResult, type MeasuredValues, NOTHING_MEASURED, errorVerdict } from "./verdict";
 export { evaluateMeasurements, type Measurements } from "./evaluate";
 export { erfc, normalCdf, normalUpperTail, oneProportionZTest, twoProportionZTest, twoProportionMarginTest, mannWhitneyU, type TestResult } from "./statistics";

@@ -58,7 +58,18 @@ export interface ProgressionState {
     readonly consecutiveErrors: number;
     /** `inconclusive` verdicts since the last `pass` or `fail`. */
     readonly consecutiveInconclusive: number;
+    /**
+     * The image the stable Deployment runs after this decision: the configured `stableImage` until a promotion,
+     * then the promoted canary until the configuration names another on purpose (see `resolveStableImage`).
+     * Absent in states written before it existed.
+     */
+    readonly stableImage?: string;
+    /** Images that served as stable before `stableImage`, newest last (at most {@link STABLE_HISTORY_LIMIT}). */
+    readonly formerStableImages?: ReadonlyArray<string>;
 }
+
+/** How many former stable images the state remembers. */
+export const STABLE_HISTORY_LIMIT = 20;
 
 const count = z.number().int().min(0);
 const isoTime = z.iso.datetime({ offset: true });
@@ -85,6 +96,8 @@ const stateSchema = z
         consecutiveFailures: count,
         consecutiveErrors: count,
         consecutiveInconclusive: count,
+        stableImage: z.string().min(1).optional(),
+        formerStableImages: z.array(z.string().min(1)).max(STABLE_HISTORY_LIMIT).optional(),
     })
     .refine((s) => (s.status === "rolledBack" || s.status === "failed" ? s.weight === 0 : true), {
         message: "a rolled back or failed rollout must have weight 0",

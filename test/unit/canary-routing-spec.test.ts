@@ -16,8 +16,6 @@ import {
 const base: CanaryRoutingArgs = {
     service: "checkout",
     namespace: "staging-gray",
-    stableVersion: "v1",
-    canaryVersion: "v2",
     canaryWeight: 5,
 };
 
@@ -168,11 +166,23 @@ describe("buildVirtualServiceSpec", () => {
 describe("buildDestinationRuleSpec", () => {
     const dr = (patch: Partial<CanaryRoutingArgs> = {}) => buildDestinationRuleSpec(resolveCanaryRoutingArgs({ ...base, ...patch }));
 
-    it("defines stable and canary subsets from the version inputs and label", () => {
-        assert.deepEqual(dr({ versionLabel: "app.kubernetes.io/version" }).subsets, [
-            { name: "stable", labels: { "app.kubernetes.io/version": "v1" } },
-            { name: "canary", labels: { "app.kubernetes.io/version": "v2" } },
+    it("selects the tracks by default, so a promotion (stable rolling to a new version) changes no subset", () => {
+        assert.deepEqual(dr().subsets, [
+            { name: "stable", labels: { "gray-release.io/track": "stable" } },
+            { name: "canary", labels: { "gray-release.io/track": "canary" } },
         ]);
+    });
+
+    it("takes subset labels of the caller's own, and refuses two that select the same pods", () => {
+        const subsetLabels = { stable: { version: "v1" }, canary: { version: "v2" } };
+        assert.deepEqual(dr({ subsetLabels }).subsets, [
+            { name: "stable", labels: { version: "v1" } },
+            { name: "canary", labels: { version: "v2" } },
+        ]);
+        assert.throws(
+            () => dr({ subsetLabels: { stable: { version: "v2" }, canary: { version: "v2" } } }),
+            /subsetLabels = .*stable and canary select the same pods/,
+        );
     });
 
     it("sets connection pool and outlier detection defaults, overridable field by field", () => {
@@ -265,10 +275,10 @@ describe("routing properties", () => {
         );
     });
 
-    it("the DestinationRule validates for any weight and version", () => {
+    it("the DestinationRule validates for any weight and subset labels", () => {
         fc.assert(
             fc.property(fc.integer({ min: 0, max: 100 }), fc.stringMatching(/^v[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/), (w, v) => {
-                const a = resolveCanaryRoutingArgs({ ...base, canaryWeight: w, canaryVersion: v });
+                const a = resolveCanaryRoutingArgs({ ...base, canaryWeight: w, subsetLabels: { stable: { version: "stable" }, canary: { version: v } } });
                 buildDestinationRule(a).validate();
                 assert.equal(buildDestinationRuleSpec(a).subsets?.[1]?.labels?.["version"], v);
             }),

@@ -18,8 +18,6 @@ const DR = "kubernetes:networking.istio.io/v1beta1:DestinationRule";
 const base: CanaryRoutingArgs = {
     service: "checkout",
     namespace: "staging-gray",
-    stableVersion: "v1",
-    canaryVersion: "v2",
     canaryWeight: 5,
 };
 
@@ -48,8 +46,8 @@ describe("CanaryRouting component", () => {
         const drSpec = dr.inputs["spec"] as { host: string; subsets: Array<{ name: string; labels: Record<string, string> }> };
         assert.equal(drSpec.host, "checkout.staging-gray.svc.cluster.local");
         assert.deepEqual(drSpec.subsets, [
-            { name: "stable", labels: { version: "v1" } },
-            { name: "canary", labels: { version: "v2" } },
+            { name: "stable", labels: { "gray-release.io/track": "stable" } },
+            { name: "canary", labels: { "gray-release.io/track": "canary" } },
         ]);
         const http = (vs.inputs["spec"] as { http: RecordedHttp[] }).http;
         assert.deepEqual(
@@ -102,14 +100,22 @@ describe("CanaryRouting component", () => {
         }
     });
 
-    it("renders the promoted state: new stable version, weight 0, no canary in the split", async () => {
-        new CanaryRouting("checkout", { ...base, stableVersion: "v2", canaryVersion: "v2", canaryWeight: 0 });
+    it("renders a canary without pods (promoted or rolled back): no route names the canary subset", async () => {
+        new CanaryRouting("checkout", {
+            ...base,
+            canaryWeight: 0,
+            canaryAvailable: false,
+            allowlist: { ids: ["staff-001"] },
+            pathPrefixes: ["/api/v2/"],
+            mirrorPercent: 10,
+        });
         await settle();
         const drSpec = ofType(DR)[0]?.inputs["spec"] as { subsets: Array<{ labels: Record<string, string> }> };
-        assert.deepEqual(drSpec.subsets[0]?.labels, { version: "v2" });
-        const http = (ofType(VS)[0]?.inputs["spec"] as { http: RecordedHttp[] }).http;
-        const weighted = http[http.length - 1];
-        assert.deepEqual(weighted?.route.map((r) => [r.destination.subset, r.weight]), [["stable", 100]]);
+        assert.deepEqual(drSpec.subsets[0]?.labels, { "gray-release.io/track": "stable" });
+        const http = (ofType(VS)[0]?.inputs["spec"] as { http: Array<RecordedHttp & { mirror?: unknown }> }).http;
+        assert.deepEqual(http.map((r) => r.name), ["weighted"]);
+        assert.deepEqual(http[0]?.route.map((r) => [r.destination.subset, r.weight]), [["stable", 100]]);
+        assert.equal(http[0]?.mirror, undefined);
     });
 
     const rejected: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -117,7 +123,8 @@ describe("CanaryRouting component", () => {
         ["negative weight", { canaryWeight: -1 }, /canaryWeight = -1: must be 0\.\.100/],
         ["fractional weight", { canaryWeight: 2.5 }, /canaryWeight = 2\.5: must be an integer percentage/],
         ["uppercase service", { service: "Checkout" }, /service = "Checkout": must be a DNS-1123 label/],
-        ["empty stable version", { stableVersion: "" }, /stableVersion = "": must not be empty/],
+        ["empty subset label value", { subsetLabels: { stable: { version: "" }, canary: { version: "v2" } } }, /subsetLabels\.stable\.version = "": must not be empty/],
+        ["weight on a canary without pods", { canaryWeight: 5, canaryAvailable: false }, /canaryWeight = 5: must be 0 when `canaryAvailable` is false/],
         ["uppercase header", { optInHeaders: [{ name: "X-Canary", exact: "true" }] }, /optInHeaders\.0\.name = "X-Canary": must be a lowercase header name/],
         ["header with both exact and regex", { optInHeaders: [{ name: "x-canary", exact: "true", regex: "t.*" }] }, /optInHeaders\.0 = .*exactly one of `exact` or `regex`/],
         ["lookahead regex", { optInHeaders: [{ name: "x-env", regex: "(?=canary)" }] }, /optInHeaders\.0\.regex = "\(\?=canary\)": lookaround is not supported by RE2/],
@@ -132,7 +139,7 @@ describe("CanaryRouting component", () => {
         ["trusted header without gateways opt-in", { trustedGatewayHeader: { name: "x-jwt-staff", exact: "true" } }, /trustedGatewayHeader = .*only applies with `optInThroughGateways: true`/],
         ["bad gateway", { gateways: ["istio-system/Public"] }, /gateways\.0 = "istio-system\/Public": must be `mesh`/],
         ["unknown key", { canaryWieght: 5 }, /canaryWieght/],
-        ["missing canary version", { canaryVersion: undefined }, /canaryVersion = undefined/],
+        ["missing weight", { canaryWeight: undefined }, /canaryWeight = undefined/],
     ];
     for (const [what, patch, message] of rejected) {
         it(`rejects ${what} naming key and value, creating nothing`, async () => {

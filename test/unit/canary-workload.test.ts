@@ -59,3 +59,49 @@ describe("CanaryWorkload", () => {
         assert.equal(recorded().length, 0);
     });
 });
+
+describe("CanaryWorkload replicas and selectors", () => {
+    beforeEach(resetRecorded);
+    const deployment = (name: string) =>
+        ofType("kubernetes:apps/v1:Deployment")
+            .map((d) => d.inputs as unknown as DeploymentInputs & { spec: { selector: { matchLabels: Record<string, string> } } })
+            .find((d) => d.metadata.name === name)!;
+
+    it("selects on service and track only, so a new version is a rolling update, never a replacement", async () => {
+        new CanaryWorkload("checkout", base);
+        await settle();
+        for (const track of ["stable", "canary"]) {
+            const d = deployment(`checkout-${track}`);
+            assert.deepEqual(d.spec.selector.matchLabels, { app: "checkout", "gray-release.io/track": track });
+            assert.equal(d.spec.template.metadata.labels["gray-release.io/track"], track);
+        }
+    });
+
+    it("sizes the canary for its traffic share, so a canary pod carries what a stable pod does", async () => {
+        const cases: Array<[Partial<CanaryWorkloadArgs>, number]> = [
+            [{ stableReplicas: 4, canaryWeight: 5 }, 1],
+            [{ stableReplicas: 4, canaryWeight: 25 }, 2],
+            [{ stableReplicas: 4, canaryWeight: 50 }, 4],
+            [{ stableReplicas: 4, canaryWeight: 75 }, 12],
+            [{ stableReplicas: 4, canaryWeight: 100 }, 4],
+            [{ stableReplicas: 4, canaryWeight: 0 }, 1],
+            [{ stableReplicas: 4, canaryWeight: 0, minCanaryReplicas: 2 }, 2],
+            [{ stableReplicas: 4, canaryWeight: 75, maxCanaryReplicas: 6 }, 6],
+            [{ stableReplicas: 4, canaryWeight: 50, canaryReplicas: 0 }, 0],
+            [{}, 1],
+        ];
+        for (const [patch, expected] of cases) {
+            resetRecorded();
+            new CanaryWorkload("checkout", { ...base, ...patch });
+            await settle();
+            assert.equal(deployment("checkout-canary").spec.replicas, expected, JSON.stringify(patch));
+        }
+    });
+
+    it("refuses a maximum below the minimum", () => {
+        assert.throws(
+            () => new CanaryWorkload("bad", { ...base, minCanaryReplicas: 3, maxCanaryReplicas: 2 }),
+            /maxCanaryReplicas = 2: must be at least minCanaryReplicas \(3\)/,
+        );
+    });
+});

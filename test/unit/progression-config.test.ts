@@ -108,7 +108,7 @@ describe("parseProgressionConfig", () => {
         assert.equal(c.semantics.failuresBeforeRollback, 1);
         assert.equal(c.semantics.errorsBeforeFail, 3);
         assert.equal(c.semantics.onInconclusive, "hold");
-        assert.deepEqual(c.controls, { pause: false, abort: false, promote: false, skipAnalysis: false });
+        assert.deepEqual(c.controls, { pause: false, abort: false, promote: false, skipAnalysis: false, acknowledgeDowngrade: false });
         assert.deepEqual(versionLabels(c), { canary: "1.1.0", stable: "1.0.0" });
     });
 

@@ -22,6 +22,16 @@ interface Event {
     readonly abort: boolean;
     readonly promote: boolean;
     readonly skipAnalysis: boolean;
+    /** The config's stableImage: left at the first image (stale after a promotion), updated, or a new one. */
+    readonly stableConfig: "stale" | "updated" | "new";
+    readonly acknowledgeDowngrade: boolean;
+}
+
+/** What the test knows of stable, independently of the code under test. */
+interface StableModel {
+    inForce: string;
+    former: Set<string>;
+    hotfixes: number;
 }
 
 const rare = (p: number) => fc.integer({ min: 0, max: 999 }).map((n) => n < p * 1000);
@@ -34,6 +44,8 @@ const eventArb: fc.Arbitrary<Event> = fc.record({
     abort: rare(0.03),
     promote: rare(0.03),
     skipAnalysis: rare(0.1),
+    stableConfig: fc.constantFrom<"stale" | "updated" | "new">("stale", "stale", "updated", "updated", "updated", "new"),
+    acknowledgeDowngrade: rare(0.1),
 });
 
 const stepsArb = fc.oneof(
@@ -54,18 +66,32 @@ const scenarioArb = fc.record({
 
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer S> ? S : never;
 
-function configFor(s: Scenario, e: Event, version: number): ProgressionConfig {
+const FIRST_STABLE = "app:1.0.0";
+
+function stableConfigOf(e: Event, model: StableModel): string {
+    if (e.stableConfig === "stale") return FIRST_STABLE;
+    if (e.stableConfig === "updated") return model.inForce;
+    return `app:3.0.${model.hotfixes + 1}`;
+}
+
+function configFor(s: Scenario, e: Event, version: number, stableVersion = FIRST_STABLE): ProgressionConfig {
     return parseProgressionConfig({
         service: "checkout",
         environment: s.dev ? "dev" : "prod",
-        stableVersion: "app:1.0.0",
+        stableVersion,
         canaryVersion: `app:2.0.${version}`,
         steps: s.steps,
         minIntervalBetweenSteps: `${s.minIntervalMin}m`,
         analysis: { prometheusUrl: "http://prom:9090" },
         semantics: { failuresBeforeRollback: s.failuresBeforeRollback, errorsBeforeFail: s.errorsBeforeFail },
         // abort and promote are mutually exclusive in the schema
-        controls: { pause: e.pause, abort: e.abort, promote: e.promote && !e.abort, skipAnalysis: s.dev && e.skipAnalysis },
+        controls: {
+            pause: e.pause,
+            abort: e.abort,
+            promote: e.promote && !e.abort,
+            skipAnalysis: s.dev && e.skipAnalysis,
+            acknowledgeDowngrade: e.acknowledgeDowngrade,
+        },
     });
 }
 
@@ -81,12 +107,43 @@ function deepFreeze<T>(o: T): T {
     return o;
 }
 
-function checkStep(prev: ProgressionState | undefined, config: ProgressionConfig, e: Event, now: Date): ProgressionState {
+function checkStep(
+    prev: ProgressionState | undefined,
+    config: ProgressionConfig,
+    e: Event,
+    now: Date,
+    model: StableModel = { inForce: config.stableVersion, former: new Set(), hotfixes: 0 },
+): ProgressionState {
     const v = e.verdict === undefined ? undefined : verdict(e.verdict, config);
     if (prev) deepFreeze(prev); // decide must not mutate its input
     const d = decide(prev, config, v, now);
     assert.deepEqual(decide(prev, config, v, now), d, "decide is deterministic");
     const s = d.state;
+
+    // Stable: the promoted image stays until the config names another on purpose; an older one is refused
+    // unless acknowledged; a promotion makes the canary stable. Never a silent downgrade.
+    const wanted = config.stableVersion;
+    if (prev === undefined) model.inForce = wanted; // the first update takes the configured stable as it is
+    const older = wanted !== model.inForce && model.former.has(wanted);
+    if (older && config.canaryVersion !== model.inForce && !config.controls.acknowledgeDowngrade) {
+        assert.ok(d.refusal !== undefined, `a downgrade of stable from ${model.inForce} to ${wanted} must be refused`);
+        assert.equal(d.action, "none");
+        assert.equal(d.routing.stableVersion, model.inForce);
+        if (prev) assert.deepEqual(s, prev, "a refused decision changes nothing");
+        return prev ?? s;
+    }
+    assert.equal(d.refusal, undefined, d.refusal);
+    const before = older && config.canaryVersion === model.inForce ? model.inForce : wanted;
+    const after = d.action === "promote" ? config.canaryVersion : before;
+    assert.equal(d.routing.stableVersion, after, "stable after the decision");
+    assert.equal(s.stableImage, after);
+    for (const next of [before, after]) {
+        if (next === model.inForce) continue;
+        model.former.add(model.inForce);
+        model.inForce = next;
+    }
+    model.former.delete(model.inForce);
+    config = { ...config, stableVersion: before };
     const steps = config.steps;
     const last = steps.length - 1;
     const c = config.controls;
@@ -105,10 +162,9 @@ function checkStep(prev: ProgressionState | undefined, config: ProgressionConfig
     else assert.equal(s.weight, 0);
     if (s.status === "promoted") {
         assert.equal(s.weight, 100);
-        assert.deepEqual(d.routing, { stableVersion: s.canaryVersion, canaryVersion: s.canaryVersion, canaryWeight: 0 });
+        assert.deepEqual(d.routing, { stableVersion: after, canaryVersion: s.canaryVersion, canaryWeight: 0 });
     } else {
         assert.equal(d.routing.canaryWeight, s.weight);
-        assert.equal(d.routing.stableVersion, config.stableVersion);
     }
 
     // Rollback always lands at 0, with a terminal status.
@@ -128,7 +184,9 @@ function checkStep(prev: ProgressionState | undefined, config: ProgressionConfig
     // Terminal rollouts never move until the version changes.
     if (prev.status === "promoted" || prev.status === "rolledBack" || prev.status === "failed") {
         assert.equal(d.action, "none");
-        assert.deepEqual(s, prev);
+        const { stableImage: _a, formerStableImages: _b, ...rest } = s;
+        const { stableImage: _c, formerStableImages: _d, ...prevRest } = prev;
+        assert.deepEqual(rest, prevRest);
         return s;
     }
 
@@ -187,10 +245,13 @@ describe("decide (properties over random rollouts)", () => {
                 let state: ProgressionState | undefined;
                 let version = 0;
                 let time = T0;
+                const model: StableModel = { inForce: FIRST_STABLE, former: new Set(), hotfixes: 0 };
                 for (const e of scenario.events) {
                     time += e.advanceMs;
                     if (e.newVersion) version++;
-                    state = checkStep(state, configFor(scenario, e, version), e, new Date(time));
+                    const stable = stableConfigOf(e, model);
+                    if (e.stableConfig === "new") model.hotfixes++;
+                    state = checkStep(state, configFor(scenario, e, version, stable), e, new Date(time), model);
                 }
             }),
             { numRuns: 3000 },
