@@ -24,6 +24,8 @@ export interface ReleaseSummary {
     stableVersion: string;
     /** Image under rollout. */
     canaryVersion: string;
+    /** Why stable is not the configured `stableImage`, or that it changed: after a promotion, or on purpose. */
+    stableNote?: string;
     /** Last analysis verdict with what was measured against which thresholds; absent when none ran. */
     lastVerdict?: {
         verdict: string;
@@ -49,6 +51,7 @@ export function describeRelease(
         next: decision.nextAction,
         stableVersion: decision.routing.stableVersion,
         canaryVersion: decision.routing.canaryVersion,
+        ...(decision.stableNote !== undefined ? { stableNote: decision.stableNote } : {}),
         ...(verdict
             ? {
                   lastVerdict: {
@@ -81,5 +84,6 @@ const VERB: Record<string, string> = {
 export function summaryLine(s: ReleaseSummary, service?: string): string {
     const who = service ?? "service";
     const verb = VERB[s.action] ?? s.action;
-    return `${who}: ${verb} ${s.previousWeight}% → ${s.weight}% [${s.status}] — ${s.reason}. Next: ${s.next}`;
+    const stable = s.stableNote === undefined ? "" : ` Stable: ${s.stableNote}.`;
+    return `${who}: ${verb} ${s.previousWeight}% → ${s.weight}% [${s.status}] — ${s.reason}.${stable} Next: ${s.next}`;
 }

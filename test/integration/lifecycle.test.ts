@@ -77,6 +77,16 @@ function setCanary(project: TempProject, stack: string, tag: string, controls?: 
     });
 }
 
+/** Points stableImage at a version already released (its digest as the sample stacks write it). */
+function setStable(project: TempProject, stack: string, tag: string): void {
+    editService(project, stack, (svc) => {
+        const image = String(svc["stableImage"]).split("@")[0]!;
+        const repo = image.slice(0, image.lastIndexOf(":"));
+        const digest = tag === "1.5.0" ? "1".repeat(64) : tag === "1.4.0" ? "4".repeat(64) : DIGEST_16;
+        svc["stableImage"] = stack === "dev" ? `${repo}:${tag}` : `${repo}:${tag}@sha256:${digest}`;
+    });
+}
+
 function policyConfig(project: TempProject, now: string): string {
     const file = path.join(project.dir, `policy-config-${now.replace(/[:.]/g, "")}.json`);
     fs.writeFileSync(file, JSON.stringify({ "release-window": { now } }));
@@ -194,13 +204,20 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
     });
 
     it("3. a version bad only in prod is rolled back in one update, outside the window too, and then stays put", async () => {
-        // Staging knows 1.6.0 as healthy: the operator promotes it there by hand.
+        // Staging knows 1.6.0 as healthy: the operator promotes it there by hand. Left at 1.4.0, stableImage would
+        // put the version that 1.5.0's promotion replaced back as stable: refused, naming what runs.
         setCanary(project, "staging", "1.6.0", { promote: true });
+        const downgrade = await refused("staging");
+        assert.match(downgrade, /services\.0\.stableImage = "registry\.example\.com\/shop\/checkout:1\.4\.0@sha256:4+"/);
+        assert.match(downgrade, /stable runs registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1+/);
+        setStable(project, "staging", "1.5.0");
         const promoted = await up("staging");
         assert.equal(promoted?.status, "promoted", promoted?.reason);
 
         setCanary(project, "prod", "1.6.0");
+        setStable(project, "prod", "1.5.0");
         let r = await up("prod");
+        assert.match(r?.stableVersion ?? "", /:1\.5\.0@/, "the new canary runs against the promoted stable");
         assert.equal(r?.action, "start");
         assert.equal(r?.weight, 1);
 

@@ -66,8 +66,6 @@ const steps: readonly number[] = config.steps;
 const routingArgs: CanaryRoutingArgs = {
     service: "checkout",
     namespace: "dev-gray",
-    stableVersion: "1.4.0",
-    canaryVersion: "1.5.0",
     canaryWeight: weight,
 };
 // The types are real, not \`any\`: a wrong type must be rejected (else this directive is itself an error).

@@ -78,4 +78,34 @@ describe("policies: release discipline", () => {
             assert.deepEqual(recordStart([], "hold", now), []);
         });
     });
+
+    describe("stable-downgrade", () => {
+        const OLD = "registry.example.com/shop/checkout:1.4.0";
+        const RUNS = "registry.example.com/shop/checkout:1.5.0";
+        const downgrade = (over: Record<string, unknown> = {}, stack = "prod") =>
+            release({ stableVersion: OLD, previousStableVersion: RUNS, formerStableVersions: [OLD], ...over }, stack);
+        it("denies stable going back to an image it ran before, in staging and prod, naming what runs", async () => {
+            for (const stack of ["prod", "staging"]) {
+                const { violations } = await runResource("stable-downgrade", downgrade({}, stack));
+                assert.equal(violations.length, 1, stack);
+                assert.match(violations[0]!.message, /stable of 'checkout' would go back from .*:1\.5\.0 to .*:1\.4\.0, an image it ran before/);
+                assert.match(violations[0]!.message, /set stableImage of service 'checkout' to ".*:1\.5\.0"/);
+            }
+        });
+        it("passes an unchanged stable, a new stable image, and a promotion", async () => {
+            assert.deepEqual((await runResource("stable-downgrade", downgrade({ stableVersion: RUNS }))).violations, []);
+            assert.deepEqual((await runResource("stable-downgrade", downgrade({ stableVersion: "registry.example.com/shop/checkout:1.5.1" }))).violations, []);
+            assert.deepEqual((await runResource("stable-downgrade", downgrade({ action: "promote" }))).violations, []);
+            assert.deepEqual((await runResource("stable-downgrade", release())).violations, [], "records without the stable history pass");
+        });
+        it("is advisory in dev", async () => {
+            const { mandatory, advisory } = await runBothResource("stable-downgrade", downgrade({}, "dev"));
+            assert.equal(mandatory.violations.length, 0);
+            assert.equal(advisory.violations.length, 1);
+        });
+        it("refuses a malformed stable history in the record", () => {
+            const parsed = parseCanaryRelease({ service: "s", environment: "prod", canaryVersion: "a:1", previousWeight: 0, weight: 0, steps: [100], formerStableVersions: "a:0" });
+            assert.equal(parsed.ok, false);
+        });
+    });
 });

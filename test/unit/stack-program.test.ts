@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { planStack, recordPromotion } from "../../stacks/program";
+import { canarySizingWeight, planStack, recordPromotion } from "../../stacks/program";
 import { describeRelease, summaryLine } from "../../stacks/release-summary";
 import { decide, parseProgressionConfig } from "../../stacks/progression";
 import type { PlatformFacts } from "../../stacks/platform-outputs";
@@ -138,5 +138,37 @@ describe("release summary", () => {
         assert.equal(summary.weight, 5);
         assert.equal(summary.step, "1");
         assert.match(summaryLine(summary, "checkout"), /^checkout: started 0% → 5% \[progressing\]/);
+    });
+});
+
+describe("canarySizingWeight: canary pods follow routes up at once and down one update later", () => {
+    const cfg = parseProgressionConfig({ ...service.progression, service: "checkout", environment: "dev", stableVersion: service.stableImage, canaryVersion: service.canaryImage, steps: [25, 50, 100], minIntervalBetweenSteps: "0s" });
+    const t = (m: number) => new Date(Date.UTC(2026, 0, 5, 10, m));
+    const pass = { verdict: "pass" as const, reason: "ok", measured: {} as never, thresholds: cfg.analysis.thresholds, checks: [], evaluatedAt: t(0).toISOString() };
+
+    it("sizes for the larger of the previous and the next routes, and for none once both are gone", () => {
+        const start = decide(undefined, cfg, undefined, t(0));
+        assert.equal(canarySizingWeight(undefined, start.state), 25, "a new canary is sized for its first step");
+        const advance = decide(start.state, cfg, pass, t(1));
+        assert.equal(canarySizingWeight(start.state, advance.state), 50, "pods rise with (before) the weight");
+        const promote = decide(advance.state, cfg, pass, t(2));
+        assert.equal(promote.state.status, "promoted");
+        assert.equal(canarySizingWeight(advance.state, promote.state), 50, "the promotion's update keeps the pods the old routes need");
+        const after = decide(promote.state, cfg, undefined, t(3));
+        assert.equal(canarySizingWeight(promote.state, after.state), undefined, "the next update scales the canary to 0");
+    });
+
+    it("keeps a rolled-back canary's pods through the rollback update only", () => {
+        const start = decide(undefined, cfg, undefined, t(0));
+        const fail = decide(start.state, cfg, { ...pass, verdict: "fail" }, t(1));
+        assert.equal(fail.state.status, "rolledBack");
+        assert.equal(canarySizingWeight(start.state, fail.state), 25);
+        assert.equal(canarySizingWeight(fail.state, decide(fail.state, cfg, undefined, t(2)).state), undefined);
+    });
+
+    it("gives a canary paused before its first step (opt-in routes only) its minimum", () => {
+        const paused = decide(undefined, { ...cfg, controls: { ...cfg.controls, pause: true } }, undefined, t(0));
+        assert.equal(paused.state.status, "paused");
+        assert.equal(canarySizingWeight(undefined, paused.state), 0);
     });
 });
