@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every benchmark, each printing its figures: canary analysis and gate quality, policy-pack overhead on
-# `pulumi preview`, and how the program scales with the number of services.
+# `pulumi preview`, how the program scales with the number of services, and one canary step against the local
+# control plane vs render mode.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
 source scripts/env.sh
-for bench in progression policy-pack stack-scale; do
+for bench in progression policy-pack stack-scale cluster-step; do
   echo "=== bench/$bench.ts"
   npx ts-node --transpile-only "bench/$bench.ts"
 done
