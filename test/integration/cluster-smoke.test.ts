@@ -148,6 +148,15 @@ describe("local Kubernetes control plane (etcd, kube-apiserver, controllers, sch
             return ready.length === 2 ? ready : undefined;
         });
         console.log(`      Deployment Available and endpoints ready in ${Date.now() - t0} ms`);
+        // The legacy Endpoints object too: the Pulumi Kubernetes provider's Service await logic reads it.
+        await waitFor("2 addresses in Endpoints web", 30_000, async () => {
+            const ep = await c().request<{ subsets?: Array<{ addresses?: Array<{ ip: string }> }> }>(
+                "GET",
+                `/api/v1/namespaces/${ns}/endpoints/web`,
+            );
+            const n = (ep.subsets ?? []).flatMap((s) => s.addresses ?? []).length;
+            return n === 2 ? n : undefined;
+        });
         const pods = await c().request<List<Pod>>("GET", `/api/v1/namespaces/${ns}/pods`, undefined, {
             query: { labelSelector: "app=web" },
         });

@@ -539,7 +539,9 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
         }
     };
     const fail = async (what: string): Promise<never> => {
+        // Components that exited first: their last lines usually say why.
         const logs = [...children.keys()]
+            .sort((a, b) => Number(exited(children.get(b) as ChildProcess)) - Number(exited(children.get(a) as ChildProcess)))
             .map((b) => `--- ${b}${exited(children.get(b) as ChildProcess) ? " (exited)" : ""} ---\n${tail(logFile(b), 25)}`)
             .join("\n");
         await stopAll();
@@ -576,13 +578,13 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
         const etcdUrl = `http://127.0.0.1:${ports.etcd}`;
         const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
         launch("etcd", [
-            "--name=default",
+            "--name=local",
             `--data-dir=${join(dir, "etcd")}`,
             `--listen-client-urls=${etcdUrl}`,
             `--advertise-client-urls=${etcdUrl}`,
             `--listen-peer-urls=${peerUrl}`,
             `--initial-advertise-peer-urls=${peerUrl}`,
-            `--initial-cluster=default=${peerUrl}`,
+            `--initial-cluster=local=${peerUrl}`,
             "--unsafe-no-fsync",
             "--log-level=warn",
         ]);
