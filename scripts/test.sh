@@ -4,8 +4,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
-command -v promtool >/dev/null || {
-  echo "promtool is missing: install Debian's prometheus package (apt-get install prometheus)" >&2; exit 1; }
+# Debian's prometheus package gives promtool and prometheus; installed here when missing (as root, or with sudo).
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus >/dev/null; } || {
+    echo "promtool is missing and could not be installed: install Debian's prometheus package (apt-get install prometheus)" >&2; exit 1; }
+fi
 source scripts/env.sh
 # The local Kubernetes control plane of the cluster tests (test/support/cluster.ts), built from Go modules and
 # cached like the Pulumi toolchain; set GRAY_RELEASE_CLUSTER_DIR to use an already built one.

@@ -267,4 +267,74 @@ describe("local control plane: a whole canary life applied to a real API server"
         });
         assertSafe(report);
     });
+
+    it("negative control: the watcher sees a route to a subset without Ready pods, and a Deployment replaced", async () => {
+        const cluster = await startCluster();
+        const reader = kubeReaderFromKubeconfig(cluster.kubeconfig);
+        try {
+            const ns = "control";
+            await cluster.request("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+            const deployment = (track: string, replicas: number) => ({
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: `web-${track}`, namespace: ns },
+                spec: {
+                    replicas,
+                    selector: { matchLabels: { app: "web", track } },
+                    template: { metadata: { labels: { app: "web", track } }, spec: { containers: [{ name: "web", image: "web:1" }] } },
+                },
+            });
+            const deployments = `/apis/apps/v1/namespaces/${ns}/deployments`;
+            await cluster.request("POST", deployments, deployment("stable", 1));
+            await cluster.request("POST", deployments, deployment("canary", 0));
+            await cluster.request("POST", `/api/v1/namespaces/${ns}/services`, {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "web", namespace: ns },
+                spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80 }] },
+            });
+            const istio = `/apis/networking.istio.io/v1/namespaces/${ns}`;
+            await cluster.request("POST", `${istio}/destinationrules`, {
+                apiVersion: "networking.istio.io/v1",
+                kind: "DestinationRule",
+                metadata: { name: "web", namespace: ns },
+                spec: { host: "web", subsets: [{ name: "stable", labels: { track: "stable" } }, { name: "canary", labels: { track: "canary" } }] },
+            });
+            const vs = (canary: number) => ({
+                apiVersion: "networking.istio.io/v1",
+                kind: "VirtualService",
+                metadata: { name: "web", namespace: ns },
+                spec: { hosts: ["web"], http: [{ name: "weighted", route: [{ destination: { host: "web", subset: "stable" }, weight: 100 - canary }, { destination: { host: "web", subset: "canary" }, weight: canary }] }] },
+            });
+            await cluster.request("POST", `${istio}/virtualservices`, vs(0));
+            const deadline = Date.now() + 60_000;
+            while (((await cluster.request<DeploymentStatus>("GET", `${deployments}/web-stable`)).status?.readyReplicas ?? 0) < 1) {
+                assert.ok(Date.now() < deadline, "stable became Ready");
+                await new Promise((r) => setTimeout(r, 200));
+            }
+
+            const watcher = startRouteWatcher(reader, { intervalMs: 200 });
+            await new Promise((r) => setTimeout(r, 1000));
+            assert.equal(watcher.current().routeSecondsWithoutReadyEndpoint, 0, "all routes served");
+            // 50 % to a canary subset with no pod: every sample from now on is a violation.
+            await cluster.apply(`${istio}/virtualservices/web`, vs(50));
+            await new Promise((r) => setTimeout(r, 1500));
+            // A Deployment replaced (deleted and created again under its name), as a selector change forces.
+            await cluster.request("DELETE", `${deployments}/web-canary`);
+            await cluster.request("POST", deployments, deployment("canary", 0));
+            await new Promise((r) => setTimeout(r, 1000));
+            const report = await watcher.stop();
+            printReport(0, report);
+            assert.ok(report.routeSecondsWithoutReadyEndpoint >= 1.5, `route-seconds counted (${report.routeSecondsWithoutReadyEndpoint})`);
+            assert.ok(report.violations.every((v) => v.subset === "canary" && v.reason === "no-ready-pods"));
+            assert.deepEqual(
+                [...report.deploymentsReplaced, ...report.deploymentsDeleted].map((d) => d.name),
+                ["web-canary"],
+                "the replacement is seen",
+            );
+        } finally {
+            reader.close();
+            await cluster.stop();
+        }
+    });
 });
