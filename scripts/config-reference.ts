@@ -92,9 +92,8 @@ const SECTIONS: Section[] = [
         managed: {
             service: "from `services[].name`",
             namespace: "from `services[].namespace`",
-            stableVersion: "the stable version label chosen by the progression",
-            canaryVersion: "the canary version label chosen by the progression",
             canaryWeight: "the weight the progression decided for this update",
+            canaryAvailable: "false once the canary has no pods to serve (rolled back, failed or promoted)",
         },
     },
     {
@@ -114,6 +113,8 @@ const SECTIONS: Section[] = [
             canaryImage: "from `services[].canaryImage`",
             stableVersion: "the stable version label chosen by the progression",
             canaryVersion: "the canary version label chosen by the progression",
+            canaryWeight:
+                "the larger of this update's and the previous update's canary share: pods follow routes up at once and down one update later",
         },
     },
     {
