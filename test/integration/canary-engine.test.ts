@@ -120,12 +120,13 @@ describe("real engine + real Prometheus: one canary step per pulumi up", functio
         assert.equal(r.status, "rolledBack");
         assert.match(r.reason, /error/i, "the outputs say why");
         assert.deepEqual(weights(project), { stable: 100 }, "all traffic is back on stable");
-        assert.equal(canaryReplicas(project), 0, "the rollback also undoes the canary rollout");
+        assert.equal(canaryReplicas(project), 1, "the canary's pods stay while proxies may still hold the old routes");
 
-        // A rolled-back rollout does not move again until the canary version changes.
+        // A rolled-back rollout does not move again until the canary version changes; its pods go now.
         r = await up(stack);
         assert.equal(r.weight, 0);
         assert.equal(r.status, "rolledBack");
         assert.deepEqual(weights(project), { stable: 100 });
+        assert.equal(canaryReplicas(project), 0, "the next update undoes the canary rollout");
     });
 });
