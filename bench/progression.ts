@@ -11,6 +11,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
     type AnalysisVerdict,
+    LATENCY_BUCKETS_MEASURE,
     MEASURE_NAMES,
     type Measurements,
     type ProgressionConfig,
@@ -36,7 +37,23 @@ function configFor(service: string, url: string): ProgressionConfig {
 }
 
 async function analysisCost(): Promise<void> {
-    const values: Record<string, string> = { canaryRequests: "1000", canaryErrors: "2", stableRequests: "20000", stableErrors: "40", canaryP95Ms: "90", canaryP99Ms: "180", canaryRestarts: "0" };
+    const values: Record<string, string> = {
+        canaryRequests: "1000",
+        canaryErrors: "2",
+        stableRequests: "20000",
+        stableErrors: "40",
+        canaryP95Ms: "90",
+        canaryP99Ms: "180",
+        canaryRestarts: "0",
+        passCanaryRequests: "6000",
+        passCanaryErrors: "12",
+        passStableRequests: "120000",
+        passStableErrors: "240",
+        canaryDataAgeSeconds: "5",
+        stableDataAgeSeconds: "5",
+        stableReplicas: "3",
+    };
+    const buckets = ["5", "10", "25", "50", "100", "250", "500", "1000", "+Inf"];
     let requests = 0;
     const server = createServer((req, res) => {
         requests++;
@@ -45,7 +62,11 @@ async function analysisCost(): Promise<void> {
         req.on("end", () => {
             const query = new URLSearchParams(body).get("query") ?? "";
             const services = [...new Set([...query.matchAll(/"service", "([^"]+)"/g)].map((m) => m[1] ?? ""))];
-            const result = services.flatMap((service) => MEASURE_NAMES.map((measure) => ({ metric: { measure, service }, value: [Date.now() / 1000, values[measure] ?? "0"] })));
+            const time = Number(new URLSearchParams(body).get("time"));
+            const result = services.flatMap((service) => [
+                ...MEASURE_NAMES.map((measure) => ({ metric: { measure, service }, value: [time, values[measure] ?? "0"] })),
+                ...buckets.map((le, i) => ({ metric: { measure: LATENCY_BUCKETS_MEASURE, service, le }, value: [time, String(i)] })),
+            ]);
             res.writeHead(200, { "content-type": "application/json" });
             res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result } }));
         });
@@ -60,6 +81,10 @@ async function analysisCost(): Promise<void> {
         const states = new Map(configs.map((c) => [c.service, decide(undefined, c, undefined, start).state]));
         const rounds = 20;
         const provider = new PrometheusProvider({ baseUrl: url });
+        const first = await runProgression(configs.map((c) => ({ config: c, previousState: states.get(c.service) })), provider, new Date(start.getTime() + 60_000));
+        const verdict = first.get(configs[0]!.service)?.verdict;
+        if (verdict?.verdict !== "pass") throw new Error(`the fake's healthy answer should pass: ${verdict?.reason}`);
+        provider.roundTrips = 0;
         requests = 0;
         const t0 = process.hrtime.bigint();
         for (let r = 0; r < rounds; r++) {
@@ -69,7 +94,7 @@ async function analysisCost(): Promise<void> {
         console.log(
             `${String(n).padStart(3)} service(s): ${ms.toFixed(1)} ms per decision round (analysis + decide), ` +
                 `${provider.roundTrips / rounds} HTTP round trip(s) per round (server saw ${requests / rounds}); ` +
-                `one query per measurement would need ${n * MEASURE_NAMES.length}`,
+                `one query per measurement would need ${n * (MEASURE_NAMES.length + 1)}`,
         );
     }
     server.close();
@@ -89,9 +114,17 @@ function mulberry32(seed: number): () => number {
     };
 }
 
+/** Exact binomial draw by geometric jumps between successes: O(n·p) instead of O(n), for large windows. */
 function binomial(rand: () => number, n: number, p: number): number {
+    if (p <= 0 || n <= 0) return 0;
+    if (p >= 1) return n;
+    const logQ = Math.log(1 - p);
     let k = 0;
-    for (let i = 0; i < n; i++) if (rand() < p) k++;
+    let i = Math.floor(Math.log(1 - rand()) / logQ);
+    while (i < n) {
+        k++;
+        i += 1 + Math.floor(Math.log(1 - rand()) / logQ);
+    }
     return k;
 }
 
@@ -109,10 +142,14 @@ interface Scenario {
 const STABLE_ERROR = 0.002;
 const TOTAL_RPS = 20;
 const WINDOW_S = 300;
+/** Minutes between two `pulumi up`s (the brief's 30 minutes); also the default `analysis.passWindow`. */
+const UPDATE_EVERY_MIN = 30;
+const PASS_WINDOW_S = 1800;
 
 const scenarios: Scenario[] = [
     { name: "healthy (0.2 % like stable)", bad: false, canaryErrorRatio: () => STABLE_ERROR },
     { name: "incident (0.2 % → 12.7 % at a random step)", bad: true, canaryErrorRatio: (i, f) => (i >= f ? 0.127 : STABLE_ERROR) },
+    { name: "just above the limit (0.95 %, limit 0.8 %)", bad: true, canaryErrorRatio: () => 0.0095 },
     { name: "subtle (1.0 %, just over the gate)", bad: true, canaryErrorRatio: () => 0.01 },
     { name: "worse than stable (0.6 %, under 0.8 %)", bad: true, canaryErrorRatio: () => 0.006 },
 ];
@@ -135,6 +172,8 @@ interface RolloutOutcome {
     readonly promoted: boolean;
     readonly caughtAtFirstAnalysisAfterFault: boolean;
     readonly upsRun: number;
+    /** Highest canary weight the rollout reached (100 when promoted). */
+    readonly maxWeight: number;
 }
 
 function simulateRollout(scenario: Scenario, gate: Gate, seed: number, config: ProgressionConfig): RolloutOutcome {
@@ -143,33 +182,52 @@ function simulateRollout(scenario: Scenario, gate: Gate, seed: number, config: P
     let now = Date.UTC(2025, 0, 6, 9);
     let state: ProgressionState = decide(undefined, config, undefined, new Date(now)).state;
     let analysesAfterFault = 0;
+    let maxWeight = state.weight;
     for (let up = 1; up <= 40; up++) {
-        now += 30 * 60_000; // one `pulumi up` every 30 minutes
+        now += UPDATE_EVERY_MIN * 60_000; // one `pulumi up` every 30 minutes
         const weight = state.weight / 100;
         const canaryN = Math.round(TOTAL_RPS * WINDOW_S * weight);
         const stableN = Math.round(TOTAL_RPS * WINDOW_S * (1 - weight));
+        // The rest of the pass window (the 25 minutes before the last 5), at the same weight: updates come every
+        // 30 minutes, so the whole pass window ran at the current step.
+        const restCanaryN = Math.round(TOTAL_RPS * (PASS_WINDOW_S - WINDOW_S) * weight);
+        const restStableN = Math.round(TOTAL_RPS * (PASS_WINDOW_S - WINDOW_S) * (1 - weight));
         const p = scenario.canaryErrorRatio(state.stepIndex, faultStep);
-        const m: Measurements = {
+        const canaryErrors = binomial(rand, canaryN, p);
+        const stableErrors = binomial(rand, stableN, STABLE_ERROR);
+        const m: { -readonly [K in keyof Measurements]: Measurements[K] } & Record<string, number | undefined> = {
             canaryRequests: canaryN,
-            canaryErrors: binomial(rand, canaryN, p),
+            canaryErrors,
             stableRequests: stableN,
-            stableErrors: binomial(rand, stableN, STABLE_ERROR),
+            stableErrors,
             // Quantile estimates get noisier with fewer requests (standard error ∝ 1/√n).
             canaryP95Ms: 100 + 10 * Math.sqrt(300 / Math.max(canaryN, 1)) * gaussian(rand),
             canaryP99Ms: 180 + 25 * Math.sqrt(300 / Math.max(canaryN, 1)) * gaussian(rand),
             canaryRestarts: 0,
+            passCanaryRequests: canaryN + restCanaryN,
+            passCanaryErrors: canaryErrors + binomial(rand, restCanaryN, p),
+            passStableRequests: stableN + restStableN,
+            passStableErrors: stableErrors + binomial(rand, restStableN, STABLE_ERROR),
         };
+        // p95 ≤ p99 whatever the noise: the simulation draws two noisy estimates of one histogram.
+        if ((m.canaryP95Ms ?? 0) > (m.canaryP99Ms ?? 0)) m.canaryP95Ms = m.canaryP99Ms;
         const afterFault = scenario.bad && p > STABLE_ERROR;
         if (afterFault) analysesAfterFault++;
         const d = decide(state, config, gate(m, config, new Date(now)), new Date(now));
         state = d.state;
+        maxWeight = Math.max(maxWeight, state.status === "promoted" ? 100 : state.weight);
         if (state.status === "rolledBack" || state.status === "failed") {
             if (process.env["PROGRESSION_BENCH_DEBUG"] && !afterFault) console.log(`  false rollback (seed ${seed}): ${d.reason}`);
-            return { rolledBack: true, promoted: false, caughtAtFirstAnalysisAfterFault: afterFault && analysesAfterFault === 1, upsRun: up };
+            return { rolledBack: true, promoted: false, caughtAtFirstAnalysisAfterFault: afterFault && analysesAfterFault === 1, upsRun: up, maxWeight };
         }
-        if (state.status === "promoted") return { rolledBack: false, promoted: true, caughtAtFirstAnalysisAfterFault: false, upsRun: up };
+        if (state.status === "promoted") return { rolledBack: false, promoted: true, caughtAtFirstAnalysisAfterFault: false, upsRun: up, maxWeight };
     }
-    return { rolledBack: false, promoted: false, caughtAtFirstAnalysisAfterFault: false, upsRun: 40 };
+    return { rolledBack: false, promoted: false, caughtAtFirstAnalysisAfterFault: false, upsRun: 40, maxWeight };
+}
+
+function quantile(sorted: ReadonlyArray<number>, q: number): number {
+    if (sorted.length === 0) return NaN;
+    return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 }
 
 function gateQuality(runs: number): void {
@@ -180,7 +238,10 @@ function gateQuality(runs: number): void {
         canaryVersion: "app:1.1.0",
         analysis: { prometheusUrl: "http://unused:9090" },
     });
-    console.log(`\n== gate quality: ${runs} seeded rollouts per scenario, steps ${config.steps.join("→")}, ${TOTAL_RPS} rps total, 5 m windows ==`);
+    console.log(
+        `\n== gate quality: ${runs} seeded rollouts per scenario, steps ${config.steps.join("→")}, ${TOTAL_RPS} rps total, ` +
+            `5 m windows (30 m pass window), one pulumi up every ${UPDATE_EVERY_MIN} min, at most 40 ups ==`,
+    );
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
     for (const scenario of scenarios) {
         for (const [gateName, gate] of [
@@ -190,14 +251,25 @@ function gateQuality(runs: number): void {
             const outcomes = Array.from({ length: runs }, (_, i) => simulateRollout(scenario, gate, 1000 + i, config));
             const rolledBack = outcomes.filter((o) => o.rolledBack).length / runs;
             const firstStep = outcomes.filter((o) => o.caughtAtFirstAnalysisAfterFault).length / runs;
-            const promoted = outcomes.filter((o) => o.promoted).length / runs;
+            const promoted = outcomes.filter((o) => o.promoted);
             const ups = outcomes.reduce((s, o) => s + o.upsRun, 0) / runs;
             const label = `${scenario.name.padEnd(44)} ${gateName.padEnd(24)}`;
-            console.log(
-                scenario.bad
-                    ? `${label} detected ${pct(rolledBack)}, at first analysed step after the fault ${pct(firstStep)}, mean ups ${ups.toFixed(1)}`
-                    : `${label} false rollbacks ${pct(rolledBack)}, promoted ${pct(promoted)}, mean ups ${ups.toFixed(1)}`,
-            );
+            if (scenario.bad) {
+                const advanced = outcomes.filter((o) => o.maxWeight > (config.steps[0] ?? 0)).length / runs;
+                const meanMax = outcomes.reduce((s, o) => s + o.maxWeight, 0) / runs;
+                console.log(
+                    `${label} detected ${pct(rolledBack)}, at first analysed step after the fault ${pct(firstStep)}, ` +
+                        `advanced past ${config.steps[0]}% ${pct(advanced)}, promoted ${pct(promoted.length / runs)}, mean highest weight ${meanMax.toFixed(1)}%, mean ups ${ups.toFixed(1)}`,
+                );
+            } else {
+                const toPromote = promoted.map((o) => o.upsRun).sort((a, b) => a - b);
+                const mean = toPromote.reduce((s, u) => s + u, 0) / Math.max(toPromote.length, 1);
+                const hours = (u: number) => `${((u * UPDATE_EVERY_MIN) / 60).toFixed(1)} h`;
+                console.log(
+                    `${label} false rollbacks ${pct(rolledBack)}, promoted ${pct(promoted.length / runs)}, ` +
+                        `time to promote mean ${mean.toFixed(2)} ups (${hours(mean)}), median ${quantile(toPromote, 0.5)}, p90 ${quantile(toPromote, 0.9)} ups (${hours(quantile(toPromote, 0.9))})`,
+                );
+            }
         }
     }
 }

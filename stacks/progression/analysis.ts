@@ -2,12 +2,46 @@
  * Canary analysis: one batched instant query for all services, then the pure evaluation. Never throws —
  * whatever goes wrong becomes an `error` verdict with the reason, which `decide` turns into a hold (and,
  * when it persists, a rollback).
+ *
+ * Before any number is judged, the answer itself must be trustworthy: complete (no partial-response warning from
+ * Thanos Query, every measurement present) and current (every sample stamped within `maxSampleAge` of the
+ * evaluation time).
  */
 import type { ProgressionConfig } from "./config";
 import { evaluateMeasurements } from "./evaluate";
-import type { MetricsProvider } from "./metrics-provider";
-import { batchedQuery, measurementsByService } from "./queries";
+import type { InstantSample, MetricsProvider } from "./metrics-provider";
+import { MEASURE_LABEL, SERVICE_LABEL, batchedQuery, measurementsByService, missingMeasurements } from "./queries";
 import { type AnalysisVerdict, errorVerdict } from "./verdict";
+
+/**
+ * Whether a warning of the answer is a PromQL annotation about the query (Prometheus ≥ 2.46 prefixes them
+ * `PromQL warning:` / `PromQL info:`) rather than a sign of missing data. Anything else — a Thanos store that
+ * failed or timed out under partial response, a failed remote read — means the answer may be partial.
+ */
+export function isQueryAnnotation(warning: string): boolean {
+    return /^PromQL (warning|info):/i.test(warning.trim());
+}
+
+/**
+ * The sample of `samples` (those of one service) stamped furthest from `time`, when that is more than
+ * `maxSampleAgeMs` away, described for a verdict; undefined when all are current or unstamped.
+ */
+export function staleSample(samples: ReadonlyArray<InstantSample>, time: Date, maxSampleAgeMs: number): string | undefined {
+    let worst: { sample: InstantSample; offset: number } | undefined;
+    for (const sample of samples) {
+        if (sample.timestamp === undefined) continue;
+        const offset = time.getTime() - sample.timestamp;
+        if (!Number.isFinite(offset)) return `metrics answer has a sample stamped ${sample.timestamp}, not a time`;
+        if (Math.abs(offset) > maxSampleAgeMs && (worst === undefined || Math.abs(offset) > Math.abs(worst.offset))) worst = { sample, offset };
+    }
+    if (worst === undefined) return undefined;
+    const measure = worst.sample.labels[MEASURE_LABEL] ?? "?";
+    const stamped = new Date(worst.sample.timestamp ?? 0).toISOString();
+    const seconds = Math.round(Math.abs(worst.offset) / 100) / 10;
+    return worst.offset > 0
+        ? `stale metrics answer: sample ${measure} is stamped ${stamped}, ${seconds} s before the evaluation time (maxSampleAge ${maxSampleAgeMs / 1000} s); the source is frozen or lagging`
+        : `implausible metrics answer: sample ${measure} is stamped ${stamped}, ${seconds} s after the evaluation time (maxSampleAge ${maxSampleAgeMs / 1000} s)`;
+}
 
 /**
  * Analyses every service in `configs` at `time` with a single query to `provider` and returns their
@@ -28,16 +62,36 @@ export async function analyzeServices(
     try {
         const outcome = await provider.query(batchedQuery(configs), time);
         if (!outcome.ok) return failAll(`metrics query failed: ${outcome.error}`);
+        const warnings = outcome.warnings ?? [];
+        const partial = warnings.filter((w) => !isQueryAnnotation(w));
+        if (partial.length > 0) {
+            return failAll(`partial metrics answer: the source reported ${partial.length} warning(s): ${partial.map((w) => JSON.stringify(w)).join("; ")}; partial data never passes`);
+        }
         const byService = measurementsByService(outcome.samples);
         if (typeof byService === "string") return failAll(`malformed metrics response: ${byService}`);
+        const samplesOf = new Map<string, InstantSample[]>();
+        for (const s of outcome.samples) {
+            const service = s.labels[SERVICE_LABEL];
+            if (service !== undefined) samplesOf.set(service, [...(samplesOf.get(service) ?? []), s]);
+        }
+        const notes = warnings.length > 0 ? `; the metrics source noted: ${warnings.map((w) => JSON.stringify(w)).join("; ")}` : "";
         for (const c of configs) {
             const m = byService.get(c.service);
-            verdicts.set(
-                c.service,
-                m === undefined
-                    ? errorVerdict("metrics response has no measurements for this service", c.analysis.thresholds, time)
-                    : evaluateMeasurements(m, c.analysis, time),
-            );
+            const thresholds = c.analysis.thresholds;
+            let verdict: AnalysisVerdict;
+            if (m === undefined) {
+                verdict = errorVerdict("metrics response has no measurements for this service", thresholds, time);
+            } else {
+                const stale = staleSample(samplesOf.get(c.service) ?? [], time, c.analysis.maxSampleAge);
+                const missing = missingMeasurements(m);
+                verdict =
+                    stale !== undefined
+                        ? errorVerdict(stale, thresholds, time)
+                        : missing.length > 0
+                          ? errorVerdict(`measurement ${missing.join(", ")} missing from the response`, thresholds, time)
+                          : evaluateMeasurements(m, c.analysis, time);
+            }
+            verdicts.set(c.service, notes === "" ? verdict : { ...verdict, reason: `${verdict.reason}${notes}` });
         }
         return verdicts;
     } catch (err) {

@@ -59,7 +59,12 @@ const statisticalTestSchema = z
     .object({
         /** Run the canary-vs-stable two-proportion z-test (on by default). */
         enabled: z.boolean().default(true),
-        /** Confidence required before evidence counts against the canary (0.99 → one-sided α = 1 %). */
+        /**
+         * Confidence required both ways (0.99 → one-sided α = 1 %): a rate check fails only when the canary is
+         * significantly above its limit, and passes only when the upper confidence bound of the rate (over
+         * `analysis.passWindow`) is at or under the limit; in between it is inconclusive (hold). The same holds for
+         * the error-rate delta against stable.
+         */
         confidence: z.number().gt(0.5).lt(1).default(0.99),
         /**
          * How much worse than stable (absolute error ratio) the canary may be before the comparison test
@@ -86,6 +91,17 @@ const selectorsSchema = z
         latencyBucketMetric: z.string().min(1).default("istio_request_duration_milliseconds_bucket"),
         /** Restart counter metric. */
         restartsMetric: z.string().min(1).default("kube_pod_container_status_restarts_total"),
+        /**
+         * Label matchers (without braces) selecting the stable Deployment in `replicasMetric`; default
+         * `deployment="<service>-stable"`. Add `namespace="..."` when the name is not unique across namespaces.
+         */
+        stableReplicas: z.string().min(1).optional(),
+        /**
+         * Available-replicas gauge of a Deployment (kube-state-metrics). It tells a stable that should be serving
+         * (replicas available, yet no request series: a wrong label or a renamed metric, an `error`) from one that
+         * cannot (scaled down: `inconclusive`). Absent means unknown.
+         */
+        replicasMetric: z.string().min(1).default("kube_deployment_status_replicas_available"),
     })
     .strict();
 
@@ -95,6 +111,27 @@ const analysisSchema = z
         prometheusUrl: z.url({ protocol: /^https?$/ }),
         /** Window each measurement covers (brief: 5 minutes). */
         window: durationMs.prefault("5m"),
+        /**
+         * Window over which a pass must be earned: the canary advances only when the upper confidence bound of its
+         * error rate (and of its delta against stable) over this window is within the limit, and the last `window`
+         * shows no breach. Longer than `window` because proving a rate is low takes more requests than proving it
+         * is high; failing stays fast, on `window`. At least `window`; default the brief's 30 minutes between steps.
+         */
+        passWindow: durationMs.prefault("30m"),
+        /**
+         * Oldest acceptable data: every sample of the answer must be stamped within this of the evaluation time, and
+         * the newest raw sample of the canary's and the stable's request counters no older than this. A stale answer
+         * (a frozen or lagging Prometheus or Thanos) is an `error`. Default four 15-second scrape intervals.
+         */
+        maxSampleAge: durationMs.prefault("1m"),
+        /**
+         * Whether the canary must be compared with stable. `required`: without a stable baseline (fewer than
+         * `minRequestCount` stable requests: a mislabelled version, a renamed metric, a stable scaled down) the
+         * verdict is `inconclusive`, or `error` when stable has available replicas yet no request series; a canary
+         * never passes on absolute thresholds alone. `optional`: judge on absolute thresholds alone when there is no
+         * baseline (e.g. the first release of a service).
+         */
+        baseline: z.enum(["required", "optional"]).default("required"),
         /** Minimum canary requests in the window for a verdict other than inconclusive. */
         minRequestCount: z.number().int().min(1).default(100),
         /** SLO objective for request success, used to express error ratios as burn rates (brief: 99.95 %). */
@@ -177,6 +214,13 @@ export const progressionConfigSchema = z
                 code: "custom",
                 path: ["controls", "skipAnalysis"],
                 message: `skipAnalysis is only allowed when environment is "dev" (environment is "${cfg.environment}")`,
+            });
+        }
+        if (cfg.analysis.passWindow < cfg.analysis.window) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["analysis", "passWindow"],
+                message: `passWindow (${cfg.analysis.passWindow / 1000}s) must be at least window (${cfg.analysis.window / 1000}s)`,
             });
         }
         const { abort, promote } = cfg.controls;

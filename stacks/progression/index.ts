@@ -33,3 +33,7 @@ export { PrometheusProvider, type PrometheusProviderOptions, parseSampleValue } 
 export { MEASURE_NAMES, type MeasureName, MEASURE_LABEL, SERVICE_LABEL, measurementQueries, batchedQuery, measurementsByService, promqlString } from "./queries";
 export { analyzeServices, analyzeService } from "./analysis";
 export { runProgression, needsAnalysis, type ServiceProgressionInput, type ServiceProgressionResult } from "./run";
+export { normalQuantile, wilsonBounds, differenceBounds, type ConfidenceBounds } from "./statistics";
+export { plausibilityProblem, type HistogramBucket } from "./evaluate";
+export { LATENCY_BUCKETS_MEASURE, latencyBucketsQuery, missingMeasurements } from "./queries";
+export { isQueryAnnotation, staleSample } from "./analysis";

@@ -2,7 +2,9 @@
  * {@link MetricsProvider} over the Prometheus HTTP API (`/api/v1/query`), which Thanos Query serves too.
  * Queries go by POST (a batched query for many services is far longer than a safe URL), every attempt has
  * its own timeout, and only network errors and 5xx are retried: a 4xx will not get better, and retrying a
- * timeout would multiply the time a rollback decision waits.
+ * timeout would multiply the time a rollback decision waits. Each query asks Thanos for `partial_response=false`
+ * (Prometheus ignores it): a store that fails then fails the query instead of silently thinning the data. Sample
+ * timestamps and the answer's `warnings` are passed on for the analysis to judge.
  */
 import retry from "async-retry";
 import { z } from "zod";
@@ -25,6 +27,7 @@ const sampleValue = z.tuple([z.number(), z.string()]);
 const responseSchema = z.discriminatedUnion("status", [
     z.object({
         status: z.literal("success"),
+        warnings: z.array(z.string()).optional(),
         data: z.object({
             resultType: z.literal("vector"),
             result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: sampleValue })),
@@ -54,7 +57,7 @@ export class PrometheusProvider implements MetricsProvider {
 
     /** Evaluates `promql` at `time`; resolves with an error outcome instead of rejecting. */
     async query(promql: string, time: Date): Promise<QueryOutcome> {
-        const body = new URLSearchParams({ query: promql, time: (time.getTime() / 1000).toFixed(3) });
+        const body = new URLSearchParams({ query: promql, time: (time.getTime() / 1000).toFixed(3), partial_response: "false" });
         try {
             const json = await retry(
                 async (bail) => {
@@ -113,8 +116,9 @@ function interpret(json: unknown): QueryOutcome {
     }
     if (parsed.data.status === "error") return { ok: false, error: `Prometheus error ${parsed.data.errorType ?? ""}: ${parsed.data.error ?? ""}`.trim() };
     const samples: InstantSample[] = [];
-    for (const r of parsed.data.data.result) samples.push({ labels: r.metric, value: parseSampleValue(r.value[1]) });
-    return { ok: true, samples };
+    for (const r of parsed.data.data.result) samples.push({ labels: r.metric, value: parseSampleValue(r.value[1]), timestamp: r.value[0] * 1000 });
+    const warnings = parsed.data.warnings ?? [];
+    return warnings.length > 0 ? { ok: true, samples, warnings } : { ok: true, samples };
 }
 
 /** Prometheus encodes sample values as strings, with `NaN`, `+Inf` and `-Inf` for the special values. */

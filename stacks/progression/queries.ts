@@ -5,14 +5,36 @@
  */
 import { type ProgressionConfig, versionLabels } from "./config";
 import { toPromQLRange } from "./duration";
-import type { Measurements } from "./evaluate";
+import type { HistogramBucket, Measurements } from "./evaluate";
 import type { InstantSample } from "./metrics-provider";
+import { parseSampleValue } from "./prometheus-provider";
 
-/** Names of the measurements, also the values of the `measure` label in the batched query. */
-export const MEASURE_NAMES = ["canaryRequests", "canaryErrors", "stableRequests", "stableErrors", "canaryP95Ms", "canaryP99Ms", "canaryRestarts"] as const;
+/** Names of the single-valued measurements, also the values of the `measure` label in the batched query. */
+export const MEASURE_NAMES = [
+    "canaryRequests",
+    "canaryErrors",
+    "stableRequests",
+    "stableErrors",
+    "canaryP95Ms",
+    "canaryP99Ms",
+    "canaryRestarts",
+    "passCanaryRequests",
+    "passCanaryErrors",
+    "passStableRequests",
+    "passStableErrors",
+    "canaryDataAgeSeconds",
+    "stableDataAgeSeconds",
+    "stableReplicas",
+] as const;
 
 /** One measurement name. */
 export type MeasureName = (typeof MEASURE_NAMES)[number];
+
+/**
+ * `measure` label of the canary latency histogram's buckets (one series per `le`, which it keeps), from which the
+ * quantiles are computed; used to check that the quantiles lie inside the bucket range.
+ */
+export const LATENCY_BUCKETS_MEASURE = "canaryLatencyBuckets";
 
 /** Label carrying the measurement name in batched results. */
 export const MEASURE_LABEL = "measure";
@@ -26,19 +48,23 @@ export function promqlString(value: string): string {
 
 /**
  * The PromQL expression of every measurement of one service. Counts fall back to `vector(0)` (no error
- * series simply means no errors) and quantiles to `vector(NaN)`, so a healthy backend always answers every
- * measurement and a missing one signals a malformed response.
+ * series simply means no errors) and quantiles, data ages and replicas to `vector(NaN)` (unknown), so a healthy
+ * backend always answers every measurement and a missing one signals a malformed response. Data ages are the
+ * seconds since the newest raw sample of the request counter (`timestamp()` of a selector is the sample's own).
  */
 export function measurementQueries(config: ProgressionConfig): Record<MeasureName, string> {
     const s = config.analysis.selectors;
     const labels = versionLabels(config);
     const window = toPromQLRange(config.analysis.window);
+    const passWindow = toPromQLRange(config.analysis.passWindow);
     const canary = s.canary ?? `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
     const stable = s.stable ?? `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.stable)}`;
     const restarts = s.restarts ?? `pod=~${promqlString(`${config.service}-canary-.*`)}`;
+    const stableDeployment = s.stableReplicas ?? `deployment=${promqlString(`${config.service}-stable`)}`;
     const errors = `response_code=~${promqlString(s.errorCodes)}`;
-    const count = (selector: string) => `sum(increase(${s.requestsMetric}{${selector}}[${window}])) or vector(0)`;
+    const count = (selector: string, range = window) => `sum(increase(${s.requestsMetric}{${selector}}[${range}])) or vector(0)`;
     const quantile = (q: number) => `histogram_quantile(${q}, sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${window}]))) or vector(NaN)`;
+    const age = (selector: string) => `time() - max(timestamp(${s.requestsMetric}{${selector}})) or vector(NaN)`;
     return {
         canaryRequests: count(canary),
         canaryErrors: count(`${canary}, ${errors}`),
@@ -47,39 +73,66 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
         canaryP95Ms: quantile(0.95),
         canaryP99Ms: quantile(0.99),
         canaryRestarts: `sum(increase(${s.restartsMetric}{${restarts}}[${window}])) or vector(0)`,
+        passCanaryRequests: count(canary, passWindow),
+        passCanaryErrors: count(`${canary}, ${errors}`, passWindow),
+        passStableRequests: count(stable, passWindow),
+        passStableErrors: count(`${stable}, ${errors}`, passWindow),
+        canaryDataAgeSeconds: age(canary),
+        stableDataAgeSeconds: age(stable),
+        stableReplicas: `sum(${s.replicasMetric}{${stableDeployment}}) or vector(NaN)`,
     };
+}
+
+/** The buckets the canary latency quantiles are computed from, one series per `le`. */
+export function latencyBucketsQuery(config: ProgressionConfig): string {
+    const s = config.analysis.selectors;
+    const labels = versionLabels(config);
+    const canary = s.canary ?? `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
+    return `sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${toPromQLRange(config.analysis.window)}]))`;
 }
 
 /** One instant query returning every measurement of every given service, tagged with `measure` and `service`. */
 export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>): string {
     const parts: string[] = [];
+    const tag = (expr: string, measure: string, service: string) =>
+        `label_replace(label_replace((${expr}), "${MEASURE_LABEL}", "${measure}", "", ""), "${SERVICE_LABEL}", ${promqlString(service)}, "", "")`;
     for (const config of configs) {
         const queries = measurementQueries(config);
-        for (const name of MEASURE_NAMES) {
-            const tagged = `label_replace((${queries[name]}), "${MEASURE_LABEL}", "${name}", "", "")`;
-            parts.push(`label_replace(${tagged}, "${SERVICE_LABEL}", ${promqlString(config.service)}, "", "")`);
-        }
+        for (const name of MEASURE_NAMES) parts.push(tag(queries[name], name, config.service));
+        parts.push(tag(latencyBucketsQuery(config), LATENCY_BUCKETS_MEASURE, config.service));
     }
     return parts.join("\nor\n");
 }
 
 /**
- * Splits a batched result back into per-service {@link Measurements}. Returns an error string instead when
- * the same measurement comes back twice, which means the response is not the answer to our query.
+ * Splits a batched result back into per-service {@link Measurements} (a measurement absent from the answer is
+ * undefined; the histogram's buckets an empty list). Returns an error string instead when the same measurement
+ * (or bucket) comes back twice, or a bucket without a usable `le`, which means the response is not the answer to
+ * our query.
  */
 export function measurementsByService(samples: ReadonlyArray<InstantSample>): Map<string, Measurements> | string {
-    const byService = new Map<string, Partial<Record<MeasureName, number>>>();
+    const byService = new Map<string, { values: Partial<Record<MeasureName, number>>; buckets: HistogramBucket[] }>();
     for (const sample of samples) {
         const service = sample.labels[SERVICE_LABEL];
         const measure = sample.labels[MEASURE_LABEL];
-        if (service === undefined || measure === undefined || !(MEASURE_NAMES as ReadonlyArray<string>).includes(measure)) continue;
-        const values = byService.get(service) ?? {};
-        if (values[measure as MeasureName] !== undefined) return `measurement ${measure} of ${service} returned more than once`;
-        values[measure as MeasureName] = sample.value;
-        byService.set(service, values);
+        if (service === undefined || measure === undefined) continue;
+        const entry = byService.get(service) ?? { values: {}, buckets: [] };
+        if (measure === LATENCY_BUCKETS_MEASURE) {
+            const leText = sample.labels["le"];
+            const le = leText === undefined ? NaN : parseSampleValue(leText);
+            if (Number.isNaN(le)) return `bucket of ${LATENCY_BUCKETS_MEASURE} of ${service} has le=${JSON.stringify(leText ?? null)}, not a bound`;
+            if (entry.buckets.some((b) => b.le === le)) return `bucket le=${leText} of ${LATENCY_BUCKETS_MEASURE} of ${service} returned more than once`;
+            entry.buckets.push({ le, value: sample.value });
+        } else if ((MEASURE_NAMES as ReadonlyArray<string>).includes(measure)) {
+            if (entry.values[measure as MeasureName] !== undefined) return `measurement ${measure} of ${service} returned more than once`;
+            entry.values[measure as MeasureName] = sample.value;
+        } else {
+            continue;
+        }
+        byService.set(service, entry);
     }
     const out = new Map<string, Measurements>();
-    for (const [service, v] of byService) {
+    for (const [service, { values: v, buckets }] of byService) {
         out.set(service, {
             canaryRequests: v.canaryRequests,
             canaryErrors: v.canaryErrors,
@@ -88,7 +141,20 @@ export function measurementsByService(samples: ReadonlyArray<InstantSample>): Ma
             canaryP95Ms: v.canaryP95Ms,
             canaryP99Ms: v.canaryP99Ms,
             canaryRestarts: v.canaryRestarts,
+            passCanaryRequests: v.passCanaryRequests,
+            passCanaryErrors: v.passCanaryErrors,
+            passStableRequests: v.passStableRequests,
+            passStableErrors: v.passStableErrors,
+            canaryDataAgeSeconds: v.canaryDataAgeSeconds,
+            stableDataAgeSeconds: v.stableDataAgeSeconds,
+            stableReplicas: v.stableReplicas,
+            canaryLatencyBuckets: buckets.sort((a, b) => a.le - b.le),
         });
     }
     return out;
+}
+
+/** The measurements the batched query always answers for a service that are missing from `m`. */
+export function missingMeasurements(m: Measurements): MeasureName[] {
+    return MEASURE_NAMES.filter((name) => m[name] === undefined);
 }

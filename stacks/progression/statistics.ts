@@ -118,3 +118,65 @@ export function mannWhitneyU(a: ReadonlyArray<number>, b: ReadonlyArray<number>)
     const z = (u - meanU - 0.5) / Math.sqrt(variance);
     return { u, statistic: z, pValue: normalUpperTail(z) };
 }
+
+/**
+ * Inverse of the standard normal CDF, Φ⁻¹(p), by P. J. Acklam's rational approximation (relative error below
+ * 1.2e-9 over (0, 1)). Returns ±Infinity at 0 and 1 and NaN outside [0, 1].
+ */
+export function normalQuantile(p: number): number {
+    if (!(p >= 0 && p <= 1)) return NaN;
+    if (p === 0) return -Infinity;
+    if (p === 1) return Infinity;
+    const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+    const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    const low = 0.02425;
+    const tail = (q: number) =>
+        (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    if (p < low) return tail(Math.sqrt(-2 * Math.log(p)));
+    if (p > 1 - low) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+    const q = p - 0.5;
+    const r = q * q;
+    return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+}
+
+/** A two-sided interval made of two one-sided bounds, each holding with the requested confidence. */
+export interface ConfidenceBounds {
+    /** Lower bound: the true value is at least this with the requested confidence. */
+    readonly lower: number;
+    /** Upper bound: the true value is at most this with the requested confidence. */
+    readonly upper: number;
+}
+
+/**
+ * One-sided Wilson score bounds of a proportion (`events` out of `trials`) at `confidence` each: the set of
+ * p0 that {@link oneProportionZTest} would not reject, so "lower > limit" is exactly "significantly above the
+ * limit" and "upper < limit" is "significantly under it". Unlike the Wald interval it stays inside [0, 1] and
+ * is not degenerate at zero events (0 errors in n requests has upper bound z²/(n + z²)). With no trials the
+ * bounds are [0, 1]: nothing is known.
+ */
+export function wilsonBounds(events: number, trials: number, confidence: number): ConfidenceBounds {
+    if (!(trials > 0)) return { lower: 0, upper: 1 };
+    const z = normalQuantile(confidence);
+    const p = Math.min(1, Math.max(0, events / trials));
+    const z2n = (z * z) / trials;
+    const centre = (p + z2n / 2) / (1 + z2n);
+    const half = (z * Math.sqrt((p * (1 - p)) / trials + z2n / (4 * trials))) / (1 + z2n);
+    return { lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
+}
+
+/**
+ * One-sided bounds of the difference pA − pB at `confidence` each, with the Agresti–Caffo adjustment (one
+ * pseudo-event and one pseudo-non-event per group), the interval {@link twoProportionMarginTest} inverts:
+ * "lower > margin" is exactly that test's rejection at α = 1 − confidence.
+ */
+export function differenceBounds(xA: number, nA: number, xB: number, nB: number, confidence: number): ConfidenceBounds {
+    if (!(nA > 0) || !(nB > 0)) return { lower: -1, upper: 1 };
+    const z = normalQuantile(confidence);
+    const pA = (xA + 1) / (nA + 2);
+    const pB = (xB + 1) / (nB + 2);
+    const se = Math.sqrt((pA * (1 - pA)) / (nA + 2) + (pB * (1 - pB)) / (nB + 2));
+    const diff = pA - pB;
+    return { lower: Math.max(-1, diff - z * se), upper: Math.min(1, diff + z * se) };
+}

@@ -5,9 +5,10 @@
 import type { Thresholds } from "./config";
 
 /**
- * `pass`: healthy, may advance. `fail`: evidence the canary is worse. `inconclusive`: not enough data to
- * judge (low traffic, no series). `error`: the analysis itself could not be done (unreachable, timeout,
- * 5xx, malformed or unexpected response).
+ * `pass`: shown healthy with the configured confidence, may advance. `fail`: evidence the canary is worse.
+ * `inconclusive`: not enough evidence either way (low traffic, no stable baseline, a rate between its confidence
+ * bounds). `error`: the analysis itself could not be done or its data cannot be trusted (unreachable, timeout, 5xx,
+ * malformed, partial or stale answer, impossible values).
  */
 export type VerdictKind = "pass" | "fail" | "inconclusive" | "error";
 
@@ -15,8 +16,11 @@ export type VerdictKind = "pass" | "fail" | "inconclusive" | "error";
 export interface CheckResult {
     /** Check name, e.g. `errorRate`, `p95`, `comparison`. */
     readonly name: string;
-    /** `skipped` when the check could not apply (e.g. the stable version has no traffic to compare against). */
-    readonly outcome: "pass" | "fail" | "inconclusive" | "skipped";
+    /**
+     * `skipped` when the check could not apply (e.g. no stable traffic to compare against and `baseline: optional`);
+     * `error` when what it needs is missing although it should be there (e.g. stable has replicas but no series).
+     */
+    readonly outcome: "pass" | "fail" | "inconclusive" | "skipped" | "error";
     /** The measured value the check judged, or null when there was none. */
     readonly measured: number | null;
     /** The limit it was judged against, or null when the check has none. */
@@ -49,8 +53,26 @@ export interface MeasuredValues {
     readonly canaryP99Ms: number | null;
     /** Canary container restarts in the window. */
     readonly canaryRestarts: number | null;
-    /** One-sided p-value of the canary-worse-than-stable comparison, when it ran. */
+    /** One-sided p-value of the canary-worse-than-stable comparison (over the pass window), when it ran. */
     readonly comparisonPValue: number | null;
+    /** Canary requests over the pass window (`analysis.passWindow`). */
+    readonly passCanaryRequests: number | null;
+    /** Canary error responses over the pass window. */
+    readonly passCanaryErrors: number | null;
+    /** Stable requests over the pass window. */
+    readonly passStableRequests: number | null;
+    /** Stable error responses over the pass window. */
+    readonly passStableErrors: number | null;
+    /** Upper confidence bound of the canary error rate over the pass window. */
+    readonly canaryErrorRateUpper: number | null;
+    /** Upper confidence bound of the canary-minus-stable error rate over the pass window, when stable had traffic. */
+    readonly errorRateDeltaUpper: number | null;
+    /** Age in seconds of the newest raw sample of the canary's request counter, at the evaluation time. */
+    readonly canaryDataAgeSeconds: number | null;
+    /** Age in seconds of the newest raw sample of the stable's request counter. */
+    readonly stableDataAgeSeconds: number | null;
+    /** Available replicas of the stable Deployment, when the replicas metric answered. */
+    readonly stableReplicas: number | null;
 }
 
 /** The verdict of one analysis with everything needed to explain it later. */
@@ -83,9 +105,21 @@ export const NOTHING_MEASURED: MeasuredValues = Object.freeze({
     canaryP99Ms: null,
     canaryRestarts: null,
     comparisonPValue: null,
+    passCanaryRequests: null,
+    passCanaryErrors: null,
+    passStableRequests: null,
+    passStableErrors: null,
+    canaryErrorRateUpper: null,
+    errorRateDeltaUpper: null,
+    canaryDataAgeSeconds: null,
+    stableDataAgeSeconds: null,
+    stableReplicas: null,
 });
 
-/** Builds an `error` verdict; every failure of the analysis machinery goes through here instead of throwing. */
-export function errorVerdict(reason: string, thresholds: Thresholds, at: Date): AnalysisVerdict {
-    return { verdict: "error", reason, measured: NOTHING_MEASURED, thresholds, checks: [], evaluatedAt: at.toISOString() };
+/**
+ * Builds an `error` verdict; every failure of the analysis machinery goes through here instead of throwing. The
+ * values measured so far, if any, are kept for the record.
+ */
+export function errorVerdict(reason: string, thresholds: Thresholds, at: Date, measured: MeasuredValues = NOTHING_MEASURED): AnalysisVerdict {
+    return { verdict: "error", reason, measured, thresholds, checks: [], evaluatedAt: at.toISOString() };
 }

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MEASURE_NAMES, PrometheusProvider, analyzeService, parseProgressionConfig, runProgression } from "../../stacks/progression";
+import { HEALTHY as HEALTHY_VALUES, type MeasureValues, answerFor } from "../support/fake-metrics";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void;
 
@@ -11,8 +12,12 @@ class FakePrometheus {
     handler: Handler = (_req, res) => res.end();
     private readonly server: Server = createServer((req, res) => {
         this.requests++;
-        req.resume();
-        req.on("end", () => this.handler(req, res, this.requests));
+        let body = "";
+        req.on("data", (d: Buffer) => (body += d.toString()));
+        req.on("end", () => {
+            (req as IncomingMessage & { form?: URLSearchParams }).form = new URLSearchParams(body);
+            this.handler(req, res, this.requests);
+        });
     });
     url = "";
     async start(): Promise<void> {
@@ -30,18 +35,12 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
     res.end(typeof body === "string" ? body : JSON.stringify(body));
 };
 
-/** A well-formed answer for service "checkout" with the given values per measure. */
-function vectorAnswer(values: Partial<Record<string, string>>) {
-    return {
-        status: "success",
-        data: {
-            resultType: "vector",
-            result: MEASURE_NAMES.map((m) => ({ metric: { measure: m, service: "checkout" }, value: [1700000000, values[m] ?? "0"] })),
-        },
-    };
+/** A well-formed answer for service "checkout" with the given values per measure, stamped at the evaluation time. */
+function vectorAnswer(values: MeasureValues, timeS = Date.now() / 1000) {
+    return answerFor({ checkout: { values } }, timeS) as { status: string; data: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
 }
 
-const HEALTHY = { canaryRequests: "1000", canaryErrors: "2", stableRequests: "10000", stableErrors: "20", canaryP95Ms: "90", canaryP99Ms: "150", canaryRestarts: "0" };
+const HEALTHY = HEALTHY_VALUES;
 
 describe("progression analysis under backend faults (fake Prometheus)", () => {
     const fake = new FakePrometheus();
@@ -73,6 +72,30 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
         const v = await analyzeService(config(), provider(), new Date());
         assert.equal(v.verdict, "pass", v.reason);
         assert.equal(fake.requests, 1);
+    });
+
+    it("asks Thanos not to answer with partial data, and reads the sample stamps and warnings", async () => {
+        let form = new URLSearchParams();
+        fake.handler = (req, res) => {
+            form = (req as IncomingMessage & { form?: URLSearchParams }).form ?? form;
+            json(res, 200, { ...vectorAnswer(HEALTHY, 1_700_000_000), warnings: ["No StoreAPIs matched for this query"] });
+        };
+        const outcome = await provider().query("up", new Date(1_700_000_000_000));
+        assert.equal(form.get("partial_response"), "false");
+        assert.equal(form.get("time"), "1700000000.000");
+        assert.ok(outcome.ok);
+        assert.equal(outcome.samples[0]?.timestamp, 1_700_000_000_000);
+        assert.deepEqual(outcome.warnings, ["No StoreAPIs matched for this query"]);
+    });
+
+    it("reports a stale answer (stamped an hour before the evaluation time) as an error naming its age", async () => {
+        fake.handler = (_q, res) => json(res, 200, vectorAnswer(HEALTHY, Date.now() / 1000 - 3600));
+        await expectError(/stale metrics answer: sample \w+ is stamped .*, 3600(\.\d)? s before the evaluation time/);
+    });
+
+    it("reports a Thanos partial response, and never passes it", async () => {
+        fake.handler = (_q, res) => json(res, 200, { ...vectorAnswer(HEALTHY), warnings: ["receive series from store 10.0.0.7:10901: context deadline exceeded"] });
+        await expectError(/partial metrics answer: .*context deadline exceeded.*partial data never passes/);
     });
 
     it("turns a timeout into an error verdict without retrying", async () => {

@@ -59,7 +59,25 @@ function scenarioSeries(): SyntheticSeries[] {
         // requests in 5 minutes) clearly worse than stable's 0.2 %.
         ...stable("subtle", 200),
         ...versionSeries("subtle", { version: "1.1.0", rps: 40, errorRatio: () => 0.0048, latency: FAST }),
+        // "nobaseline": the stable pods report under another version label than the configured one (1.0.0), so
+        // the analysis finds no stable series; kube-state-metrics says stable has three available replicas.
+        ...versionSeries("nobaseline", { version: "1.0.0-renamed", rps: 20, errorRatio: healthy, latency: FAST }),
+        ...versionSeries("nobaseline", { version: "1.1.0", rps: 2, errorRatio: healthy, latency: FAST }),
+        replicas("nobaseline-stable", 3),
+        // "scaleddown": no stable series and a stable Deployment with 0 available replicas.
+        ...versionSeries("scaleddown", { version: "1.1.0", rps: 2, errorRatio: healthy, latency: FAST }),
+        replicas("scaleddown-stable", 0),
+        // "nearlimit": 0.7 % errors against stable's 0.5 %: every point estimate within its limit (0.8 %, Δ 0.3 %),
+        // but 3 600 requests in the pass window cannot show it: the upper bounds are above the limits.
+        ...versionSeries("nearlimit", { version: "1.0.0", rps: 20, errorRatio: () => 0.005, latency: FAST }),
+        ...versionSeries("nearlimit", { version: "1.1.0", rps: 2, errorRatio: () => 0.007, latency: FAST }),
     ];
+}
+
+function replicas(deployment: string, n: number): SyntheticSeries {
+    const points: Array<[number, number]> = [];
+    for (let t = START_S; t <= END_S; t += STEP_S) points.push([t, n]);
+    return { name: "kube_deployment_status_replicas_available", labels: { deployment, namespace: "prod" }, samples: points };
 }
 
 function configFor(service: string, url: string): ProgressionConfig {
@@ -136,14 +154,48 @@ describe("progression analysis against a real Prometheus", function () {
         assert.match(v.reason, /comparison/);
     });
 
+    it("measures the pass window, the data age from the samples' own stamps, and the stable replicas", async () => {
+        const v = await analyzeService(configFor("healthy", prom?.url ?? ""), provider(), new Date(AT.getTime() + 30_000));
+        assert.equal(v.verdict, "pass", v.reason);
+        // The newest sample is at END_S: 30 s old at AT + 30 s (timestamp() of a selector is the sample's own stamp).
+        assert.equal(v.measured.canaryDataAgeSeconds, 30);
+        assert.equal(v.measured.stableDataAgeSeconds, 30);
+        assert.ok((v.measured.passCanaryRequests ?? 0) > 5 * (v.measured.canaryRequests ?? 0), `pass window ${v.measured.passCanaryRequests} vs window ${v.measured.canaryRequests}`);
+        assert.equal(v.measured.stableReplicas, null, "no kube-state-metrics series for this one: unknown");
+        assert.ok((v.measured.canaryErrorRateUpper ?? 1) < 0.008);
+    });
+
+    it("calls data that stopped arriving two minutes ago stale: an error naming the age", async () => {
+        const v = await analyzeService(configFor("healthy", prom?.url ?? ""), provider(), new Date(AT.getTime() + 120_000));
+        assert.equal(v.verdict, "error", v.reason);
+        assert.match(v.reason, /stale data: the newest canary request sample is 120 s old \(canaryDataAgeSeconds 120 > maxSampleAge 60 s\)/);
+    });
+
+    it("does not pass a canary without a stable baseline: inconclusive when stable is scaled down, error when it has replicas", async () => {
+        const scaledDown = await analyse("scaleddown");
+        assert.equal(scaledDown.verdict, "inconclusive", scaledDown.reason);
+        assert.match(scaledDown.reason, /no stable baseline: stableRequests is 0 .*0 available replicas/);
+        const mislabelled = await analyse("nobaseline");
+        assert.equal(mislabelled.verdict, "error", mislabelled.reason);
+        assert.match(mislabelled.reason, /stable has 3 available replicas but stableRequests is 0/);
+    });
+
+    it("holds a canary whose point estimates are within the limits but not shown to be", async () => {
+        const v = await analyse("nearlimit");
+        assert.equal(v.verdict, "inconclusive", v.reason);
+        assert.ok((v.measured.canaryErrorRate ?? 1) < 0.008);
+        assert.ok((v.measured.canaryErrorRateUpper ?? 0) > 0.008, `upper bound ${v.measured.canaryErrorRateUpper}`);
+        assert.match(v.reason, /not yet shown/);
+    });
+
     it("analyses every service with a single HTTP round trip", async () => {
         const p = provider();
-        const services = ["healthy", "bad", "lowtraffic", "nodata", "slow", "restarting", "subtle"];
+        const services = ["healthy", "bad", "lowtraffic", "nodata", "slow", "restarting", "subtle", "nobaseline", "scaleddown", "nearlimit"];
         const verdicts = await analyzeServices(services.map((s) => configFor(s, prom?.url ?? "")), p, AT);
         assert.equal(p.roundTrips, 1);
         assert.deepEqual(
             services.map((s) => verdicts.get(s)?.verdict),
-            ["pass", "fail", "inconclusive", "inconclusive", "fail", "fail", "fail"],
+            ["pass", "fail", "inconclusive", "inconclusive", "fail", "fail", "fail", "error", "inconclusive", "inconclusive"],
         );
     });
 });

@@ -112,6 +112,24 @@ describe("parseProgressionConfig", () => {
         assert.deepEqual(versionLabels(c), { canary: "1.1.0", stable: "1.0.0" });
     });
 
+    it("defaults what the gate trusts: a 30 m pass window, 1 m sample age, a required baseline", () => {
+        const a = parseProgressionConfig(minimal).analysis;
+        assert.equal(a.passWindow, 30 * 60_000);
+        assert.equal(a.maxSampleAge, 60_000);
+        assert.equal(a.baseline, "required");
+        assert.equal(a.selectors.replicasMetric, "kube_deployment_status_replicas_available");
+        assert.equal(a.selectors.stableReplicas, undefined);
+        const custom = parseProgressionConfig({ ...minimal, analysis: { ...minimal.analysis, passWindow: "1h", maxSampleAge: "45s", baseline: "optional" } }).analysis;
+        assert.deepEqual([custom.passWindow, custom.maxSampleAge, custom.baseline], [3_600_000, 45_000, "optional"]);
+    });
+
+    it("rejects a pass window shorter than the window, a bad sample age and an unknown baseline mode", () => {
+        const problems = problemsOf({ ...minimal, analysis: { ...minimal.analysis, window: "10m", passWindow: "5m" } }).join("\n");
+        assert.match(problems, /^analysis\.passWindow: .*passWindow \(300s\) must be at least window \(600s\)/m);
+        assert.ok(problemsOf({ ...minimal, analysis: { ...minimal.analysis, maxSampleAge: "soon" } }).some((p) => p.startsWith("analysis.maxSampleAge")));
+        assert.ok(problemsOf({ ...minimal, analysis: { ...minimal.analysis, baseline: "sometimes" } }).some((p) => p.startsWith("analysis.baseline")));
+    });
+
     it("accepts a linear step spec", () => {
         assert.deepEqual(parseProgressionConfig({ ...minimal, steps: { start: 5, increment: 5, max: 15 } }).steps, [5, 10, 15, 100]);
     });

@@ -1,6 +1,16 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { mannWhitneyU, normalCdf, normalUpperTail, oneProportionZTest, twoProportionMarginTest, twoProportionZTest } from "../../stacks/progression";
+import {
+    differenceBounds,
+    mannWhitneyU,
+    normalCdf,
+    normalQuantile,
+    normalUpperTail,
+    oneProportionZTest,
+    twoProportionMarginTest,
+    twoProportionZTest,
+    wilsonBounds,
+} from "../../stacks/progression";
 
 const close = (actual: number, expected: number, tol: number, what = "") => assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} ≉ ${expected}`);
 
@@ -79,5 +89,61 @@ describe("progression statistics", () => {
                 assert.ok(mannWhitneyU(a, a).pValue >= 0.5 - 1e-9 || a.length === 1);
             }),
         );
+    });
+
+    it("normal quantile inverts the CDF (tabulated values and a round trip)", () => {
+        close(normalQuantile(0.5), 0, 1e-9);
+        close(normalQuantile(0.975), 1.959964, 1e-6);
+        close(normalQuantile(0.99), 2.326348, 1e-6);
+        close(normalQuantile(0.01), -2.326348, 1e-6);
+        close(normalQuantile(1e-6), -4.753424, 1e-5);
+        assert.equal(normalQuantile(0), -Infinity);
+        assert.equal(normalQuantile(1), Infinity);
+        assert.ok(Number.isNaN(normalQuantile(1.5)));
+        fc.assert(fc.property(fc.double({ min: 1e-9, max: 1 - 1e-9, noNaN: true }), (p) => close(normalCdf(normalQuantile(p)), p, 2e-7)));
+    });
+
+    it("Wilson bounds: textbook values, zero events, no trials", () => {
+        // 0 of 300 at one-sided 99 %: upper = z²/(n + z²) = 5.4119/305.41 = 1.772 %.
+        const none = wilsonBounds(0, 300, 0.99);
+        close(none.upper, 0.017720, 1e-5);
+        assert.equal(none.lower, 0);
+        // 2 of 1000 at 95 % one-sided (z = 1.645): the p0 where the score statistic is ∓z, found by bisection
+        // (Python's statistics.NormalDist): 0.00066207 and 0.00602538.
+        const two = wilsonBounds(2, 1000, 0.95);
+        close(two.lower, 0.00066207, 1e-7);
+        close(two.upper, 0.00602538, 1e-7);
+        assert.deepEqual(wilsonBounds(0, 0, 0.99), { lower: 0, upper: 1 });
+    });
+
+    it("Wilson bounds invert the one-proportion score test both ways", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 20000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0.001, max: 0.2, noNaN: true }), fc.constantFrom(0.9, 0.95, 0.99), (n, share, p0, confidence) => {
+                const x = Math.round(share * n);
+                const b = wilsonBounds(x, n, confidence);
+                const t = oneProportionZTest(x, n, p0);
+                // Away from the boundary (where rounding decides), "significantly above p0" ⇔ lower bound above p0.
+                if (Math.abs(b.lower - p0) > 1e-9) assert.equal(b.lower > p0, t.pValue < 1 - confidence, `x=${x} n=${n} p0=${p0}`);
+                assert.ok(b.lower <= x / n + 1e-12 && x / n <= b.upper + 1e-12);
+            }),
+        );
+    });
+
+    it("difference bounds invert the margin test both ways", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 50000 }), fc.double({ min: 0, max: 0.2, noNaN: true }), fc.double({ min: 0, max: 0.2, noNaN: true }), fc.double({ min: 0, max: 0.01, noNaN: true }), (nA, nB, rA, rB, margin) => {
+                const xA = Math.round(rA * nA);
+                const xB = Math.round(rB * nB);
+                const b = differenceBounds(xA, nA, xB, nB, 0.99);
+                const t = twoProportionMarginTest(xA, nA, xB, nB, margin);
+                if (Math.abs(b.lower - margin) > 1e-9) assert.equal(b.lower > margin, t.pValue < 0.01);
+                assert.ok(b.lower < b.upper);
+            }),
+        );
+    });
+
+    it("difference bounds: equal healthy rates are shown within 0.3 % on 6000 canary requests, not on 300", () => {
+        assert.ok(differenceBounds(12, 6000, 240, 120000, 0.99).upper < 0.003);
+        assert.ok(differenceBounds(1, 300, 240, 120000, 0.99).upper > 0.003);
     });
 });
