@@ -57,7 +57,7 @@ const thresholdsSchema = z
 
 const statisticalTestSchema = z
     .object({
-        /** Run the canary-vs-stable two-proportion z-test (on by default). */
+        /** Run the canary-vs-stable two-proportion z-test, over `analysis.passWindow` (on by default). */
         enabled: z.boolean().default(true),
         /**
          * Confidence required both ways (0.99 → one-sided α = 1 %): a rate check fails only when the canary is
@@ -115,7 +115,8 @@ const analysisSchema = z
          * Window over which a pass must be earned: the canary advances only when the upper confidence bound of its
          * error rate (and of its delta against stable) over this window is within the limit, and the last `window`
          * shows no breach. Longer than `window` because proving a rate is low takes more requests than proving it
-         * is high; failing stays fast, on `window`. At least `window`; default the brief's 30 minutes between steps.
+         * is high. Failing stays fast, on `window`; a breach significant only over this longer window fails too, and
+         * the comparison with stable runs over it. At least `window`; default the brief's 30 minutes between steps.
          */
         passWindow: durationMs.prefault("30m"),
         /**
