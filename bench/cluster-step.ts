@@ -6,7 +6,8 @@
  * Two throwaway copies of the project, the same dev service (3 stable pods, steps 5 → 10 → 25 → 50 → 100,
  * analysis skipped, no interval): one renders YAML (the main job's default), one applies to the local control plane
  * of test/support/cluster.ts through a kubeconfig (server-side apply, the provider awaiting each Deployment).
- * Each walks the canary from start to promotion and the scale-down after it; every `pulumi up` is timed, and the
+ * Each walks the canary from start to promotion and the scale-down after it, the two copies taking turns update by
+ * update (so a load on the machine weighs on both alike); every `pulumi up` is timed, and the
  * three plain steps (5 → 10, 10 → 25, 25 → 50) give the median "one canary step" of each mode. While the cluster
  * copy runs, the route watcher samples the cluster every 200 ms and reports route-seconds without a ready endpoint
  * and Deployments replaced or deleted (the cluster suite asserts both are 0 over a longer life).
@@ -38,23 +39,21 @@ function prepareProject(project: TempProject): void {
 }
 
 
-/** Walks the canary to promotion; returns the duration of each `pulumi up` of the dev stack, in order. */
-async function walk(project: TempProject, kubeconfig: string | undefined): Promise<number[]> {
+/** The dev stack of a project, after its platform stack is up; with a kubeconfig, applied to that cluster. */
+async function devStack(project: TempProject, kubeconfig: string | undefined) {
     const stack = async (name: string) => {
         const s = await project.stack(name);
         if (kubeconfig !== undefined) await s.setConfig("gray-release:kubeconfig", { value: kubeconfig, secret: true });
         return s;
     };
     await (await stack("platform-dev")).up({ onOutput: () => undefined });
-    const dev = await stack("dev");
-    const times: number[] = [];
-    // start (5), 10, 25, 50, promote, scale-down
-    for (let i = 0; i < 6; i++) {
-        const t0 = process.hrtime.bigint();
-        await dev.up({ onOutput: () => undefined });
-        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    return times;
+    return stack("dev");
+}
+
+async function timed(f: () => Promise<unknown>): Promise<number> {
+    const t0 = process.hrtime.bigint();
+    await f();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 async function main(): Promise<void> {
@@ -64,21 +63,28 @@ async function main(): Promise<void> {
     try {
         prepareProject(render);
         prepareProject(onCluster);
-        process.stdout.write("render mode: platform-dev, then dev from start to promotion ... ");
-        const renderTimes = await walk(render, undefined);
-        console.log("done");
-
         process.stdout.write("local control plane: starting ... ");
         cluster = await startCluster();
         console.log(`ready in ${secs(cluster.startupMs)}`);
         await preparePlatformPrerequisites(cluster);
+        process.stdout.write("platform-dev up in both copies ... ");
+        const renderDev = await devStack(render, undefined);
+        const clusterDev = await devStack(onCluster, cluster.kubeconfig);
+        console.log("done");
         const reader = kubeReaderFromKubeconfig(cluster.kubeconfig);
-        process.stdout.write("local control plane: platform-dev, then dev from start to promotion (watched) ... ");
         const watcher = startRouteWatcher(reader, { intervalMs: 200 });
-        const clusterTimes = await walk(onCluster, cluster.kubeconfig);
+        // The two modes take turns, update by update, so a load on the machine weighs on both alike.
+        const renderTimes: number[] = [];
+        const clusterTimes: number[] = [];
+        process.stdout.write("dev from start to promotion and scale-down, render and cluster in turn ");
+        for (let i = 0; i < 6; i++) {
+            renderTimes.push(await timed(() => renderDev.up({ onOutput: () => undefined })));
+            clusterTimes.push(await timed(() => clusterDev.up({ onOutput: () => undefined })));
+            process.stdout.write(".");
+        }
         const report = await watcher.stop();
         reader.close();
-        console.log("done");
+        console.log(" done");
 
         const labels = ["start 0 → 5 %", "step 5 → 10 %", "step 10 → 25 %", "step 25 → 50 %", "promotion", "canary scale-down"];
         console.log("\n| pulumi up of dev | render mode | local control plane |");
