@@ -18,5 +18,13 @@ if [ -z "${GRAY_RELEASE_CLUSTER_DIR:-}" ]; then
     echo "the local Kubernetes control plane could not be built (toolchain/cluster/build.sh, see above)" >&2; exit 1; }
 fi
 export GRAY_RELEASE_CLUSTER_DIR
+# The real consumers' validators (istioctl validate/analyze, an ocb-built OpenTelemetry Collector, Thanos) the
+# validators-* suites run on every generated artifact (test/support/validators.ts), built from Go modules and cached
+# the same way; set GRAY_RELEASE_VALIDATORS_DIR to use an already built set.
+if [ -z "${GRAY_RELEASE_VALIDATORS_DIR:-}" ]; then
+  GRAY_RELEASE_VALIDATORS_DIR=$(bash toolchain/validators/build.sh) || {
+    echo "the validators could not be built (toolchain/validators/build.sh, see above)" >&2; exit 1; }
+fi
+export GRAY_RELEASE_VALIDATORS_DIR
 npx tsc --noEmit -p tsconfig.json
 npx mocha --config .mocharc.json "$@"

@@ -144,7 +144,9 @@ export interface IstioVerdict {
     valid: boolean;
     /** istioctl's error, e.g. `1 error occurred:\n\t* VirtualService/ns/name: weight -1 < 0`. */
     error?: string;
-    /** What istioctl printed besides (warnings, "validation succeed"). */
+    /** istioctl's warnings for the object. */
+    warnings?: string;
+    /** Anything else istioctl printed (e.g. its note on a Deployment without Istio's telemetry labels). */
     output?: string;
 }
 
@@ -160,11 +162,11 @@ export async function istioValidateObjects(objects: ReadonlyArray<unknown>): Pro
     return verdicts;
 }
 
-/** The verdicts that are not clean: an error, or istioctl warnings. */
+/** The verdicts that are not clean: an error, istioctl warnings, or any other note istioctl printed. */
 export function istioProblems(verdicts: ReadonlyArray<IstioVerdict>): string[] {
     return verdicts
-        .filter((v) => !v.valid || (v.output !== undefined && v.output !== "validation succeed"))
-        .map((v) => `${v.kind}/${v.namespace}/${v.name}: ${v.error ?? v.output}`);
+        .filter((v) => !v.valid || v.warnings || v.output)
+        .map((v) => `${v.kind}/${v.namespace}/${v.name}: ${[v.error, v.warnings, v.output].filter(Boolean).join(" | ")}`);
 }
 
 /** Plain `istioctl validate -f <file>`. */
@@ -203,6 +205,54 @@ export async function istioAnalyze(objects: ReadonlyArray<unknown>, files: strin
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/**
+ * The same analyzers on the objects read as a cluster would hold them, Kubernetes objects (Services, Namespaces ...)
+ * included: `istio-validator analyze-with-kube`. Offline, `istioctl analyze --use-kube=false` drops those, so it
+ * cannot report a VirtualService host without a Service; this can.
+ */
+export async function istioAnalyzeWithKube(objects: ReadonlyArray<unknown>): Promise<IstioAnalysisMessage[]> {
+    const dir = mkdtempSync(join(tmpdir(), "istio-analyze-"));
+    try {
+        const file = join(dir, "objects.yaml");
+        writeFileSync(file, documents(objects));
+        const r = await run(await validatorBin("istio-validator"), ["analyze-with-kube", file]);
+        if (r.code !== 0) throw new Error(`istio-validator analyze-with-kube failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+        return JSON.parse(r.stdout) as IstioAnalysisMessage[];
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/**
+ * The Pods a cluster would run for rendered Deployments / StatefulSets / DaemonSets (one each, from the pod template,
+ * with the sidecar Istio injects when the template asks for it), so the analyzers can check that every
+ * DestinationRule subset selects pods: a render has workloads, never pods.
+ */
+export function podsOf(workloads: ReadonlyArray<KubeObject>): KubeObject[] {
+    return workloads
+        .filter((w) => w.kind === "Deployment" || w.kind === "StatefulSet" || w.kind === "DaemonSet")
+        .map((w) => {
+            const template = (w["spec"] as { template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { containers?: unknown[] } } })
+                .template;
+            const annotations = template?.metadata?.annotations ?? {};
+            const injected = annotations["sidecar.istio.io/inject"] === "true" || template?.metadata?.labels?.["sidecar.istio.io/inject"] === "true";
+            return {
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: {
+                    name: `${w.metadata?.name}-0`,
+                    namespace: w.metadata?.namespace ?? "default",
+                    labels: { ...template?.metadata?.labels },
+                    annotations: { ...annotations, ...(injected ? { "sidecar.istio.io/status": '{"containers":["istio-proxy"]}' } : {}) },
+                },
+                spec: {
+                    ...template?.spec,
+                    containers: [...(template?.spec?.containers ?? []), ...(injected ? [{ name: "istio-proxy", image: "docker.io/istio/proxyv2:1.30.0" }] : [])],
+                },
+            };
+        });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -251,6 +301,83 @@ export async function otelcolValidate(configYaml: string, env: Record<string, st
             timeoutMs: 60_000,
         });
     } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** What became of a collector started by {@link otelcolStart}. */
+export interface CollectorStart {
+    /** Every component was created from its config (the collector got to "Starting otelcol-gray..."). */
+    created: boolean;
+    /** The collector reported "Everything is ready" (every component started). */
+    ready: boolean;
+    /** Exit code when it stopped by itself. */
+    code?: number;
+    /** Its log. */
+    log: string;
+}
+
+/**
+ * Runs the collector on a configuration: `validate` checks each component's config, but some are refused only when
+ * the component is created (an unknown tail-sampling policy type, a load-balancing routing key ...), so this starts
+ * `otelcol-gray --config <file>` and waits until every component is created (`until: "created"`) or started
+ * (`until: "ready"`), or until it exits. `${env:POD_IP}` is a loopback address of its own (127.x.y.z), so its
+ * listeners never collide with another test's; the collector's own metrics endpoint (not set by our configs, default
+ * localhost:8888) is moved there too by a second `--config` file, as the pod's network namespace would separate it.
+ */
+export async function otelcolStart(
+    configYaml: string,
+    env: Record<string, string> = {},
+    until: "created" | "ready" = "ready",
+    timeoutMs = 60_000,
+): Promise<CollectorStart> {
+    const dir = mkdtempSync(join(tmpdir(), "otelcol-start-"));
+    const podIp = `127.${1 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+    const file = join(dir, "config.yaml");
+    const telemetry = join(dir, "telemetry.yaml");
+    writeFileSync(file, configYaml);
+    writeFileSync(telemetry, stringify({ service: { telemetry: { metrics: { address: `${podIp}:8888` } } } }));
+    const child = spawn(await validatorBin("otelcol-gray"), [`--config=${file}`, `--config=${telemetry}`], {
+        env: { ...process.env, ...COLLECTOR_ENV, ...env, POD_IP: podIp },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    const exited = new Promise<number>((ok) => {
+        child.on("close", (c) => ok(c ?? -1));
+        child.on("error", (err) => {
+            log += `\n${err.message}`;
+            ok(-1);
+        });
+    });
+    let code: number | undefined;
+    void exited.then((c) => (code = c));
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((ok) => {
+        const onData = (d: string): void => {
+            log += d;
+            if (until === "created" ? /Starting otelcol-gray\.\.\./.test(log) : /Everything is ready/.test(log)) ok();
+        };
+        child.stdout.setEncoding("utf8").on("data", onData);
+        child.stderr.setEncoding("utf8").on("data", onData);
+        void exited.then(() => ok());
+        timer = setTimeout(ok, timeoutMs);
+    });
+    try {
+        await done;
+        return {
+            created: /Starting otelcol-gray\.\.\./.test(log),
+            ready: /Everything is ready/.test(log),
+            ...(code !== undefined ? { code } : {}),
+            log,
+        };
+    } finally {
+        clearTimeout(timer);
+        if (code === undefined) {
+            child.kill("SIGTERM");
+            const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+            await exited;
+            clearTimeout(killer);
+        }
         rmSync(dir, { recursive: true, force: true });
     }
 }
@@ -390,7 +517,13 @@ export async function startThanosComponent(args: string[], httpAddress: string, 
     let log = "";
     child.stdout?.setEncoding("utf8").on("data", (d: string) => (log += d));
     child.stderr?.setEncoding("utf8").on("data", (d: string) => (log += d));
-    const exited = new Promise<number>((ok) => child.on("close", (code) => ok(code ?? -1)));
+    const exited = new Promise<number>((ok) => {
+        child.on("close", (code) => ok(code ?? -1));
+        child.on("error", (err) => {
+            log += `\n${err.message}`;
+            ok(-1);
+        });
+    });
     let exitCode: number | undefined;
     void exited.then((c) => (exitCode = c));
     const deadline = Date.now() + timeoutMs;
