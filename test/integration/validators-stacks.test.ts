@@ -35,6 +35,7 @@ import {
     podsOf,
     requireValidatorsDir,
     runThanosComponent,
+    s3ListingFailedOnlyRemotely,
     thanos,
 } from "../support/validators";
 
@@ -184,12 +185,11 @@ describe("the sample stacks' rendered artifacts, checked by their real consumers
                         const verify = await thanos(["tools", "bucket", "verify", `--objstore.config-file=${file}`]);
                         assert.equal(verify.code, 0, `${env}: ${verify.stderr}`);
                     } else {
-                        // S3 and the like: Thanos parses and validates the config and builds its client; there is
-                        // no bucket to reach from here, so the listing itself fails on the network and nothing else.
+                        // S3: Thanos parses and validates the config and builds its client; the sample bucket and keys
+                        // are examples, so the listing itself fails (on the network here), and nothing before it.
                         writeFileSync(file, text);
                         const ls = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${file}`], { timeoutMs: 120_000 });
-                        assert.doesNotMatch(ls.stderr, /pars|unmarshal|invalid|not found in type|missing/i, `${env}: ${ls.stderr}`);
-                        assert.match(ls.stderr, /dial tcp|no such host|lookup|connect|timeout|EOF|Get "https:/i, `${env}: ${ls.stderr}`);
+                        assert.ok(s3ListingFailedOnlyRemotely(ls.stderr), `${env}: ${ls.stderr}`);
                     }
                 }
             } finally {

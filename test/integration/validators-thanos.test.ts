@@ -28,7 +28,7 @@ import {
     rulerArgs,
     storeArgs,
 } from "../../components/thanos";
-import { filesystemObjstore, requireValidatorsDir, runThanosComponent, thanos } from "../support/validators";
+import { filesystemObjstore, requireValidatorsDir, runThanosComponent, s3ListingFailedOnlyRemotely, thanos } from "../support/validators";
 
 const D = THANOS_DEFAULTS;
 const compactor = (retention: Retention = D.retention) =>
@@ -97,6 +97,9 @@ describe("Thanos' own checks of our objstore configs and component flags", funct
             const typo = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile("typo.yml", s3.replace("bucket:", "bucket_name:"))}`]);
             assert.notEqual(typo.code, 0);
             assert.match(typo.stderr, /field bucket_name not found in type s3\.Config/);
+            const short = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile("short.yml", s3)}`]);
+            assert.match(short.stderr, /Bucket name cannot be shorter than 3 characters/);
+            assert.equal(s3ListingFailedOnlyRemotely(short.stderr), false, "a bucket name S3 refuses is not taken for a network failure");
             const noDir = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile("nodir.yml", "type: FILESYSTEM\nconfig: {}\n")}`]);
             assert.notEqual(noDir.code, 0);
             assert.match(noDir.stderr, /missing directory for filesystem bucket/);
@@ -118,11 +121,10 @@ describe("Thanos' own checks of our objstore configs and component flags", funct
             ["AWS through IRSA, SSE-KMS", renderObjstoreConfig(awsObjstoreConfig({ bucket: "gray-release-metrics", region: "eu-west-1", kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" }))],
         ];
         for (const [name, text] of s3Configs) {
-            it(`S3 (${name}): parsed and validated by Thanos, only the network stops the listing`, async () => {
+            it(`S3 (${name}): parsed, validated and made into a client by Thanos; only listing the example bucket fails`, async () => {
                 const r = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile(`${name.replace(/\W+/g, "-")}.yml`, text)}`], { timeoutMs: 120_000 });
-                assert.notEqual(r.code, 0, "no S3 is reachable from the tests");
-                assert.doesNotMatch(r.stderr, /pars|unmarshal|invalid|not found in type|missing/i, r.stderr);
-                assert.match(r.stderr, /dial tcp|no such host|lookup|connect|timeout|EOF|Get "https:/i, r.stderr);
+                assert.notEqual(r.code, 0, "the example bucket and keys cannot be listed");
+                assert.ok(s3ListingFailedOnlyRemotely(r.stderr), r.stderr);
             });
         }
     });

@@ -497,6 +497,15 @@ export async function thanos(args: string[], opts: { timeoutMs?: number; cwd?: s
     return run(await validatorBin("thanos"), args, { timeoutMs: opts.timeoutMs ?? 60_000, cwd: opts.cwd });
 }
 
+/**
+ * For `thanos tools bucket ls` on an S3 config that cannot list here: whether Thanos accepted the config itself (it
+ * parsed it, validated it and built the client: no "parsing config YAML file" / "create S3 client" / bucket-name
+ * error) and failed only while listing the bucket ("BaseFetcher: iter bucket"), on the network or on S3's answer.
+ */
+export function s3ListingFailedOnlyRemotely(stderr: string): boolean {
+    return /BaseFetcher: iter bucket/.test(stderr) && !/parsing config YAML file|create S3 client|Bucket name (cannot|contains)/.test(stderr);
+}
+
 /** What became of a Thanos component started by {@link startThanosComponent}. */
 export interface ThanosStart {
     /** It was still running, with its HTTP server serving `/-/healthy`, when we stopped it. */
