@@ -90,7 +90,8 @@ if [ ! -x "$out/bin/otelcol-gray" ]; then
   say "otelcol-gray: ocb $ocb_version generating and compiling the collector of otelcol/manifest.yaml (minutes)..."
   mkdir -p "$tmp"
   sed "s|^dist:\$|dist:\n  output_path: $tmp/src|" "$src/otelcol/manifest.yaml" > "$tmp/manifest.yaml"
-  nice -n 19 "$out/bin/ocb" --config "$tmp/manifest.yaml" >&2 ||
+  # TMPDIR: ocb makes a default output directory in it even when the manifest names one; keep it inside $tmp.
+  TMPDIR="$tmp" nice -n 19 "$out/bin/ocb" --config "$tmp/manifest.yaml" >&2 ||
     die "ocb could not build the collector (see its output above): check that the proxy serves every module of toolchain/validators/otelcol/manifest.yaml"
   mv -f "$tmp/src/otelcol-gray" "$out/bin/otelcol-gray"
   rm -rf "$tmp"; trap - EXIT
