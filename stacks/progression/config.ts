@@ -158,6 +158,12 @@ const semanticsSchema = z
         errorsBeforeFail: z.number().int().min(1).default(3),
         /** What an inconclusive verdict does; holding is the only safe choice and the only one offered. */
         onInconclusive: z.literal("hold").default("hold"),
+        /**
+         * Consecutive `inconclusive` verdicts after which the canary is rolled back (status `failed`): a canary that
+         * never earns a pass (e.g. 1.2 % errors against 0.8 % at low traffic) must not sit at its step for ever. At
+         * one update per 30 minutes the default gives it 6 hours.
+         */
+        inconclusiveBeforeFail: z.number().int().min(1).default(12),
     })
     .strict();
 

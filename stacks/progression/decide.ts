@@ -11,7 +11,8 @@
  * 3. Manual controls: abort → weight 0 now; promote → canary becomes stable; pause → hold, status paused.
  * 4. Verdicts: fail → rollback after `failuresBeforeRollback` consecutive fails (status rolledBack);
  *    error → hold, rollback after `errorsBeforeFail` consecutive errors (status failed);
- *    inconclusive or no verdict → hold; pass → one step up, but only after `minIntervalBetweenSteps` since
+ *    inconclusive → hold, rollback after `inconclusiveBeforeFail` in a row (status failed); no verdict → hold;
+ *    pass → one step up, but only after `minIntervalBetweenSteps` since
  *    the last transition. A pass that reaches the last step (100) promotes.
  */
 import type { ProgressionConfig } from "./config";
@@ -178,7 +179,11 @@ export function decide(
         }
         case "inconclusive": {
             const n = current.consecutiveInconclusive + 1;
-            return finish(current, { consecutiveInconclusive: n, consecutiveErrors: 0 }, "hold", `inconclusive (${n} in a row): ${effective.reason}`, effective);
+            const limit = config.semantics.inconclusiveBeforeFail;
+            if (n >= limit) {
+                return rollback({ ...current, consecutiveInconclusive: n, consecutiveErrors: 0 }, "failed", `no pass earned in ${n} analyses in a row (${effective.reason})`, effective);
+            }
+            return finish(current, { consecutiveInconclusive: n, consecutiveErrors: 0 }, "hold", `inconclusive (${n}/${limit} in a row): ${effective.reason}`, effective);
         }
         case "fail": {
             const failures = current.consecutiveFailures + 1;
@@ -273,7 +278,7 @@ function describeNext(state: ProgressionState, config: ProgressionConfig, now: D
             return (
                 `analyse the canary at ${state.weight}%: pass → ${target}${when}; ` +
                 `fail → ${failLeft <= 1 ? "roll back to 0%" : `hold (${failLeft} more fails roll back)`}; ` +
-                `inconclusive → hold; error → ${errLeft <= 1 ? "roll back to 0% (failed)" : `hold (${errLeft} more errors roll back)`}`
+                `inconclusive → ${config.semantics.inconclusiveBeforeFail - state.consecutiveInconclusive <= 1 ? "roll back to 0% (failed)" : "hold"}; error → ${errLeft <= 1 ? "roll back to 0% (failed)" : `hold (${errLeft} more errors roll back)`}`
             );
         }
     }

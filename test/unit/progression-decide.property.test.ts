@@ -59,6 +59,7 @@ const scenarioArb = fc.record({
     steps: stepsArb,
     failuresBeforeRollback: fc.integer({ min: 1, max: 3 }),
     errorsBeforeFail: fc.integer({ min: 1, max: 4 }),
+    inconclusiveBeforeFail: fc.integer({ min: 1, max: 6 }),
     minIntervalMin: fc.integer({ min: 0, max: 60 }),
     dev: fc.boolean(),
     events: fc.array(eventArb, { minLength: 1, maxLength: 40 }),
@@ -83,7 +84,7 @@ function configFor(s: Scenario, e: Event, version: number, stableVersion = FIRST
         steps: s.steps,
         minIntervalBetweenSteps: `${s.minIntervalMin}m`,
         analysis: { prometheusUrl: "http://prom:9090" },
-        semantics: { failuresBeforeRollback: s.failuresBeforeRollback, errorsBeforeFail: s.errorsBeforeFail },
+        semantics: { failuresBeforeRollback: s.failuresBeforeRollback, errorsBeforeFail: s.errorsBeforeFail, inconclusiveBeforeFail: s.inconclusiveBeforeFail },
         // abort and promote are mutually exclusive in the schema
         controls: {
             pause: e.pause,
@@ -232,7 +233,12 @@ function checkStep(
             if (d.action === "rollback") assert.equal(s.status, "failed");
             else assert.equal(d.action, "hold");
         }
-        if (effective === "inconclusive" || effective === undefined) assert.equal(d.action, "hold");
+        if (effective === "inconclusive") {
+            assert.equal(d.action === "rollback", prev.consecutiveInconclusive + 1 >= config.semantics.inconclusiveBeforeFail);
+            if (d.action === "rollback") assert.equal(s.status, "failed");
+            else assert.equal(d.action, "hold");
+        }
+        if (effective === undefined) assert.equal(d.action, "hold");
         if (effective !== "pass") assert.ok(s.weight <= prev.weight, "never advances on anything but pass");
     }
     return s;

@@ -109,6 +109,23 @@ describe("decide", () => {
         assert.equal(decide(s, config, undefined, at(60)).action, "hold");
     });
 
+    it("rolls back (failed) a canary that never earns a pass, after inconclusiveBeforeFail verdicts in a row", () => {
+        const cfg = makeConfig({ semantics: { inconclusiveBeforeFail: 3 } });
+        let s = decide(undefined, cfg, undefined, at(0)).state;
+        for (let i = 1; i <= 2; i++) {
+            const d = decide(s, cfg, verdictOf("inconclusive", cfg), at(i));
+            assert.equal(d.action, "hold");
+            assert.match(d.reason, new RegExp(`inconclusive \\(${i}/3 in a row\\)`));
+            s = d.state;
+        }
+        const d = decide(s, cfg, verdictOf("inconclusive", cfg), at(3));
+        assert.equal(d.action, "rollback");
+        assert.equal(d.state.status, "failed");
+        assert.equal(d.routing.canaryWeight, 0);
+        assert.match(d.reason, /no pass earned in 3 analyses in a row/);
+        assert.equal(makeConfig().semantics.inconclusiveBeforeFail, 12);
+    });
+
     it("does not step before the minimum interval even on pass", () => {
         const s = decide(undefined, config, undefined, at(0)).state;
         const d = decide(s, config, verdictOf("pass"), at(29));
@@ -164,8 +181,9 @@ describe("decide", () => {
     });
 
     it("keeps at most 20 history records and stays serialisable", () => {
-        let s: ProgressionState = decide(undefined, config, undefined, at(0)).state;
-        for (let i = 1; i <= 30; i++) s = decide(s, config, verdictOf("inconclusive"), at(i)).state;
+        const patient = makeConfig({ semantics: { inconclusiveBeforeFail: 100 } });
+        let s: ProgressionState = decide(undefined, patient, undefined, at(0)).state;
+        for (let i = 1; i <= 30; i++) s = decide(s, patient, verdictOf("inconclusive"), at(i)).state;
         assert.equal(s.history.length, 20);
         const back = parseState(JSON.stringify(s));
         assert.equal(back.warning, undefined);
