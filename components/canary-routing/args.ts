@@ -265,7 +265,16 @@ export const canaryRoutingArgsSchema = z
             })
             .strict()
             .optional(),
-        pathPrefixes: z.array(z.string().regex(/^\/[^\s?#]*$/, "must start with '/' and hold no whitespace, '?' or '#'")).optional(),
+        pathPrefixes: z
+            .array(z.string().regex(/^\/[^\s?#]*$/, "must start with '/' and hold no whitespace, '?' or '#'"))
+            .superRefine((list, ctx) => {
+                // A prefix covered by another is a match Envoy never reaches (Istio's validation warns about it).
+                list.forEach((p, i) => {
+                    const j = list.findIndex((q, k) => k !== i && p.startsWith(q) && (q !== p || k < i));
+                    if (j !== -1) ctx.addIssue({ code: "custom", path: [i], message: `is covered by pathPrefixes[${j}] "${list[j]}": that match would never be used` });
+                });
+            })
+            .optional(),
         optInThroughGateways: z.boolean().optional(),
         trustedGatewayHeader: headerMatch.optional(),
         mirrorPercent: z.number().gt(0, "must be above 0 (omit it to disable mirroring)").max(100, "must be at most 100").optional(),
