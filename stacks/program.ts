@@ -426,14 +426,14 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
             previousStableVersion: previousStable,
             formerStableVersions: [...(previousState?.formerStableImages ?? [])],
         });
-        return { s, progression, decision, verdict, previousWeight, record };
+        return { s, progression, decision, verdict, previousWeight, previousState, record };
     });
     await Promise.all(decided.map((d) => new Promise((registered) => d.record.urn.apply(registered))));
     if (platformFacts !== undefined && services.length > 0) {
         new PlatformReference("platform", { ...platformFacts, platformStack: config.platformStack ?? "" });
     }
 
-    for (const { s, progression, decision, verdict, previousWeight } of decided) {
+    for (const { s, progression, decision, verdict, previousWeight, previousState } of decided) {
         const routing = decision.routing;
         const labels = versionLabels({ ...progression, stableVersion: routing.stableVersion });
         const namespaceDeps = namespaces.filter(
@@ -445,7 +445,6 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         // rollout in cluster mode): the workload first (a new canary or more canary pods become Available, stable
         // rolls to a promoted image with no pod unavailable), then the routes. A rolled-back, failed or promoted
         // canary loses its routes in this update and its pods in the next (canarySizingWeight).
-        const previousState = parseState(previous[s.name]).state;
         const sizing = canarySizingWeight(previousState, decision.state);
         const workload = workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, sizing);
         const pods = new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
