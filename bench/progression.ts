@@ -21,7 +21,7 @@ import {
     evaluateMeasurements,
     parseProgressionConfig,
     runProgression,
-} from "../stacks/progression";
+} from "../progression";
 
 // ---------- 1. analysis cost ----------
 

@@ -24,7 +24,7 @@ import {
     thanosArgsSchema,
 } from "../components";
 import { stackConfigSchema } from "../stacks/config";
-import { progressionConfigSchema } from "../stacks/progression/config";
+import { progressionConfigSchema } from "../progression/config";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const OUTPUT = path.join(REPO_ROOT, "docs", "configuration.md");
@@ -68,7 +68,7 @@ const SECTIONS: Section[] = [
         prefix: "services[].progression",
         schema: progressionConfigSchema,
         schemaName: "progressionConfigSchema",
-        schemaModule: "../stacks/progression/config",
+        schemaModule: "../progression/config",
         intro:
             "How a service's canary moves: steps, pacing, SLO analysis, verdict semantics and manual controls. " +
             "The same object is `parseProgressionConfig()`'s input in `gray-release/progression`.",

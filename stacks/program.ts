@@ -32,7 +32,7 @@ import {
     runProgression,
     type ServiceProgressionResult,
     versionLabels,
-} from "./progression";
+} from "../progression";
 import { CanaryRelease } from "./canary-release";
 import { createDashboards } from "./dashboards";
 import { parseStackConfig, type ServiceConfig, type StackConfig } from "./config";

@@ -2,7 +2,7 @@
  * The readable per-service status the stack exports (`pulumi stack output releases`) and the one-line progress
  * summary printed on every update. Pure, so the wording is tested without Pulumi.
  */
-import type { AnalysisVerdict, Decision } from "./progression";
+import type { AnalysisVerdict, Decision } from "../progression";
 
 /** What `pulumi stack output releases` shows for one service. */
 export interface ReleaseSummary {

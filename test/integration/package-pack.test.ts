@@ -144,8 +144,8 @@ describe("npm package: build, pack, install into a consumer", function () {
         for (const f of [
             "dist/components/index.js",
             "dist/components/index.d.ts",
-            "dist/stacks/progression/index.js",
-            "dist/stacks/progression/index.d.ts",
+            "dist/progression/index.js",
+            "dist/progression/index.d.ts",
             "dist/stacks/program.js",
             "dist/policies/all.js",
         ]) {
@@ -203,7 +203,7 @@ describe("npm package: build, pack, install into a consumer", function () {
                 // The types must come from the unpacked package, not from this repository's sources.
                 const ours = trace.split(/\r?\n/).filter((f) => f.includes("node_modules/gray-release/"));
                 assert.ok(ours.some((f) => f.endsWith("dist/components/index.d.ts")), "components types resolved from the package");
-                assert.ok(ours.some((f) => f.endsWith("dist/stacks/progression/index.d.ts")), "progression types resolved from the package");
+                assert.ok(ours.some((f) => f.endsWith("dist/progression/index.d.ts")), "progression types resolved from the package");
                 assert.ok(!trace.includes(path.join(REPO_ROOT, "components")), "no repository source leaks in");
             });
         }

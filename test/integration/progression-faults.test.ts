@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MEASURE_NAMES, PrometheusProvider, analyzeService, parseProgressionConfig, runProgression } from "../../stacks/progression";
+import { MEASURE_NAMES, PrometheusProvider, analyzeService, parseProgressionConfig, runProgression } from "../../progression";
 import { HEALTHY as HEALTHY_VALUES, type MeasureValues, answerFor } from "../support/fake-metrics";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void;

@@ -6,7 +6,7 @@ import {
     decide,
     parseProgressionConfig,
     type ProgressionConfig,
-} from "../../stacks/progression";
+} from "../../progression";
 import { FAST_LATENCY as FAST, istioSeries } from "../support/istio-traffic";
 import { type RunningPrometheus, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
 

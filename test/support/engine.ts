@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-const COPIED = ["Pulumi.yaml", "tsconfig.json", "package.json", "components", "stacks", "policies"];
+const COPIED = ["Pulumi.yaml", "tsconfig.json", "package.json", "progression", "components", "stacks", "policies"];
 
 export interface TempProject {
     /** Root of the copy: Pulumi.yaml, stacks/, components/ ... */

@@ -14,7 +14,7 @@ import {
     parseProgressionConfig,
     parseSampleValue,
     staleSample,
-} from "../../stacks/progression";
+} from "../../progression";
 import { type AnswerOptions, type ServiceAnswer, answerFor, servicesOf } from "../support/fake-metrics";
 
 const AT = new Date(Date.UTC(2026, 10, 25, 10));

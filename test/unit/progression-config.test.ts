@@ -9,7 +9,7 @@ import {
     resolveSteps,
     toPromQLRange,
     versionLabels,
-} from "../../stacks/progression";
+} from "../../progression";
 
 const minimal = {
     service: "checkout",

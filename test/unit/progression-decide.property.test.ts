@@ -10,7 +10,7 @@ import {
     decide,
     parseProgressionConfig,
     parseState,
-} from "../../stacks/progression";
+} from "../../progression";
 
 const T0 = Date.UTC(2025, 2, 3, 9, 0);
 

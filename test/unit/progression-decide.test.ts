@@ -9,7 +9,7 @@ import {
     evaluateMeasurements,
     parseProgressionConfig,
     parseState,
-} from "../../stacks/progression";
+} from "../../progression";
 
 const T0 = Date.UTC(2025, 2, 3, 9, 0);
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);

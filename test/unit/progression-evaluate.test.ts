@@ -9,7 +9,7 @@ import {
     measurementQueries,
     measurementsByService,
     parseProgressionConfig,
-} from "../../stacks/progression";
+} from "../../progression";
 
 const config = parseProgressionConfig({
     service: "checkout",

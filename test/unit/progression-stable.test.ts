@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { type ProgressionState, decide, parseProgressionConfig, resolveStableImage } from "../../stacks/progression";
+import { type ProgressionState, decide, parseProgressionConfig, resolveStableImage } from "../../progression";
 import { verdictOf } from "./progression-decide.test";
 
 const T0 = Date.UTC(2026, 2, 3, 9, 0);

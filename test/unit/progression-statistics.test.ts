@@ -10,7 +10,7 @@ import {
     twoProportionMarginTest,
     twoProportionZTest,
     wilsonBounds,
-} from "../../stacks/progression";
+} from "../../progression";
 
 const close = (actual: number, expected: number, tol: number, what = "") => assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} ≉ ${expected}`);
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { canarySizingWeight, planStack, recordPromotion } from "../../stacks/program";
 import { describeRelease, summaryLine } from "../../stacks/release-summary";
-import { decide, parseProgressionConfig } from "../../stacks/progression";
+import { decide, parseProgressionConfig } from "../../progression";
 import type { PlatformFacts } from "../../stacks/platform-outputs";
 
 const service = {

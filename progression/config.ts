@@ -3,7 +3,7 @@
  * overrides are active. Defaults are the numbers from the domain brief; every one can be overridden.
  */
 import { z } from "zod";
-import { parseArgs } from "../../components/common/validation";
+import { parseArgs } from "../components/common/validation";
 import { parseDuration } from "./duration";
 import { defaultVersionLabel, isPinnedImage } from "./image";
 import { resolveSteps, weightListProblems } from "./steps";

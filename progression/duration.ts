@@ -1,0 +1,2 @@
+// Durations use the package-wide Prometheus grammar.
+export { parseDuration, toPromQLRange } from "../components/common/duration";

@@ -1,2 +1,0 @@
-// Durations use the package-wide Prometheus grammar.
-export { parseDuration, toPromQLRange } from "../../components/common/duration";
