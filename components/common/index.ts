@@ -5,3 +5,4 @@ export * from "./quantity";
 export * from "./image";
 export * from "./network-peer";
 export * from "./track";
+export * from "./k8s-names";

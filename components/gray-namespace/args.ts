@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { InvalidArgsError, parseArgs } from "../common/validation";
 import * as d from "./defaults";
-import { dnsLabel, dnsSubdomain, labelMap, labelValue, portNumber, quantity, quantityValue } from "./k8s-names";
+import { dnsLabel, dnsSubdomain, labelMap, labelValue, portNumber, quantity, quantityValue } from "../common/k8s-names";
 import type { ConfigTree } from "./layered-config";
 import { isReservedLabel } from "./labels";
 

@@ -1,9 +1,10 @@
-import { parseQuantity, quantitySchema } from "../common/quantity";
 /**
- * Kubernetes naming rules as zod schemas, so a bad name fails validation with its key path instead of
- * failing at apply time. (Candidates for components/common once other components need them.)
+ * Kubernetes naming rules and the package's duration grammar as zod schemas, once for every component, so a bad
+ * name fails validation with its key path instead of failing at apply time.
  */
 import { z } from "zod";
+import { isDuration } from "./duration";
+import { parseQuantity, quantitySchema } from "./quantity";
 
 /** RFC 1123 label: namespace and most object names. */
 export const dnsLabel = z
@@ -28,10 +29,22 @@ export const labelKey = z
         "must be a label key ([prefix/]name, name at most 63 alphanumerics, '-', '_', '.')",
     );
 
-/** Label value: at most 63 characters, alphanumerics at both ends. */
+/** A lowercase DNS name (Istio hosts), optionally a `*.` wildcard. */
+export const hostName = z
+    .string()
+    .max(253, "must be at most 253 characters")
+    .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a lowercase DNS name, optionally starting with '*.'");
+
+/** Label value: at most 63 characters, alphanumerics at both ends (may be empty; see {@link nonEmptyLabelValue}). */
 export const labelValue = z
     .string()
     .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, "must be a label value (at most 63 alphanumerics, '-', '_', '.')");
+
+/** A label value that must not be empty (a version label, a selector value). */
+export const nonEmptyLabelValue = labelValue.min(1, "must not be empty");
+
+/** A duration of the package's grammar (components/common/duration.ts), e.g. `30s`, `5m`, `1h30m`, `7d`. */
+export const durationString = z.string().refine(isDuration, { message: 'must be a duration such as "30s", "5m", "1h30m" or "7d"' });
 
 /** A label map; bad keys are reported by name (a record key schema would only say "Invalid key in record"). */
 export const labelMap = z.record(z.string(), labelValue).superRefine((labels, ctx) => {
