@@ -178,7 +178,7 @@ const controlsSchema = z
         /** Treat every analysis as passing; only allowed in the `dev` environment. */
         skipAnalysis: z.boolean().default(false),
         /**
-         * Let `stableVersion` put back an image that stable ran before (after a promotion, stable runs the promoted
+         * Let `stableImage` put back an image that stable ran before (after a promotion, stable runs the promoted
          * image; a config still naming the older one with a new canary is refused unless this is set).
          */
         acknowledgeDowngrade: z.boolean().default(false),
@@ -196,9 +196,9 @@ export const progressionConfigSchema = z
          * Image serving as stable. After a promotion the promoted image serves as stable until this names another
          * image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`.
          */
-        stableVersion: pinnedImageSchema,
+        stableImage: pinnedImageSchema,
         /** Image being rolled out. */
-        canaryVersion: pinnedImageSchema,
+        canaryImage: pinnedImageSchema,
         /** Istio `destination_version` label of the stable pods; defaults to the stable image tag. */
         stableVersionLabel: z.string().min(1).optional(),
         /** Istio `destination_version` label of the canary pods; defaults to the canary image tag. */
@@ -260,7 +260,7 @@ export function parseProgressionConfig(input: unknown): ProgressionConfig {
 /** The `destination_version` label values the analysis selects, after defaults. */
 export function versionLabels(config: ProgressionConfig): { canary: string; stable: string } {
     return {
-        canary: config.canaryVersionLabel ?? defaultVersionLabel(config.canaryVersion),
-        stable: config.stableVersionLabel ?? defaultVersionLabel(config.stableVersion),
+        canary: config.canaryVersionLabel ?? defaultVersionLabel(config.canaryImage),
+        stable: config.stableVersionLabel ?? defaultVersionLabel(config.stableImage),
     };
 }
