@@ -111,8 +111,8 @@ const SECTIONS: Section[] = [
             namespace: "from `services[].namespace`",
             stableImage: "from `services[].stableImage` (after a promotion, the promoted image)",
             canaryImage: "from `services[].canaryImage`",
-            stableVersion: "the stable version label chosen by the progression",
-            canaryVersion: "the canary version label chosen by the progression",
+            stableVersionLabel: "the stable version label chosen by the progression",
+            canaryVersionLabel: "the canary version label chosen by the progression",
             canaryWeight:
                 "the larger of this update's and the previous update's canary share: pods follow routes up at once and down one update later",
         },

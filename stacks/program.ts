@@ -225,8 +225,8 @@ function workloadArgs(
         namespace: s.namespace,
         stableImage,
         canaryImage: s.canaryImage,
-        stableVersion: stableLabel,
-        canaryVersion: canaryLabel,
+        stableVersionLabel: stableLabel,
+        canaryVersionLabel: canaryLabel,
         ...(canaryWeight === undefined ? { canaryReplicas: 0 } : { canaryWeight }),
     };
 }
