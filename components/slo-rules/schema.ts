@@ -135,7 +135,7 @@ const burnWindow = z
     .strictObject({
         short: windowDuration.meta(describe("Short window (confirms the burn is still happening), e.g. `5m`. At least 5m.")),
         long: windowDuration.meta(describe("Long window (measures the burn), e.g. `1h`; longer than `short`, not longer than the SLO window.")),
-        budgetFraction: budgetFraction.meta(describe("Fraction of the whole error budget consumed within `long` that should alert, e.g. 0.02.")),
+        budgetFraction: budgetFraction.meta(describe("Fraction (below 1) of the whole error budget consumed within `long` that should alert, e.g. 0.02 for 2 %.")),
     })
     .superRefine((v, ctx) => {
         if (isDuration(v.short) && isDuration(v.long) && durationSeconds(v.short) >= durationSeconds(v.long)) {
