@@ -20,7 +20,7 @@ import {
     canaryWorkloadArgsSchema,
     grayNamespaceArgsSchema,
     otelCollectorArgsSchema,
-    sloRulesSpecSchema,
+    sloRulesArgsSchema,
     thanosArgsSchema,
 } from "../components";
 import { stackConfigSchema } from "../stacks/config";
@@ -121,8 +121,8 @@ const SECTIONS: Section[] = [
         id: "slo",
         title: "SLO rules (`services[].slo`)",
         prefix: "services[].slo",
-        schema: sloRulesSpecSchema,
-        schemaName: "sloRulesSpecSchema",
+        schema: sloRulesArgsSchema,
+        schemaName: "sloRulesArgsSchema",
         schemaModule: "../components/slo-rules",
         component: "SloRules",
         argsInterface: { name: "SloRulesArgs", module: "../components/slo-rules" },

@@ -245,7 +245,7 @@ function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): Sl
         canary:
             stableLabel === canaryLabel
                 ? { ...extra.canary, enabled: false }
-                : { stableVersion: stableLabel, canaryVersion: canaryLabel, ...extra.canary },
+                : { stableVersionLabel: stableLabel, canaryVersionLabel: canaryLabel, ...extra.canary },
         dashboard: { ...extra.dashboard, enabled: false },
     } as SloRulesArgs;
 }
