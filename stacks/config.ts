@@ -1,56 +1,85 @@
 /**
- * The stack configuration (`stacks/Pulumi.<stack>.yaml`, namespace `gray-release`), validated as a whole before
- * any resource is registered: a bad key fails the update with its path and value, and nothing changes.
+ * The stack configuration (`stacks/Pulumi.<stack>.yaml`, namespace `gray-release`): a composition of the
+ * components' own schemas, parsed once into a typed {@link StackConfig} before any resource is registered. Every
+ * problem of every part is reported at once, at the path the user wrote (`services[0].routing.optInHeaders[0].name`).
  */
 import { z } from "zod";
-import { parseArgs } from "../components/common/validation";
+import { canaryRoutingArgsSchema, type CanaryRoutingArgs } from "../components/canary-routing";
+import { canaryWorkloadArgsSchema, type CanaryWorkloadArgs } from "../components/canary-workload";
+import { dnsLabel } from "../components/common/k8s-names";
+import { formatPath, InvalidArgsError } from "../components/common/validation";
+import { grayNamespaceArgsSchema, type GrayNamespaceArgs } from "../components/gray-namespace";
+import { agentPodSelector, otelCollectorArgsSchema, type OtelCollectorArgs } from "../components/otel-collector";
+import { sloRulesArgsSchema, type SloRulesArgs } from "../components/slo-rules";
+import { thanosArgsSchema, type ThanosArgs } from "../components/thanos";
+import { progressionConfigSchema, type ProgressionConfig, type ProgressionConfigInput, versionLabels } from "../progression/config";
 
-const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" });
-const object = z.record(z.string(), z.unknown());
+/**
+ * Keys of each part the program fills itself, from the service's own keys or from the decision of the update; a
+ * value written for one of them in the stack config is refused rather than silently overridden.
+ */
+const MANAGED = {
+    routing: ["service", "namespace", "canaryWeight", "canaryAvailable"],
+    workload: ["service", "namespace", "stableImage", "canaryImage", "stableVersionLabel", "canaryVersionLabel", "canaryWeight", "canaryReplicas"],
+    slo: ["service"],
+    progression: ["service", "environment", "stableImage", "canaryImage"],
+} as const;
+
+/** Routing settings as the stack config holds them (the component's args less the keys the program fills). */
+export type ServiceRouting = Omit<CanaryRoutingArgs, (typeof MANAGED.routing)[number]>;
+/** Workload settings as the stack config holds them. */
+export type ServiceWorkload = Omit<CanaryWorkloadArgs, (typeof MANAGED.workload)[number]>;
+/** SloRules settings as the stack config holds them (`namespace` defaults to the service's). */
+export type ServiceSlo = Omit<SloRulesArgs, (typeof MANAGED.slo)[number] | "namespace"> & { namespace?: string };
+/** Progression settings as the stack config holds them. */
+export type ServiceProgression = Omit<ProgressionConfigInput, (typeof MANAGED.progression)[number]>;
+
+/** A part of a service or of the platform: an object whose keys the component's schema checks (see below). */
+const part = <T>(what: string) =>
+    z.custom<T>((v) => v !== null && typeof v === "object" && !Array.isArray(v), { message: `must be an object of ${what} settings` });
 
 /** One service under canary release in this stack. */
 const serviceSchema = z
     .object({
-        /** Service name (the Kubernetes Service, Istio destination workload and SLO service label). */
-        name: dns1123,
-        /** Namespace the service runs in: usually one of the stack's gray namespaces. */
-        namespace: dns1123,
-        /** Image serving as stable, pinned by tag or digest. */
-        stableImage: z.string().min(1),
-        /** Image being rolled out, pinned by tag or digest. */
-        canaryImage: z.string().min(1),
-        /** Progression settings (steps, minIntervalBetweenSteps, analysis, semantics, controls). */
-        progression: object,
-        /** Extra CanaryRouting settings (opt-in headers, allowlist, mirroring, sticky sessions, ...). */
-        routing: object.optional(),
-        /** Extra CanaryWorkload settings (replicas, ports, resources, env). */
-        workload: object.optional(),
-        /** SloRules settings for the service (slos, runbookUrl, canary thresholds, dashboard). */
-        slo: object,
-        /** Who answers for a release and how often the service may release (the policy pack checks both). */
+        name: dnsLabel.meta({ description: "Service name (the Kubernetes Service, Istio destination workload and SLO service label)." }),
+        namespace: dnsLabel.meta({ description: "Namespace the service runs in: usually one of the stack's gray namespaces." }),
+        stableImage: z.string().min(1).meta({ description: "Image serving as stable, pinned by tag or digest." }),
+        canaryImage: z.string().min(1).meta({ description: "Image being rolled out, pinned by tag or digest." }),
+        progression: part<ServiceProgression>("progression").meta({
+            description: "Progression settings (steps, minIntervalBetweenSteps, analysis, semantics, controls): see Progression.",
+        }),
+        routing: part<ServiceRouting>("CanaryRouting")
+            .optional()
+            .meta({ description: "CanaryRouting settings (opt-in headers, allowlist, mirroring, sticky sessions, ...): see CanaryRouting." }),
+        workload: part<ServiceWorkload>("CanaryWorkload")
+            .optional()
+            .meta({ description: "CanaryWorkload settings (replicas, ports, resources, env): see CanaryWorkload." }),
+        slo: part<ServiceSlo>("SloRules").meta({ description: "SloRules settings (slos, runbookUrl, canary thresholds, dashboard): see SloRules." }),
         release: z
             .object({
-                /** The named SLO owner of the service's releases (a person or team, e.g. `team-checkout`). */
-                owner: z.string().min(1).optional(),
-                /** Where the risk assessment of the current release is (DB changes, third-party compatibility, rollback steps), e.g. a URL. */
-                riskAssessment: z.string().min(1).optional(),
-                /** A core service: the policy pack allows it one canary start per core interval (default biweekly). */
-                core: z.boolean().default(false),
+                owner: z
+                    .string()
+                    .min(1)
+                    .optional()
+                    .meta({ description: "The named SLO owner of the service's releases (a person or team, e.g. `team-checkout`)." }),
+                riskAssessment: z.string().min(1).optional().meta({
+                    description:
+                        "Where the risk assessment of the current release is (DB changes, third-party compatibility, rollback steps), e.g. a URL.",
+                }),
+                core: z.boolean().default(false).meta({ description: "A core service: the policy pack allows it one canary start per core interval (default biweekly)." }),
             })
             .strict()
-            .prefault({}),
+            .prefault({})
+            .meta({ description: "Who answers for a release and how often the service may release (the policy pack checks both)." }),
     })
     .strict();
 
 /** Shared parts of the environment: gray namespaces, Thanos, OpenTelemetry collectors. */
 const platformSchema = z
     .object({
-        /** GrayNamespace args, one per gray namespace. */
-        namespaces: z.array(object).default([]),
-        /** Thanos args; omit to use an existing metrics stack. */
-        thanos: object.optional(),
-        /** OtelCollector args; omit to use an existing collector. */
-        otel: object.optional(),
+        namespaces: z.array(part<GrayNamespaceArgs>("GrayNamespace")).default([]).meta({ description: "GrayNamespace args, one per gray namespace." }),
+        thanos: part<ThanosArgs>("Thanos").optional().meta({ description: "Thanos args; omit to use an existing metrics stack." }),
+        otel: part<OtelCollectorArgs>("OtelCollector").optional().meta({ description: "OtelCollector args; omit to use an existing collector." }),
     })
     .strict();
 
@@ -61,26 +90,25 @@ const platformSchema = z
  */
 export const STACK_ROLES = ["all", "platform", "services"] as const;
 
+const stackRoleSchema = {
+    role: z.enum(STACK_ROLES).default("all").meta({ description: "What this stack owns: `all` (default), `platform` or `services`." }),
+    platformStack: z.string().min(1).optional().meta({
+        description: "The platform stack a `services` stack builds on: a stack name of this project (`platform-dev`) or a fully qualified `org/project/stack`.",
+    }),
+};
+
 export const stackConfigSchema = z
     .object({
-        /** Environment name (dev, staging, prod); gates what the policy pack and the progression allow. */
-        environment: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be a lowercase name like dev or prod" }),
-        /** What this stack owns: `all` (default), `platform` or `services`. */
-        role: z.enum(STACK_ROLES).default("all"),
-        /**
-         * The platform stack a `services` stack builds on: a stack name of this project (`platform-dev`) or a
-         * fully qualified `org/project/stack`.
-         */
-        platformStack: z.string().min(1).optional(),
-        /** Shared platform components. */
-        platform: platformSchema.prefault({}),
-        /** Services under canary release. */
-        services: z.array(serviceSchema).default([]),
-        /**
-         * Namespace of the shared canary dashboards (ConfigMaps labelled for the Grafana sidecar, one dashboard per
-         * service); `false` creates none.
-         */
-        dashboardNamespace: z.union([dns1123, z.literal(false)]).default("monitoring"),
+        environment: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]*$/, { message: "must be a lowercase name like dev or prod" })
+            .meta({ description: "Environment name (dev, staging, prod); gates what the policy pack and the progression allow." }),
+        ...stackRoleSchema,
+        platform: platformSchema.prefault({}).meta({ description: "Shared platform components." }),
+        services: z.array(serviceSchema).default([]).meta({ description: "Services under canary release." }),
+        dashboardNamespace: z.union([dnsLabel, z.literal(false)]).default("monitoring").meta({
+            description: "Namespace of the shared canary dashboards (ConfigMaps labelled for the Grafana sidecar, one dashboard per service); `false` creates none.",
+        }),
     })
     .strict()
     .superRefine((cfg, ctx) => {
@@ -104,10 +132,176 @@ export const stackConfigSchema = z
         });
     });
 
-export type StackConfig = z.output<typeof stackConfigSchema>;
-export type ServiceConfig = StackConfig["services"][number];
+/** A service after parsing: its parts checked by their components' schemas, progression resolved. */
+export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "progression" | "routing" | "workload" | "slo"> & {
+    progression: ProgressionConfig;
+    routing: ServiceRouting;
+    workload: ServiceWorkload;
+    slo: ServiceSlo;
+};
 
-/** Validates the raw `gray-release:*` config values of a stack. */
-export function parseStackConfig(stack: string, raw: Record<string, unknown>): StackConfig {
-    return parseArgs(`stack "${stack}" config (gray-release:*)`, stackConfigSchema, raw);
+/** The whole stack configuration after parsing. */
+export type StackConfig = Omit<z.output<typeof stackConfigSchema>, "services"> & { services: ServiceConfig[] };
+
+/** What the stack knows before parsing that the parts need: the platform's Thanos Query and agent pods. */
+export interface StackContext {
+    /** Default `analysis.prometheusUrl` of every service (a services stack: its platform's Thanos Query). */
+    prometheusUrl?: string;
+}
+
+type Problem = InvalidArgsError["problems"][number];
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+    let cur = input;
+    for (const key of path) cur = isObject(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[key] : undefined;
+    return cur;
+}
+
+/**
+ * Problems of `schema` on `input`, at `where` + the key path within, values shown as the user wrote them. A problem
+ * of a key the program filled (`injected`) is reported at the key of the service it came from.
+ */
+function checkPart(
+    schema: z.ZodType,
+    input: unknown,
+    where: ReadonlyArray<PropertyKey>,
+    written: unknown,
+    injected: Readonly<Record<string, { path: ReadonlyArray<PropertyKey>; value: unknown }>> = {},
+): { problems: Problem[]; data: unknown } {
+    const result = schema.safeParse(input);
+    if (result.success) return { problems: [], data: result.data };
+    return {
+        data: undefined,
+        problems: result.error.issues.map((issue) => {
+            const from = typeof issue.path[0] === "string" ? injected[issue.path[0]] : undefined;
+            if (from !== undefined) return { path: formatPath(from.path), value: from.value, message: issue.message };
+            return { path: formatPath([...where, ...issue.path]), value: valueAt(written, issue.path), message: issue.message };
+        }),
+    };
+}
+
+function managedProblems(part: keyof typeof MANAGED, written: unknown, where: ReadonlyArray<PropertyKey>): Problem[] {
+    if (!isObject(written)) return [];
+    return MANAGED[part]
+        .filter((key) => key in written)
+        .map((key) => ({ path: formatPath([...where, key]), value: written[key], message: `set by the stack program (from the service's own keys or the decision of the update); remove it` }));
+}
+
+/**
+ * Validates the raw `gray-release:*` config values of a stack: the stack's own keys and every component part, all
+ * problems at once. Throws {@link InvalidArgsError} naming each key path as written and its value.
+ */
+export function parseStackConfig(stack: string, raw: Record<string, unknown>, context: StackContext = {}): StackConfig {
+    const subject = `stack "${stack}" config (gray-release:*)`;
+    const problems: Problem[] = [];
+    const base = checkPart(stackConfigSchema, raw, [], raw);
+    problems.push(...base.problems);
+
+    const environment = typeof raw["environment"] === "string" ? raw["environment"] : undefined;
+    const platform = isObject(raw["platform"]) ? raw["platform"] : {};
+    const otel = isObject(platform["otel"]) ? checkPart(otelCollectorArgsSchema, platform["otel"], ["platform", "otel"], platform["otel"]) : undefined;
+    if (otel) problems.push(...otel.problems);
+    if (platform["thanos"] !== undefined) problems.push(...checkPart(thanosArgsSchema, withThanosCredentials(platform["thanos"]), ["platform", "thanos"], platform["thanos"]).problems);
+
+    // A namespace that does not configure `telemetry` sends it to exactly this stack's agent pods.
+    const telemetry = otel?.data && { namespace: (otel.data as { namespace: string }).namespace, podSelector: agentPodSelector(otel.data as never) };
+    const namespaces = Array.isArray(platform["namespaces"]) ? platform["namespaces"] : [];
+    const namespaceNames = new Map<string, number>();
+    const resolvedNamespaces: GrayNamespaceArgs[] = namespaces.map((ns, i) => {
+        const where = ["platform", "namespaces", i];
+        const args = telemetry && isObject(ns) && !("telemetry" in ns) ? { ...ns, telemetry } : ns;
+        problems.push(...checkPart(grayNamespaceArgsSchema, args, where, ns).problems);
+        if (isObject(ns) && typeof ns["name"] === "string") {
+            const first = namespaceNames.get(ns["name"]);
+            if (first !== undefined) problems.push({ path: formatPath([...where, "name"]), value: ns["name"], message: `the same gray namespace as platform.namespaces[${first}]` });
+            else namespaceNames.set(ns["name"], i);
+        }
+        if (isObject(ns) && environment !== undefined && typeof ns["environment"] === "string" && ns["environment"] !== environment) {
+            problems.push({
+                path: formatPath([...where, "environment"]),
+                value: ns["environment"],
+                message: `a gray namespace of another environment: this stack's environment is "${environment}"`,
+            });
+        }
+        return args as GrayNamespaceArgs;
+    });
+
+    const services = (Array.isArray(raw["services"]) ? raw["services"] : []).map((s, i) => parseService(s, i, environment, context, problems));
+    if (problems.length > 0 || !base.data) throw new InvalidArgsError(subject, problems);
+    const config = base.data as z.output<typeof stackConfigSchema>;
+    return {
+        ...config,
+        platform: { ...config.platform, namespaces: resolvedNamespaces },
+        services: config.services.map((s, i) => ({ ...s, ...services[i]! })),
+    };
+}
+
+/** The parts of one service, checked by their components' schemas with the keys the program fills. */
+function parseService(
+    raw: unknown,
+    i: number,
+    environment: string | undefined,
+    context: StackContext,
+    problems: Problem[],
+): Pick<ServiceConfig, "progression" | "routing" | "workload" | "slo"> | undefined {
+    if (!isObject(raw)) return undefined;
+    const where = (part: string) => ["services", i, part];
+    const at = (key: string) => ({ path: ["services", i, key], value: raw[key] });
+    const own = { service: raw["name"], namespace: raw["namespace"] };
+    const images = { stableImage: raw["stableImage"], canaryImage: raw["canaryImage"] };
+    const fromService = { service: at("name"), namespace: at("namespace"), stableImage: at("stableImage"), canaryImage: at("canaryImage") };
+    const routing = isObject(raw["routing"]) ? raw["routing"] : {};
+    const workload = isObject(raw["workload"]) ? raw["workload"] : {};
+    const slo = isObject(raw["slo"]) ? raw["slo"] : {};
+    const progression = isObject(raw["progression"]) ? raw["progression"] : {};
+    for (const [name, written] of [["routing", routing], ["workload", workload], ["slo", slo], ["progression", progression]] as const) {
+        problems.push(...managedProblems(name, written, where(name)));
+    }
+    const analysis = isObject(progression["analysis"]) ? progression["analysis"] : undefined;
+    const withSource =
+        context.prometheusUrl !== undefined && (analysis === undefined || analysis["prometheusUrl"] === undefined)
+            ? { ...progression, analysis: { ...analysis, prometheusUrl: context.prometheusUrl } }
+            : progression;
+    const parsed = checkPart(progressionConfigSchema, { ...withSource, ...images, service: raw["name"], environment }, where("progression"), progression, fromService);
+    // Each other part is checked as its component will receive it, with the keys the program fills.
+    const labels = parsed.data ? versionLabels(parsed.data as ProgressionConfig) : { stable: "stable", canary: "canary" };
+    const partProblems = [
+        ...checkPart(canaryRoutingArgsSchema, { ...routing, ...own, canaryWeight: 0 }, where("routing"), routing, fromService).problems,
+        ...checkPart(
+            canaryWorkloadArgsSchema,
+            { ...workload, ...own, ...images, stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, canaryReplicas: 0 },
+            where("workload"),
+            workload,
+            fromService,
+        ).problems,
+        ...checkPart(sloRulesArgsSchema, { namespace: raw["namespace"], ...slo, service: raw["name"] }, where("slo"), slo, fromService).problems,
+        ...parsed.problems,
+    ];
+    // A key of the service checked by several parts is reported once.
+    const seen = new Set(problems.map((p) => p.path));
+    for (const p of partProblems) if (!seen.has(p.path) && seen.add(p.path)) problems.push(p);
+    return {
+        progression: parsed.data as ProgressionConfig,
+        routing: routing as ServiceRouting,
+        workload: workload as ServiceWorkload,
+        slo: slo as ServiceSlo,
+    };
+}
+
+/**
+ * Credentials of `existing` object storage never sit in the platform object: they are the secret config keys
+ * `gray-release:thanosAccessKey` and `gray-release:thanosSecretKey`, read where the component is declared. For
+ * validation they are stand-ins.
+ */
+function withThanosCredentials(thanos: unknown): unknown {
+    if (!isObject(thanos) || !isObject(thanos["storage"]) || thanos["storage"]["type"] !== "existing") return thanos;
+    return { ...thanos, storage: { accessKey: "validated-as-secret", secretKey: "validated-as-secret", ...thanos["storage"] } };
+}
+
+/** The two keys that say whether and which platform stack to read, before the whole config can be parsed. */
+export function platformStackOf(raw: Record<string, unknown>): { role: (typeof STACK_ROLES)[number]; platformStack?: string } | undefined {
+    const result = z.object(stackRoleSchema).safeParse({ role: raw["role"], platformStack: raw["platformStack"] });
+    return result.success ? result.data : undefined;
 }

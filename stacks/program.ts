@@ -9,42 +9,21 @@
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveCanaryRoutingArgs, CanaryRouting, type CanaryRoutingArgs } from "../components/canary-routing";
-import { CanaryWorkload, resolveCanaryWorkloadArgs, type CanaryWorkloadArgs } from "../components/canary-workload";
-import { InvalidArgsError, parseArgs } from "../components/common/validation";
-import { GrayNamespace, resolveGrayNamespaceArgs, type GrayNamespaceArgs } from "../components/gray-namespace";
-import {
-    agentPodSelector,
-    OtelCollector,
-    otelCollectorArgsSchema,
-    type OtelCollectorArgs,
-    planCollectors,
-} from "../components/otel-collector";
-import { parseSloRulesArgs, SloRules, type SloRulesArgs, type SloRulesSpec } from "../components/slo-rules";
-import { Thanos, validateThanosArgs, type ThanosArgs } from "../components/thanos";
-import {
-    parseProgressionConfig,
-    parseState,
-    type ProgressionState,
-    stableInForce,
-    PrometheusProvider,
-    type ProgressionConfig,
-    runProgression,
-    type ServiceProgressionResult,
-    versionLabels,
-} from "../progression";
+import { InvalidArgsError } from "../components/common/validation";
+import { GrayNamespace, type GrayNamespaceArgs } from "../components/gray-namespace";
+import { OtelCollector, otelCollectorArgsSchema, planCollectors } from "../components/otel-collector";
+import type { SloRulesSpec } from "../components/slo-rules";
+import { Thanos, type ThanosArgs } from "../components/thanos";
+import { parseState, PrometheusProvider, runProgression, stableInForce, type ServiceProgressionResult } from "../progression";
 import { parsePromotionsOutput, PROMOTIONS_OUTPUT, type PromotionRecord } from "../progression/record";
 import { CanaryRelease } from "./canary-release";
+import { CanaryService } from "./canary-service";
+import { parseStackConfig, platformStackOf, type ServiceConfig, type StackConfig } from "./config";
 import { createDashboards } from "./dashboards";
-import { parseStackConfig, type ServiceConfig, type StackConfig } from "./config";
-import {
-    parsePlatformFacts,
-    PLATFORM_OUTPUT,
-    type PlatformFacts,
-    PlatformReference,
-    qualifiedStackName,
-} from "./platform-outputs";
+import { parsePlatformFacts, PLATFORM_OUTPUT, type PlatformFacts, PlatformReference, qualifiedStackName } from "./platform-outputs";
 import { describeRelease, type ReleaseSummary, summaryLine } from "./release-summary";
+
+export { canarySizingWeight } from "./canary-service";
 
 /** Stack output holding each service's progression state, read back by the next update. */
 export const STATE_OUTPUT = "releaseStates";
@@ -63,69 +42,28 @@ export const STARTS_OUTPUT = "releaseStarts";
 /** How long the stack remembers a start: longer than any cadence window worth configuring. */
 const STARTS_KEPT_DAYS = 28;
 
-interface PlannedService {
-    config: ServiceConfig;
-    progression: ProgressionConfig;
-}
-
-/** Reads and validates the whole stack configuration. Throws InvalidArgsError naming the key and value. */
-export function planStack(
-    stack: string,
-    raw: Record<string, unknown>,
-    platform?: PlatformFacts,
-): { config: StackConfig; services: PlannedService[]; platform: PlatformFacts; namespaces: GrayNamespaceArgs[] } {
-    const config = parseStackConfig(stack, raw);
-    if (platform !== undefined) checkPlatform(config, platform);
-    // Each component validates again when constructed; doing it here too means a bad key anywhere stops the
-    // update before the first resource is registered.
-    const namespaces = grayNamespacesOf(config);
-    namespaces.forEach((ns, i) => resolveGrayNamespaceArgs(ns, `platform.namespaces[${i}] (GrayNamespace)`));
-    if (config.platform.thanos) validateThanosArgs("thanos", thanosArgs(config, () => "validated-as-secret"));
-    // The facts the services rely on: the platform stack's, or those of the parts this stack owns (which also
-    // validates the collector args before any resource exists).
-    const facts = platform ?? ownPlatformFacts(config);
-
-    const services = config.services.map((s) => {
-        const analysis = (s.progression["analysis"] ?? {}) as Record<string, unknown>;
-        const defaultUrl = platform?.thanosQueryUrl;
-        const progression = parseProgressionConfig({
-            ...s.progression,
-            // A services stack analyses against its platform's Thanos Query unless the service names a source.
-            ...(analysis["prometheusUrl"] === undefined && defaultUrl !== undefined
-                ? { analysis: { ...analysis, prometheusUrl: defaultUrl } }
-                : {}),
-            service: s.name,
-            environment: config.environment,
-            stableImage: s.stableImage,
-            canaryImage: s.canaryImage,
-        });
-        const labels = versionLabels(progression);
-        resolveCanaryRoutingArgs(routingArgs(s, 0, true), `services.${s.name}.routing`);
-        resolveCanaryWorkloadArgs(workloadArgs(s, s.stableImage, labels.stable, labels.canary, 1), `services.${s.name}.workload`);
-        parseSloRulesArgs(s.name, sloArgs(s, labels.stable, labels.canary));
-        return { config: s, progression };
-    });
-    return { config, services, platform: facts, namespaces };
+/** The validated plan of a stack: its config, the platform facts its services rely on, its gray namespaces. */
+export interface StackPlan {
+    config: StackConfig;
+    services: ServiceConfig[];
+    platform: PlatformFacts;
+    namespaces: GrayNamespaceArgs[];
 }
 
 /**
- * The gray namespaces' args as configured (not yet validated); when this stack runs the collectors, a namespace
- * that does not configure `telemetry` sends its telemetry to exactly this stack's agent pods.
+ * Step 1, plan: reads and validates the whole stack configuration, every part by its component's schema, and
+ * checks it against its platform stack. Throws one InvalidArgsError naming every key and value.
  */
-function grayNamespacesOf(config: StackConfig): GrayNamespaceArgs[] {
-    const otel = config.platform.otel
-        ? parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel)
-        : undefined;
-    const telemetry = otel && { namespace: otel.namespace, podSelector: agentPodSelector(otel) };
-    return config.platform.namespaces.map((ns) => {
-        const plain = typeof ns === "object" && ns !== null && !Array.isArray(ns);
-        return (telemetry && plain && !("telemetry" in ns) ? { ...ns, telemetry } : ns) as unknown as GrayNamespaceArgs;
-    });
+export function planStack(stack: string, raw: Record<string, unknown>, platform?: PlatformFacts): StackPlan {
+    // A services stack analyses against its platform's Thanos Query unless the service names a source.
+    const config = parseStackConfig(stack, raw, platform?.thanosQueryUrl === undefined ? {} : { prometheusUrl: platform.thanosQueryUrl });
+    if (platform !== undefined) checkPlatform(config, platform);
+    return { config, services: config.services, platform: platform ?? ownPlatformFacts(config), namespaces: config.platform.namespaces };
 }
 
 /** A services stack must match its platform's environment and run its services in the platform's namespaces. */
 function checkPlatform(config: StackConfig, platform: PlatformFacts): void {
-    const problems: Array<{ path: string; value: unknown; message: string }> = [];
+    const problems: InvalidArgsError["problems"][number][] = [];
     if (platform.environment !== config.environment) {
         problems.push({
             path: "environment",
@@ -136,7 +74,7 @@ function checkPlatform(config: StackConfig, platform: PlatformFacts): void {
     config.services.forEach((s, i) => {
         if (!platform.namespaces.includes(s.namespace)) {
             problems.push({
-                path: `services.${i}.namespace`,
+                path: `services[${i}].namespace`,
                 value: s.namespace,
                 message: `not a gray namespace of platform stack "${config.platformStack}" (it has: ${platform.namespaces.join(", ") || "none"})`,
             });
@@ -149,105 +87,36 @@ function checkPlatform(config: StackConfig, platform: PlatformFacts): void {
 function ownPlatformFacts(config: StackConfig): PlatformFacts {
     const collectors: PlatformFacts["collectors"] = [];
     if (config.platform.otel) {
-        const parsed = parseArgs("platform.otel (OtelCollector)", otelCollectorArgsSchema, config.platform.otel);
-        const plan = planCollectors(parsed);
+        const otel = otelCollectorArgsSchema.parse(config.platform.otel);
+        const plan = planCollectors(otel);
         collectors.push({
-            namespace: parsed.namespace,
+            namespace: otel.namespace,
             // The agent is a DaemonSet reading every pod of its node: it reaches every namespace.
             watchedNamespaces: ["*"],
             agentEndpoint: plan.agentEndpoint,
             workloadEnv: Object.fromEntries(plan.workloadEnv.map((e) => [e.name, e.value])),
         });
     }
-    return {
-        environment: config.environment,
-        namespaces: config.platform.namespaces.map((ns) => String((ns as { name?: unknown }).name)),
-        collectors,
-    };
+    return { environment: config.environment, namespaces: config.platform.namespaces.map((ns) => ns.name), collectors };
 }
 
 /** Reads and validates the platform stack's facts (services stacks only). */
-async function readPlatform(config: StackConfig): Promise<PlatformFacts | undefined> {
-    if (config.role !== "services" || config.platformStack === undefined) return undefined;
-    const name = qualifiedStackName(config.platformStack);
-    const ref = new pulumi.StackReference(name);
+async function readPlatform(raw: Record<string, unknown>): Promise<PlatformFacts | undefined> {
+    const roles = platformStackOf(raw);
+    if (roles?.role !== "services" || roles.platformStack === undefined) return undefined;
+    const ref = new pulumi.StackReference(qualifiedStackName(roles.platformStack));
     const details = await ref.getOutputDetails(PLATFORM_OUTPUT);
-    return parsePlatformFacts(config.platformStack, details.value ?? details.secretValue);
+    return parsePlatformFacts(roles.platformStack, details.value ?? details.secretValue);
 }
 
 /**
  * Thanos args from config. Credentials of `existing` object storage never sit in the platform object: they are
  * the secret config keys `gray-release:thanosAccessKey` and `gray-release:thanosSecretKey`.
  */
-function thanosArgs(config: StackConfig, secret: (key: string) => pulumi.Input<string>): ThanosArgs {
-    const args = config.platform.thanos as unknown as ThanosArgs;
+function thanosArgs(args: ThanosArgs): ThanosArgs {
     if (args.storage?.type !== "existing") return args;
+    const secret = (key: string) => new pulumi.Config("gray-release").requireSecret(key);
     return { ...args, storage: { ...args.storage, accessKey: secret("thanosAccessKey"), secretKey: secret("thanosSecretKey") } };
-}
-
-function routingArgs(s: ServiceConfig, weight: number, canaryAvailable: boolean): CanaryRoutingArgs {
-    return {
-        ...(s.routing as Partial<CanaryRoutingArgs>),
-        service: s.name,
-        namespace: s.namespace,
-        canaryWeight: weight,
-        canaryAvailable,
-    };
-}
-
-/** Whether a rollout state has routes naming the canary subset (and so needs canary pods). */
-function canaryServes(state: Pick<ProgressionState, "status"> | undefined): boolean {
-    return state !== undefined && (state.status === "progressing" || state.status === "paused");
-}
-
-/**
- * The traffic share the canary's pods must be sized for in this update, or undefined when it needs none. Pods
- * follow routes up at once (the routes wait for them) but down only one update later: the routes of the previous
- * update may still be in the proxies while this one moves them away, so its pods stay until the next update.
- */
-export function canarySizingWeight(previous: ProgressionState | undefined, next: ProgressionState): number | undefined {
-    const shares = [previous, next].filter(canaryServes).map((st) => st!.weight);
-    return shares.length === 0 ? undefined : Math.max(...shares);
-}
-
-/** Workload args; the canary is sized for `canaryWeight`, or runs no pods when it is undefined. */
-function workloadArgs(
-    s: ServiceConfig,
-    stableImage: string,
-    stableLabel: string,
-    canaryLabel: string,
-    canaryWeight: number | undefined,
-): CanaryWorkloadArgs {
-    const extra = s.workload as Partial<CanaryWorkloadArgs> | undefined;
-    return {
-        ...extra,
-        service: s.name,
-        namespace: s.namespace,
-        stableImage,
-        canaryImage: s.canaryImage,
-        stableVersionLabel: stableLabel,
-        canaryVersionLabel: canaryLabel,
-        ...(canaryWeight === undefined ? { canaryReplicas: 0 } : { canaryWeight }),
-    };
-}
-
-/**
- * SloRules args: the canary rules compare the same version labels the routing and the workloads use. The
- * dashboard goes to the stack's shared dashboard ConfigMaps instead of one ConfigMap per service.
- */
-function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): SloRulesArgs {
-    const extra = s.slo as Partial<SloRulesArgs>;
-    return {
-        namespace: s.namespace,
-        ...extra,
-        service: s.name,
-        // Once promoted, stable and canary are the same version: there is no canary to compare until the next one.
-        canary:
-            stableLabel === canaryLabel
-                ? { ...extra.canary, enabled: false }
-                : { stableVersionLabel: stableLabel, canaryVersionLabel: canaryLabel, ...extra.canary },
-        dashboard: { ...extra.dashboard, enabled: false },
-    } as SloRulesArgs;
 }
 
 interface PreviousOutputs {
@@ -295,13 +164,12 @@ export function recordPromotion(
     return [...previous, { image, at }].slice(-PROMOTIONS_KEPT);
 }
 
-/** Analyses and decides for every service; services sharing a metrics endpoint share one batched query. */
-async function decideAll(
-    services: PlannedService[],
-    previous: Record<string, unknown>,
-    now: Date,
-): Promise<Map<string, ServiceProgressionResult>> {
-    const byEndpoint = new Map<string, PlannedService[]>();
+/**
+ * Step 3, decide: analyses and decides for every service; services sharing a metrics endpoint share one batched
+ * query. A decision that would silently downgrade stable is the user's to fix: refused before any resource changes.
+ */
+async function decideAll(stack: string, services: ServiceConfig[], previous: Record<string, unknown>, now: Date): Promise<Map<string, ServiceProgressionResult>> {
+    const byEndpoint = new Map<string, ServiceConfig[]>();
     for (const s of services) {
         const url = s.progression.analysis.prometheusUrl;
         byEndpoint.set(url, [...(byEndpoint.get(url) ?? []), s]);
@@ -310,9 +178,14 @@ async function decideAll(
     for (const [url, group] of byEndpoint) {
         const first = group[0]!.progression.analysis;
         const provider = new PrometheusProvider({ baseUrl: url, timeoutMs: first.timeout, retries: first.retries });
-        const inputs = group.map((s) => ({ config: s.progression, previousState: previous[s.config.name] }));
+        const inputs = group.map((s) => ({ config: s.progression, previousState: previous[s.name] }));
         for (const [name, result] of await runProgression(inputs, provider, now)) results.set(name, result);
     }
+    const refusals = services.flatMap((s, i) => {
+        const refusal = results.get(s.name)?.decision.refusal;
+        return refusal === undefined ? [] : [{ path: `services[${i}].stableImage`, value: s.stableImage, message: refusal }];
+    });
+    if (refusals.length > 0) throw new InvalidArgsError(`stack "${stack}" config (gray-release:*)`, refusals);
     return results;
 }
 
@@ -346,136 +219,141 @@ function readRawConfig(): Record<string, unknown> {
     return raw;
 }
 
-/** Runs the whole stack and returns its outputs. */
-export async function runStack(now: Date = new Date()): Promise<Record<string, unknown>> {
-    const stack = pulumi.getStack();
-    const raw = readRawConfig();
-    const platformFacts = await readPlatform(parseStackConfig(stack, raw));
-    const { config, services, platform, namespaces: namespaceArgs } = planStack(stack, raw, platformFacts);
+/** The platform parts this stack declares. */
+interface DeclaredPlatform {
+    namespaces: GrayNamespace[];
+    thanos: Thanos | undefined;
+    otel: OtelCollector | undefined;
+}
 
-    const previousOutputs = await readPreviousOutputs();
-    const previous = previousOutputs.states;
-    const decisions = await decideAll(services, previous, now);
-    // A decision that would silently downgrade stable is the user's to fix: refuse before any resource changes.
-    const refusals = config.services.flatMap((s, i) => {
-        const refusal = decisions.get(s.name)?.decision.refusal;
-        return refusal === undefined ? [] : [{ path: `services.${i}.stableImage`, value: s.stableImage, message: refusal }];
-    });
-    if (refusals.length > 0) throw new InvalidArgsError(`stack "${stack}" config (gray-release:*)`, refusals);
-
-    const provider = kubernetesProvider(stack);
+/** Step 4, declare the platform: gray namespaces, Thanos, collectors (those this stack owns). */
+function declarePlatform(plan: StackPlan, provider: k8s.Provider): DeclaredPlatform {
+    const { config } = plan;
     const opts = { provider };
+    return {
+        namespaces: plan.namespaces.map((args) => new GrayNamespace(args.name, args, opts)),
+        thanos: config.platform.thanos ? new Thanos("thanos", thanosArgs(config.platform.thanos), { providers: { kubernetes: provider } }) : undefined,
+        otel: config.platform.otel ? new OtelCollector("otel", config.platform.otel, opts) : undefined,
+    };
+}
 
-    const namespaces = namespaceArgs.map((args, i) => new GrayNamespace(args.name ?? `gray-${i}`, args, opts));
-    const thanos = config.platform.thanos
-        ? new Thanos(
-              "thanos",
-              thanosArgs(config, (key) => new pulumi.Config("gray-release").requireSecret(key)),
-              { providers: { kubernetes: provider } },
-          )
-        : undefined;
-    const otel = config.platform.otel
-        ? new OtelCollector("otel", config.platform.otel as unknown as OtelCollectorArgs, opts)
-        : undefined;
+/** What the services leave in the stack outputs. */
+interface DeclaredServices {
+    releases: Record<string, ReleaseSummary>;
+    states: Record<string, unknown>;
+    promotions: Record<string, PromotionRecord[]>;
+    starts: Record<string, string[]>;
+    sloSpecs: SloRulesSpec[];
+}
 
-    const workloadEnv = platform.collectors[0]?.workloadEnv ?? {};
-
-    const releases: Record<string, ReleaseSummary> = {};
-    const sloSpecs: SloRulesSpec[] = [];
-    const states: Record<string, unknown> = {};
-    const promotions: Record<string, PromotionRecord[]> = { ...previousOutputs.promotions };
-    const starts: Record<string, string[]> = { ...previousOutputs.starts };
-    // Every decision is recorded first, and nothing else of the services is declared until the engine has taken
-    // all records: the policy pack validates each record as it registers, so a refused decision stops the update
-    // before any routing, workload or rule has changed (`pulumi up --skip-preview` included), never half-way.
-    const decided = services.map(({ config: s, progression }) => {
+/**
+ * Step 5, declare the services. Every decision is recorded first, and nothing else of the services is declared
+ * until the engine has taken all records: the policy pack validates each record as it registers, so a refused
+ * decision stops the update before any routing, workload or rule has changed (`pulumi up --skip-preview`
+ * included), never half-way. Then each service's CanaryService: workload → routing → rules.
+ */
+async function declareServices(
+    plan: StackPlan,
+    decisions: Map<string, ServiceProgressionResult>,
+    previous: PreviousOutputs,
+    platform: DeclaredPlatform,
+    provider: k8s.Provider,
+    now: Date,
+): Promise<DeclaredServices> {
+    const { config } = plan;
+    const out: DeclaredServices = { releases: {}, states: {}, promotions: { ...previous.promotions }, starts: { ...previous.starts }, sloSpecs: [] };
+    const decided = plan.services.map((s) => {
         const result = decisions.get(s.name);
         if (result === undefined) throw new Error(`no progression decision for service "${s.name}"`);
         const { decision, verdict } = result;
-        const previousState = parseState(previous[s.name]).state;
-        const previousWeight = previousState?.weight ?? 0;
-        const previousStable = stableInForce(previousState, s.stableImage);
-        const record = new CanaryRelease(s.name, {
-            service: s.name,
-            namespace: s.namespace,
-            environment: config.environment,
-            canaryImage: progression.canaryImage,
-            stableImage: decision.routing.stableImage,
-            previousWeight,
-            weight: decision.routing.canaryWeight,
-            stepIndex: decision.state.stepIndex,
-            steps: [...progression.steps],
-            status: decision.state.status,
-            verdict: verdict?.verdict ?? "none",
-            skipAnalysis: progression.controls.skipAnalysis,
-            action: decision.action,
-            evaluatedAt: now.toISOString(),
-            ...(s.release.owner !== undefined ? { owner: s.release.owner } : {}),
-            ...(s.release.riskAssessment !== undefined ? { riskAssessment: s.release.riskAssessment } : {}),
-            core: s.release.core,
-            recentStarts: recordStart(starts[s.name] ?? [], "none", now),
-            previousStableImage: previousStable,
-            formerStableImages: [...(previousState?.formerStableImages ?? [])],
-        });
-        return { s, progression, decision, verdict, previousWeight, previousState, record };
+        const previousState = parseState(previous.states[s.name]).state;
+        const record = new CanaryRelease(
+            s.name,
+            {
+                service: s.name,
+                namespace: s.namespace,
+                environment: config.environment,
+                canaryImage: s.progression.canaryImage,
+                stableImage: decision.routing.stableImage,
+                previousWeight: previousState?.weight ?? 0,
+                weight: decision.routing.canaryWeight,
+                stepIndex: decision.state.stepIndex,
+                steps: [...s.progression.steps],
+                status: decision.state.status,
+                verdict: verdict?.verdict ?? "none",
+                skipAnalysis: s.progression.controls.skipAnalysis,
+                action: decision.action,
+                evaluatedAt: now.toISOString(),
+                ...(s.release.owner !== undefined ? { owner: s.release.owner } : {}),
+                ...(s.release.riskAssessment !== undefined ? { riskAssessment: s.release.riskAssessment } : {}),
+                core: s.release.core,
+                recentStarts: recordStart(out.starts[s.name] ?? [], "none", now),
+                previousStableImage: stableInForce(previousState, s.stableImage),
+                formerStableImages: [...(previousState?.formerStableImages ?? [])],
+            },
+        );
+        return { s, decision, verdict, previousState, record };
     });
     await Promise.all(decided.map((d) => new Promise((registered) => d.record.urn.apply(registered))));
-    if (platformFacts !== undefined && services.length > 0) {
-        new PlatformReference("platform", { ...platformFacts, platformStack: config.platformStack ?? "" });
-    }
 
-    for (const { s, progression, decision, verdict, previousWeight, previousState } of decided) {
-        const routing = decision.routing;
-        const labels = versionLabels({ ...progression, stableImage: routing.stableImage });
-        const namespaceDeps = namespaces.filter(
-            (_, i) => (config.platform.namespaces[i] as { name?: string }).name === s.namespace,
+    const workloadEnv = plan.platform.collectors[0]?.workloadEnv ?? {};
+    for (const { s, decision, verdict, previousState, record } of decided) {
+        const namespace = platform.namespaces.filter((_, i) => plan.namespaces[i]?.name === s.namespace);
+        const service = new CanaryService(
+            s.name,
+            { service: s, decision, previousState, record, workloadEnv, after: namespace },
+            { providers: { kubernetes: provider } },
         );
-        const svcOpts = { provider, dependsOn: namespaceDeps };
-
-        // Ordering that never routes a request to a pod that is not there (the provider awaits each Deployment's
-        // rollout in cluster mode): the workload first (a new canary or more canary pods become Available, stable
-        // rolls to a promoted image with no pod unavailable), then the routes. A rolled-back, failed or promoted
-        // canary loses its routes in this update and its pods in the next (canarySizingWeight).
-        const sizing = canarySizingWeight(previousState, decision.state);
-        const workload = workloadArgs(s, routing.stableImage, labels.stable, labels.canary, sizing);
-        const pods = new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
-        new CanaryRouting(s.name, routingArgs(s, routing.canaryWeight, canaryServes(decision.state)), {
-            ...svcOpts,
-            dependsOn: [...namespaceDeps, pods],
-        });
-        sloSpecs.push(new SloRules(s.name, sloArgs(s, labels.stable, labels.canary), svcOpts).spec);
-
-        const summary = describeRelease(previousWeight, decision, verdict);
-        releases[s.name] = summary;
-        states[s.name] = decision.state;
-        promotions[s.name] = recordPromotion(promotions[s.name] ?? [], decision.action, progression.canaryImage, now.toISOString());
-        starts[s.name] = recordStart(starts[s.name] ?? [], decision.action, now);
+        out.sloSpecs.push(service.sloSpec);
+        const summary = describeRelease(previousState?.weight ?? 0, decision, verdict);
+        out.releases[s.name] = summary;
+        out.states[s.name] = decision.state;
+        out.promotions[s.name] = recordPromotion(out.promotions[s.name] ?? [], decision.action, s.progression.canaryImage, now.toISOString());
+        out.starts[s.name] = recordStart(out.starts[s.name] ?? [], decision.action, now);
         pulumi.log.info(summaryLine(summary, s.name));
     }
+    if (config.dashboardNamespace !== false && out.sloSpecs.length > 0) createDashboards(pulumi.getStack(), config.dashboardNamespace, out.sloSpecs, { provider });
+    return out;
+}
 
-    if (config.dashboardNamespace !== false && sloSpecs.length > 0) {
-        createDashboards(stack, config.dashboardNamespace, sloSpecs, { provider });
-    }
-
+/** Step 6, outputs: what the next update, services stacks and the policy pack read back. */
+function stackOutputs(plan: StackPlan, platform: DeclaredPlatform, services: DeclaredServices): Record<string, unknown> {
+    const { config } = plan;
+    const { thanos, otel } = platform;
     // What services stacks read back; Thanos' URL and storage type are the component's own outputs.
     const platformOutput = thanos
-        ? pulumi.all([thanos.queryUrl, thanos.storageType]).apply(([thanosQueryUrl, thanosStorageType]) => ({
-              ...platform,
-              thanosQueryUrl,
-              thanosStorageType,
-          }))
-        : pulumi.output(platform);
-
+        ? pulumi.all([thanos.queryUrl, thanos.storageType]).apply(([thanosQueryUrl, thanosStorageType]) => ({ ...plan.platform, thanosQueryUrl, thanosStorageType }))
+        : pulumi.output(plan.platform);
     return {
         environment: config.environment,
         role: config.role,
         ...(config.role === "services" ? {} : { [PLATFORM_OUTPUT]: platformOutput }),
-        releases,
-        [STATE_OUTPUT]: states,
-        [PROMOTIONS_OUTPUT]: promotions,
-        [STARTS_OUTPUT]: starts,
+        releases: services.releases,
+        [STATE_OUTPUT]: services.states,
+        [PROMOTIONS_OUTPUT]: services.promotions,
+        [STARTS_OUTPUT]: services.starts,
         ...(thanos ? { thanosQueryUrl: thanos.queryUrl, thanosStorageType: thanos.storageType } : {}),
         ...(otel ? { otelAgentEndpoint: otel.agentEndpoint, otelGatewayEndpoint: otel.gatewayEndpoint } : {}),
-        grayNamespaces: namespaces.map((n) => n.namespaceName),
+        grayNamespaces: platform.namespaces.map((n) => n.namespaceName),
     };
+}
+
+/**
+ * Runs the whole stack and returns its outputs, in named steps: plan → read the previous state → decide → declare
+ * the platform → declare the services → outputs.
+ */
+export async function runStack(now: Date = new Date()): Promise<Record<string, unknown>> {
+    const stack = pulumi.getStack();
+    const raw = readRawConfig();
+    const platformFacts = await readPlatform(raw);
+    const plan = planStack(stack, raw, platformFacts);
+    const previous = await readPreviousOutputs();
+    const decisions = await decideAll(stack, plan.services, previous.states, now);
+    const provider = kubernetesProvider(stack);
+    const platform = declarePlatform(plan, provider);
+    if (platformFacts !== undefined && plan.services.length > 0) {
+        new PlatformReference("platform", { ...platformFacts, platformStack: plan.config.platformStack ?? "" });
+    }
+    const services = await declareServices(plan, decisions, previous, platform, provider, now);
+    return stackOutputs(plan, platform, services);
 }

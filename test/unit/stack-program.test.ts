@@ -77,9 +77,62 @@ describe("planStack: the whole stack config is validated before any resource", (
         assert.equal(services[0]?.progression.analysis.prometheusUrl, platform.thanosQueryUrl);
         assert.throws(
             () => planStack("dev", { ...raw, services: [{ ...noUrl, namespace: "elsewhere" }] }, platform),
-            /services\.0\.namespace = "elsewhere": not a gray namespace of platform stack "platform-dev"/,
+            /services\[0\]\.namespace = "elsewhere": not a gray namespace of platform stack "platform-dev"/,
         );
         assert.throws(() => planStack("dev", { ...raw, environment: "prod" }, platform), /environment = "prod": platform stack "platform-dev" is of environment "dev"/);
+    });
+});
+
+describe("planStack: one parse of the whole config, every problem at once, at the path the user wrote", () => {
+    it("reports problems of every part of every service together, in YAML paths", () => {
+        const bad = {
+            ...service,
+            routing: { optInHeaders: [{ name: "X Canary", exact: "1" }] },
+            slo: { ...service.slo, slos: [{ name: "a", objective: 0.999 }] },
+            progression: { analysis: { prometheusUrl: "http://p:9090", window: "0s", sloObjective: 0.9995, thresholds: { maxErrorRate: 0.8 } } },
+        };
+        let message = "";
+        try {
+            planStack("dev", { environment: "dev", services: [service, bad] });
+        } catch (e) {
+            message = (e as Error).message;
+        }
+        assert.match(message, /services\[1\]\.routing\.optInHeaders\[0\]\.name = "X Canary"/);
+        assert.match(message, /services\[1\]\.slo\.slos\[0\]\.objective = 0\.999: .*a percentage is expected: write 99\.9/);
+        assert.match(message, /services\[1\]\.progression\.analysis\.window = "0s": must be longer than 0s/);
+        assert.match(message, /services\[1\]\.progression\.analysis\.sloObjective = 0\.9995: a percentage is expected: write 99\.95/);
+        assert.match(message, /services\[1\]\.progression\.analysis\.thresholds\.maxErrorRate = 0\.8: a fraction is expected/);
+        assert.doesNotMatch(message, /services\[0\]/);
+    });
+
+    it("refuses a key the program fills, and reports an image at the service's own key once", () => {
+        assert.throws(
+            () => planStack("dev", { environment: "dev", services: [{ ...service, routing: { canaryWeight: 50 } }] }),
+            /services\[0\]\.routing\.canaryWeight = 50: set by the stack program/,
+        );
+        try {
+            planStack("dev", { environment: "dev", services: [{ ...service, canaryImage: "shop/checkout:latest" }] });
+            assert.fail("accepted an unpinned image");
+        } catch (e) {
+            assert.equal((e as Error).message.match(/services\[0\]\.canaryImage = /g)?.length, 1, (e as Error).message);
+        }
+    });
+
+    it("refuses the same gray namespace twice and a namespace of another environment", () => {
+        const ns = { name: "dev-gray", environment: "dev" };
+        assert.throws(
+            () => planStack("dev", { environment: "dev", platform: { namespaces: [ns, ns, { name: "x", environment: "prod" }] } }),
+            (e: Error) =>
+                /platform\.namespaces\[1\]\.name = "dev-gray": the same gray namespace as platform\.namespaces\[0\]/.test(e.message) &&
+                /platform\.namespaces\[2\]\.environment = "prod": a gray namespace of another environment: this stack's environment is "dev"/.test(e.message),
+        );
+    });
+
+    it("gives typed parts: the routing, workload and SLO settings reach the components as written", () => {
+        const { services } = planStack("dev", { environment: "dev", services: [{ ...service, routing: { mirrorPercent: 5 }, workload: { stableReplicas: 3 } }] });
+        assert.equal(services[0]?.routing.mirrorPercent, 5);
+        assert.equal(services[0]?.workload.stableReplicas, 3);
+        assert.equal(services[0]?.slo.slos?.[0]?.objective, 99.95);
     });
 });
 

@@ -1,0 +1,109 @@
+/**
+ * `gray-release:index:CanaryService`: one service's canary release as the stack program declares it once its
+ * decision is recorded: workload → routing → rules, in the order that never routes a request to a pod that is not
+ * there. It is the seam where another router (the Gateway API) would plug in beside CanaryRouting.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CanaryRouting } from "../components/canary-routing";
+import { CanaryWorkload } from "../components/canary-workload";
+import { SloRules, type SloRulesSpec } from "../components/slo-rules";
+import type { Decision, ProgressionState } from "../progression";
+import { versionLabels } from "../progression/config";
+import type { CanaryRelease } from "./canary-release";
+import type { ServiceConfig } from "./config";
+
+export interface CanaryServiceArgs {
+    /** The service as configured (parsed stack config). */
+    service: ServiceConfig;
+    /** The decision of this update. */
+    decision: Decision;
+    /** The state of the previous update, if any: a canary's pods go one update after its routes. */
+    previousState: ProgressionState | undefined;
+    /** The record of the decision, already registered: nothing of the service changes before the pack saw it. */
+    record: CanaryRelease;
+    /** Environment variables of the platform's collectors for every workload (OTLP endpoint, propagators). */
+    workloadEnv: Record<string, string>;
+    /** What every part waits for besides the record, e.g. the service's GrayNamespace. */
+    after?: pulumi.Resource[];
+}
+
+/** Whether a rollout state has routes naming the canary subset (and so needs canary pods). */
+export function canaryServes(state: Pick<ProgressionState, "status"> | undefined): boolean {
+    return state !== undefined && (state.status === "progressing" || state.status === "paused");
+}
+
+/**
+ * The traffic share the canary's pods must be sized for in this update, or undefined when it needs none. Pods
+ * follow routes up at once (the routes wait for them) but down only one update later: the routes of the previous
+ * update may still be in the proxies while this one moves them away, so its pods stay until the next update.
+ */
+export function canarySizingWeight(previous: ProgressionState | undefined, next: ProgressionState): number | undefined {
+    const shares = [previous, next].filter(canaryServes).map((st) => st!.weight);
+    return shares.length === 0 ? undefined : Math.max(...shares);
+}
+
+export class CanaryService extends pulumi.ComponentResource {
+    /** The SLO spec of the service, for the stack's shared dashboards. */
+    public readonly sloSpec: SloRulesSpec;
+
+    constructor(name: string, args: CanaryServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gray-release:index:CanaryService", name, {}, opts);
+        const { service: s, decision } = args;
+        const routing = decision.routing;
+        const labels = versionLabels({ ...s.progression, stableImage: routing.stableImage });
+        // Children were declared at the top level before this component existed: the aliases keep their URNs.
+        const child = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
+        const after = args.after ?? [];
+
+        // The workload first (a new canary or more canary pods become Available, stable rolls to a promoted image
+        // with no pod unavailable; the provider awaits each rollout in cluster mode), then the routes. A
+        // rolled-back, failed or promoted canary loses its routes in this update and its pods in the next.
+        const sizing = canarySizingWeight(args.previousState, decision.state);
+        const workload = s.workload;
+        const pods = new CanaryWorkload(
+            s.name,
+            {
+                ...workload,
+                service: s.name,
+                namespace: s.namespace,
+                stableImage: routing.stableImage,
+                canaryImage: s.canaryImage,
+                stableVersionLabel: labels.stable,
+                canaryVersionLabel: labels.canary,
+                ...(sizing === undefined ? { canaryReplicas: 0 } : { canaryWeight: sizing }),
+                env: { ...args.workloadEnv, ...workload.env },
+            },
+            { ...child, dependsOn: [...after, args.record] },
+        );
+        new CanaryRouting(
+            s.name,
+            {
+                ...s.routing,
+                service: s.name,
+                namespace: s.namespace,
+                canaryWeight: routing.canaryWeight,
+                canaryAvailable: canaryServes(decision.state),
+            },
+            { ...child, dependsOn: [...after, args.record, pods] },
+        );
+        // The canary rules compare the same version labels the routing and the workloads use; once promoted, stable
+        // and canary are the same version and there is no canary to compare until the next one. The dashboard goes
+        // to the stack's shared dashboard ConfigMaps instead of one ConfigMap per service.
+        const slo = s.slo;
+        this.sloSpec = new SloRules(
+            s.name,
+            {
+                namespace: s.namespace,
+                ...slo,
+                service: s.name,
+                canary:
+                    labels.stable === labels.canary
+                        ? { ...slo.canary, enabled: false }
+                        : { stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, ...slo.canary },
+                dashboard: { ...slo.dashboard, enabled: false },
+            },
+            { ...child, dependsOn: [...after, args.record] },
+        ).spec;
+        this.registerOutputs({});
+    }
+}
