@@ -220,8 +220,11 @@ function renderSection(section: Section, undocumented: string[]): string[] {
         : "";
     const lines = [`## ${title(section)}`, "", `<a id="${anchor(section)}"></a>`, "", INTROS[anchor(section)]!, ""];
     lines.push(`Schema: ${code(schemaName)}${component}.`, "", ...TABLE_HEAD);
+    // Keys of a deeper section (a component's args inside the stack config) are documented there.
+    const deeper = SECTIONS.filter((o) => o.prefix.length > section.prefix.length).map((o) => o.prefix.replace(/\[\]$/, ""));
     for (const row of rows.values()) {
         const { key } = row;
+        if (deeper.some((p) => key.startsWith(`${p}.`) || key.startsWith(`${p}[]`))) continue;
         const managed = MANAGED[key];
         let description = row.description ?? "";
         if (!description && !managed) undocumented.push(key);

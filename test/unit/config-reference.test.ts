@@ -58,6 +58,12 @@ describe("configuration reference (docs/configuration.md)", function () {
             row(key);
         }
         assert.ok(generated.includes("`gray-release:kubeconfig`"), "the secret keys are listed");
+        const keys = generated.split("\n").flatMap((l) => /^\| `([^`]+)` \|/.exec(l)?.[1] ?? []);
+        assert.deepEqual(
+            keys.filter((k, i) => keys.indexOf(k) !== i),
+            [],
+            "each key is documented once",
+        );
     });
 
     it("takes descriptions from the schemas' metadata", () => {
