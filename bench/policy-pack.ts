@@ -125,7 +125,7 @@ function syntheticResources(n: number): ResourceSpec[] {
 async function inProcessBench(n: number): Promise<{ resourceMs: number; stackMs: number }> {
     const specs = syntheticResources(n);
     const config = { now: INSIDE };
-    fakeUpstreams({ staging: { [`svc0`]: [{ version: "v2.4.0", at: INSIDE }] } });
+    fakeUpstreams({ staging: { [`svc0`]: [{ image: "v2.4.0", at: INSIDE }] } });
     const resourcePolicies = allPolicies.filter((p): p is ResourceValidationPolicy => "validateResource" in p && !!p.validateResource);
     const stackPolicies = allPolicies.filter((p): p is StackValidationPolicy => "validateStack" in p);
     const resourceArgsList = specs.map((s) => resourceArgs(s, { config }));

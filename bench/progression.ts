@@ -21,7 +21,7 @@ import {
     evaluateMeasurements,
     parseProgressionConfig,
     runProgression,
-} from "../progression";
+} from "../progression/internal";
 
 // ---------- 1. analysis cost ----------
 
@@ -29,8 +29,8 @@ function configFor(service: string, url: string): ProgressionConfig {
     return parseProgressionConfig({
         service,
         environment: "prod",
-        stableVersion: `registry.local/${service}:1.0.0`,
-        canaryVersion: `registry.local/${service}:1.1.0`,
+        stableImage: `registry.local/${service}:1.0.0`,
+        canaryImage: `registry.local/${service}:1.1.0`,
         minIntervalBetweenSteps: "0s",
         analysis: { prometheusUrl: url },
     });
@@ -234,8 +234,8 @@ function gateQuality(runs: number): void {
     const config = parseProgressionConfig({
         service: "checkout",
         environment: "prod",
-        stableVersion: "app:1.0.0",
-        canaryVersion: "app:1.1.0",
+        stableImage: "app:1.0.0",
+        canaryImage: "app:1.1.0",
         analysis: { prometheusUrl: "http://unused:9090" },
     });
     console.log(

@@ -77,133 +77,26 @@ export const S3_BUCKET_TYPES: readonly string[] = [T.s3Bucket, T.s3BucketV2];
 export const IAM_POLICY_TYPES: readonly string[] = [T.iamPolicy, T.iamRolePolicy, T.iamUserPolicy, T.iamGroupPolicy];
 
 // ---------------------------------------------------------------------------------------------------------
-// gray-release:index:CanaryRelease
+// gray-release:index:CanaryRelease: the engine owns the record (progression/record.ts); the pack reads it.
 // ---------------------------------------------------------------------------------------------------------
 
-export type Verdict = "pass" | "fail" | "inconclusive" | "error" | "none";
-export const VERDICTS: readonly Verdict[] = ["pass", "fail", "inconclusive", "error", "none"];
+export {
+    type CanaryReleaseRecord,
+    type ParseResult,
+    type PromotionRecord,
+    type PromotionsOutput,
+    parseCanaryRelease,
+    parsePromotionsOutput,
+    PROMOTIONS_OUTPUT,
+    RECORD_VERDICTS as VERDICTS,
+} from "../progression/record";
+import { parseCanaryRelease, type CanaryReleaseRecord } from "../progression/record";
 
-/**
- * What the canary program decided for this `pulumi up`. Known values; other strings are tolerated.
- * `rollback` and `abort` are always allowed (they reduce exposure).
- */
-export type CanaryAction = "start" | "advance" | "hold" | "promote" | "rollback" | "abort" | "none" | string;
+/** A verdict as recorded. */
+export type Verdict = CanaryReleaseRecord["verdict"];
 
-/** Props of `gray-release:index:CanaryRelease` (one per service and `pulumi up`). */
-export interface CanaryReleaseRecord {
-    service: string;
-    environment: string;
-    canaryVersion: string;
-    stableVersion: string;
-    /** Weight (percent of traffic to the canary) before this update. */
-    previousWeight: number;
-    /** Weight after this update. */
-    weight: number;
-    stepIndex: number;
-    /** Configured weight ladder, e.g. [1, 5, 25, 50, 100]. */
-    steps: number[];
-    status: string;
-    /** Result of the SLO analysis recorded for this update. */
-    verdict: Verdict;
-    skipAnalysis: boolean;
-    action: CanaryAction;
-    /** ISO-8601 instant the verdict was computed. */
-    evaluatedAt: string;
-    /** Optional: namespace of the service (otherwise taken from the CanaryRouting children). */
-    namespace?: string;
-    /** Optional: the named SLO owner answering for this release. */
-    owner?: string;
-    /** Optional: where the release's risk assessment is (DB changes, third-party compatibility, rollback steps). */
-    riskAssessment?: string;
-    /** Optional: a core service, released at most once per core interval (default biweekly). */
-    core?: boolean;
-    /** Optional: ISO-8601 instants of this service's earlier canary starts in this stack, oldest first. */
-    recentStarts?: string[];
-    /** Optional: the image stable ran before this update (`stableVersion` is the one after it). */
-    previousStableVersion?: string;
-    /** Optional: images that served as stable before `previousStableVersion`, newest last. */
-    formerStableVersions?: string[];
-}
-
-export type ParseResult<V> = { ok: true; value: V } | { ok: false; problems: string[] };
-
-/** Tolerant parser of a CanaryRelease record; lists every contract problem. */
-export function parseCanaryRelease(props: Record<string, unknown> | undefined): ParseResult<CanaryReleaseRecord> {
-    const p = props ?? {};
-    const problems: string[] = [];
-    const str = (k: string, required = true): string => {
-        const v = p[k];
-        if (typeof v === "string" && v.length > 0) return v;
-        if (required) problems.push(`'${k}' must be a non-empty string (got ${JSON.stringify(v)})`);
-        return "";
-    };
-    const num = (k: string): number => {
-        const v = p[k];
-        if (typeof v === "number" && Number.isFinite(v)) return v;
-        problems.push(`'${k}' must be a number (got ${JSON.stringify(v)})`);
-        return 0;
-    };
-    const service = str("service");
-    const environment = str("environment");
-    const canaryVersion = str("canaryVersion");
-    const stableVersion = str("stableVersion", false);
-    const previousWeight = num("previousWeight");
-    const weight = num("weight");
-    const stepIndex = typeof p["stepIndex"] === "number" ? (p["stepIndex"] as number) : -1;
-    const stepsRaw = p["steps"];
-    let steps: number[] = [];
-    if (Array.isArray(stepsRaw) && stepsRaw.every((s) => typeof s === "number" && Number.isFinite(s))) {
-        steps = [...(stepsRaw as number[])];
-    } else {
-        problems.push(`'steps' must be an array of numbers (got ${JSON.stringify(stepsRaw)})`);
-    }
-    const verdictRaw = p["verdict"] ?? "none";
-    let verdict: Verdict = "none";
-    if (typeof verdictRaw === "string" && (VERDICTS as readonly string[]).includes(verdictRaw)) {
-        verdict = verdictRaw as Verdict;
-    } else {
-        problems.push(`'verdict' must be one of ${VERDICTS.join("|")} (got ${JSON.stringify(verdictRaw)})`);
-    }
-    const skipAnalysis = p["skipAnalysis"] === true;
-    const action = typeof p["action"] === "string" ? (p["action"] as string) : "none";
-    const status = typeof p["status"] === "string" ? (p["status"] as string) : "";
-    const evaluatedAt = typeof p["evaluatedAt"] === "string" ? (p["evaluatedAt"] as string) : "";
-    const namespace = typeof p["namespace"] === "string" ? (p["namespace"] as string) : undefined;
-    const optionalString = (k: "owner" | "riskAssessment"): string | undefined => {
-        const v = p[k];
-        if (v === undefined || (typeof v === "string" && v.length > 0)) return v;
-        problems.push(`'${k}' must be a non-empty string when set (got ${JSON.stringify(v)})`);
-        return undefined;
-    };
-    const owner = optionalString("owner");
-    const riskAssessment = optionalString("riskAssessment");
-    const coreRaw = p["core"];
-    if (coreRaw !== undefined && typeof coreRaw !== "boolean") problems.push(`'core' must be a boolean when set (got ${JSON.stringify(coreRaw)})`);
-    const startsRaw = p["recentStarts"];
-    const startsOk = startsRaw === undefined ||
-        (Array.isArray(startsRaw) && startsRaw.every((t) => typeof t === "string" && Number.isFinite(Date.parse(t))));
-    if (!startsOk) problems.push(`'recentStarts' must be an array of ISO-8601 instants when set (got ${JSON.stringify(startsRaw)})`);
-    const previousStableVersion = p["previousStableVersion"];
-    if (previousStableVersion !== undefined && (typeof previousStableVersion !== "string" || previousStableVersion.length === 0)) {
-        problems.push(`'previousStableVersion' must be a non-empty string when set (got ${JSON.stringify(previousStableVersion)})`);
-    }
-    const formerRaw = p["formerStableVersions"];
-    const formerOk = formerRaw === undefined || (Array.isArray(formerRaw) && formerRaw.every((t) => typeof t === "string" && t.length > 0));
-    if (!formerOk) problems.push(`'formerStableVersions' must be an array of image references when set (got ${JSON.stringify(formerRaw)})`);
-    if (problems.length > 0) return { ok: false, problems };
-    const value: CanaryReleaseRecord = {
-        service, environment, canaryVersion, stableVersion, previousWeight, weight, stepIndex, steps, status,
-        verdict, skipAnalysis, action, evaluatedAt,
-    };
-    if (namespace !== undefined) value.namespace = namespace;
-    if (owner !== undefined) value.owner = owner;
-    if (riskAssessment !== undefined) value.riskAssessment = riskAssessment;
-    if (typeof coreRaw === "boolean") value.core = coreRaw;
-    if (Array.isArray(startsRaw)) value.recentStarts = [...(startsRaw as string[])];
-    if (typeof previousStableVersion === "string") value.previousStableVersion = previousStableVersion;
-    if (Array.isArray(formerRaw)) value.formerStableVersions = [...(formerRaw as string[])];
-    return { ok: true, value };
-}
+/** What the canary program decided for this `pulumi up`. `rollback` is always allowed (it reduces exposure). */
+export type CanaryAction = CanaryReleaseRecord["action"];
 
 /**
  * The CanaryRelease record of a resource under validation, or `undefined` when the resource is not a
@@ -237,45 +130,6 @@ export interface ThanosProps {
     longestSloWindow: string;
     /** Object-store bucket name (one compactor per bucket). */
     bucket: string;
-}
-
-/** Name of the stack output in which the canary program lists, per service, the versions it promoted. */
-export const PROMOTIONS_OUTPUT = "promotions";
-
-/** One promotion in the {@link PROMOTIONS_OUTPUT} stack output (stacks/program.ts `PromotionRecord`). */
-export interface PromotionRecord {
-    /** The promoted canary version (the image reference, as in CanaryRelease `canaryVersion`). */
-    version: string;
-    /** When it was promoted (ISO-8601). */
-    at: string;
-}
-
-/** The {@link PROMOTIONS_OUTPUT} stack output: service → promotions, newest last. */
-export type PromotionsOutput = Record<string, PromotionRecord[]>;
-
-/** Parses the promotions output of an upstream stack; lists every contract problem. */
-export function parsePromotionsOutput(value: unknown): ParseResult<PromotionsOutput> {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        return { ok: false, problems: [`expected an object service → [{ version, at }] (got ${JSON.stringify(value)})`] };
-    }
-    const problems: string[] = [];
-    const out: PromotionsOutput = {};
-    for (const [service, list] of Object.entries(value as Record<string, unknown>)) {
-        if (!Array.isArray(list)) {
-            problems.push(`'${service}' must be an array (got ${JSON.stringify(list)})`);
-            continue;
-        }
-        out[service] = [];
-        list.forEach((p, i) => {
-            const e = p as Partial<PromotionRecord> | null;
-            if (e && typeof e === "object" && typeof e.version === "string" && typeof e.at === "string") {
-                out[service]!.push({ version: e.version, at: e.at });
-            } else {
-                problems.push(`'${service}[${i}]' must be { version: string, at: string } (got ${JSON.stringify(p)})`);
-            }
-        });
-    }
-    return problems.length > 0 ? { ok: false, problems } : { ok: true, value: out };
 }
 
 /** Stack tag that pins the environment of a stack (`pulumi stack tag set gray-release:environment prod`). */

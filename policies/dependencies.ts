@@ -383,19 +383,19 @@ export const promotionOrder: Rule<PromotionConfig> = {
         const read = await readUpstreamPromotions(upstream, readOptions());
         if (!read.ok) {
             report(violation({
-                problem: `canary '${rec.service}' version ${rec.canaryVersion} ${what} in ${env}, but the promotions of upstream stack '${upstream}' cannot be read to verify it was promoted there first: ${read.error}`,
-                resource: r(args), field: "canaryVersion",
-                fix: `run the canary program on stack '${upstream}' in this backend until it promotes ${rec.canaryVersion} (it then exports the 'promotions' output), or fix policy config promotion-order.upstreamStacks`,
+                problem: `canary '${rec.service}' version ${rec.canaryImage} ${what} in ${env}, but the promotions of upstream stack '${upstream}' cannot be read to verify it was promoted there first: ${read.error}`,
+                resource: r(args), field: "canaryImage",
+                fix: `run the canary program on stack '${upstream}' in this backend until it promotes ${rec.canaryImage} (it then exports the 'promotions' output), or fix policy config promotion-order.upstreamStacks`,
             }), at);
             return;
         }
         const list = read.promotions[rec.service] ?? [];
-        if (list.some((p) => p.version === rec.canaryVersion)) return;
-        const known = list.map((p) => p.version);
+        if (list.some((p) => p.image === rec.canaryImage)) return;
+        const known = list.map((p) => p.image);
         report(violation({
-            problem: `canary '${rec.service}' version ${rec.canaryVersion} ${what} in ${env} but upstream stack '${upstream}' has not promoted it (its promotions of '${rec.service}': ${known.length > 0 ? known.slice(-5).join(", ") : "none"})`,
-            resource: r(args), field: "canaryVersion",
-            fix: `finish the ${rec.canaryVersion} canary on stack '${upstream}' through promotion first, then start it in ${env}`,
+            problem: `canary '${rec.service}' version ${rec.canaryImage} ${what} in ${env} but upstream stack '${upstream}' has not promoted it (its promotions of '${rec.service}': ${known.length > 0 ? known.slice(-5).join(", ") : "none"})`,
+            resource: r(args), field: "canaryImage",
+            fix: `finish the ${rec.canaryImage} canary on stack '${upstream}' through promotion first, then start it in ${env}`,
         }), at);
     },
 };

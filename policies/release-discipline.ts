@@ -28,7 +28,7 @@ export const releaseOwnership: Rule<{}> = {
         ];
         if (missing.length === 0) return;
         report(violation({
-            problem: `new canary ${rec.canaryVersion} of '${rec.service}' starts without ${missing.map((m) => `a release ${m === "owner" ? "SLO owner" : "risk assessment"}`).join(" and ")}`,
+            problem: `new canary ${rec.canaryImage} of '${rec.service}' starts without ${missing.map((m) => `a release ${m === "owner" ? "SLO owner" : "risk assessment"}`).join(" and ")}`,
             resource: { name: args.name, urn: args.urn },
             field: missing.join(", "),
             fix: `set ${missing.map((m) => `release.${m}`).join(" and ")} of service '${rec.service}' in the stack config (gray-release:services): the person or team answering for the SLOs during the rollout, and a link to the assessment of DB changes, third-party compatibility and rollback steps`,
@@ -74,7 +74,7 @@ export const releaseCadence: Rule<ReleaseCadenceConfig> = {
         if (lastWeek.length + 1 > ctx.config.maxStartsPerWeek) {
             const nextFree = new Date(lastWeek.sort((a, b) => a - b)[lastWeek.length - ctx.config.maxStartsPerWeek]! + 7 * DAY_MS);
             report(violation({
-                problem: `new canary ${rec.canaryVersion} of '${rec.service}' would be its start number ${lastWeek.length + 1} in 7 days (limit ${ctx.config.maxStartsPerWeek}; earlier: ${lastWeek.map((t) => new Date(t).toISOString()).join(", ")})`,
+                problem: `new canary ${rec.canaryImage} of '${rec.service}' would be its start number ${lastWeek.length + 1} in 7 days (limit ${ctx.config.maxStartsPerWeek}; earlier: ${lastWeek.map((t) => new Date(t).toISOString()).join(", ")})`,
                 resource, field: "recentStarts",
                 fix: `batch the change into a later release (the next start is allowed from ${nextFree.toISOString()}), or raise release-cadence.maxStartsPerWeek`,
             }), at);
@@ -82,7 +82,7 @@ export const releaseCadence: Rule<ReleaseCadenceConfig> = {
         const last = Math.max(...starts, Number.NEGATIVE_INFINITY);
         if (rec.core === true && now - last < ctx.config.coreIntervalDays * DAY_MS) {
             report(violation({
-                problem: `core service '${rec.service}' starts canary ${rec.canaryVersion} ${((now - last) / DAY_MS).toFixed(1)} days after its previous start (${new Date(last).toISOString()}); core services release at most every ${ctx.config.coreIntervalDays} days`,
+                problem: `core service '${rec.service}' starts canary ${rec.canaryImage} ${((now - last) / DAY_MS).toFixed(1)} days after its previous start (${new Date(last).toISOString()}); core services release at most every ${ctx.config.coreIntervalDays} days`,
                 resource, field: "core",
                 fix: `wait for the next core window (from ${new Date(last + ctx.config.coreIntervalDays * DAY_MS).toISOString()}), or change release-cadence.coreIntervalDays`,
             }), at);
@@ -103,13 +103,13 @@ export const stableDowngrade: Rule<{}> = {
     validate(args, ctx, report) {
         const rec = canaryReleaseOf(args);
         // A promotion went through the gates: only a configured change of stable is a downgrade to refuse.
-        if (!rec || rec.action === "promote" || rec.previousStableVersion === undefined || rec.stableVersion === rec.previousStableVersion) return;
-        if (!(rec.formerStableVersions ?? []).includes(rec.stableVersion)) return;
+        if (!rec || rec.action === "promote" || rec.previousStableImage === undefined || rec.stableImage === rec.previousStableImage) return;
+        if (!(rec.formerStableImages ?? []).includes(rec.stableImage)) return;
         report(violation({
-            problem: `stable of '${rec.service}' would go back from ${rec.previousStableVersion} to ${rec.stableVersion}, an image it ran before`,
+            problem: `stable of '${rec.service}' would go back from ${rec.previousStableImage} to ${rec.stableImage}, an image it ran before`,
             resource: { name: args.name, urn: args.urn },
-            field: "stableVersion",
-            fix: `set stableImage of service '${rec.service}' to "${rec.previousStableVersion}" (what runs) and release the fix as a canary; a stable downgrade is refused in this environment`,
+            field: "stableImage",
+            fix: `set stableImage of service '${rec.service}' to "${rec.previousStableImage}" (what runs) and release the fix as a canary; a stable downgrade is refused in this environment`,
         }), { environment: ctx.environmentOf(args.urn, rec.environment) });
     },
 };

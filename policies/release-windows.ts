@@ -62,7 +62,7 @@ export const releaseWindow: Rule<ReleaseWindowConfig> = {
         if (decision.allowed) return;
         const windows = cfg.windows.map((w) => `days ${w.days.join(",")} ${w.start}-${w.end}`).join(" | ");
         report(violation({
-            problem: `${fresh ? `new canary ${rec.canaryVersion}` : "canary weight increase"} of '${rec.service}' (${rec.previousWeight}% → ${rec.weight}%) outside the release window: ${decision.reason} (now ${decision.local})`,
+            problem: `${fresh ? `new canary ${rec.canaryImage}` : "canary weight increase"} of '${rec.service}' (${rec.previousWeight}% → ${rec.weight}%) outside the release window: ${decision.reason} (now ${decision.local})`,
             resource: { name: args.name, urn: args.urn },
             field: "weight",
             fix: `keep the weight at ${rec.previousWeight}% and run the step inside a release window (${windows}, ${cfg.timeZone}); rollbacks and aborts remain allowed`,

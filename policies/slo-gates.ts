@@ -47,7 +47,7 @@ export const canaryReleaseRecordValid: Rule<{}> = {
             problem: `CanaryRelease record does not follow the contract: ${p.problems.join("; ")}`,
             resource: r(args),
             field: "props",
-            fix: "pass the full record { service, environment, canaryVersion, stableVersion, previousWeight, weight, stepIndex, steps, status, verdict, skipAnalysis, action, evaluatedAt } as the component args (see policies/contracts.ts)",
+            fix: "pass the full record { service, environment, canaryImage, stableImage, previousWeight, weight, stepIndex, steps, status, verdict, skipAnalysis, action, evaluatedAt } as the component args (see policies/contracts.ts)",
         }), { environment: ctx.environmentOf(args.urn, typeof args.props["environment"] === "string" ? args.props["environment"] : undefined) });
     },
 };
@@ -105,7 +105,7 @@ export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
                 problem: `canary weight of '${rec.service}' rises ${rec.previousWeight}% → ${rec.weight}% but the recorded analysis verdict is '${rec.verdict}'${rec.skipAnalysis ? " (skipAnalysis is not allowed in " + env + ")" : ""}`,
                 resource: r(args),
                 field: "verdict",
-                fix: `hold the weight at ${rec.previousWeight}% until the SLO analysis for version ${rec.canaryVersion} passes (or roll back to 0%)`,
+                fix: `hold the weight at ${rec.previousWeight}% until the SLO analysis for version ${rec.canaryImage} passes (or roll back to 0%)`,
             }), { environment: env });
             return;
         }
@@ -183,7 +183,7 @@ export const canaryFailedVerdictRollback: Rule<{}> = {
         const rec = canaryReleaseOf(args);
         if (!rec || rec.verdict !== "fail" || rec.weight <= 0) return;
         report(violation({
-            problem: `the SLO analysis of '${rec.service}' version ${rec.canaryVersion} failed but the canary still receives ${rec.weight}% of traffic`,
+            problem: `the SLO analysis of '${rec.service}' version ${rec.canaryImage} failed but the canary still receives ${rec.weight}% of traffic`,
             resource: r(args),
             field: "weight",
             fix: "roll back: set the canary weight to 0 (action 'rollback') so all traffic returns to the stable version",

@@ -36,183 +36,117 @@ const linearSteps = z
     .strict()
     .refine((s) => s.max >= s.start, { message: "max must be at least start", path: ["max"] });
 
-const unitInterval = z.number().min(0).max(1);
+/** A fraction as a percentage, without floating-point noise (0.9995 → 99.95). */
+const percentOf = (fraction: unknown): number => Number((Number(fraction) * 100).toPrecision(12));
+
+/**
+ * An error ratio or a difference of error ratios: a fraction (0.008 is 0.8 %), as everywhere in the package. Above
+ * one half it is almost surely a percentage written as a number (0.8 meaning 0.8 %), so it is refused.
+ */
+const errorFraction = z
+    .number()
+    .min(0, "must be a fraction ≥ 0")
+    .max(1, "must be a fraction ≤ 1 (0.008 is 0.8 %)")
+    .refine((v) => v <= 0.5, {
+        error: (issue) => `a fraction is expected (0.008 for 0.8 %): ${String(issue.input)} would tolerate ${percentOf(issue.input)} % errors`,
+    });
+
+/**
+ * An objective in percent (99.95), as `slo.slos[].objective`. Under 50 it is almost surely a fraction (0.9995).
+ */
+const objectivePercent = z
+    .number()
+    .lt(100, "must be under 100 % (100 leaves no error budget)")
+    .refine((v) => v >= 50, {
+        error: (issue) => `a percentage is expected: write ${percentOf(issue.input)} for ${percentOf(issue.input)} % (got ${String(issue.input)})`,
+    });
+
+/** A duration that must be longer than zero (a window, a timeout). */
+const positiveDurationMs = durationMs.refine((ms) => ms > 0, { message: "must be longer than 0s" });
 
 const thresholdsSchema = z
     .object({
-        /** Canary error ratio above which it fails (brief: 0.8 %). */
-        maxErrorRate: unitInterval.default(0.008),
-        /** Canary p95 latency in ms above which it fails (brief: 200 ms). */
-        maxP95Ms: z.number().positive().default(200),
-        /** Canary p99 latency in ms above which it fails (brief: p99 of the critical call ≤ 300 ms). */
-        maxP99Ms: z.number().positive().default(300),
-        /** Canary error ratio minus stable error ratio above which it fails (brief: 0.003). */
-        maxErrorRateDelta: unitInterval.default(0.003),
-        /** Maximum error-budget burn rate of the canary; unset means "not gated, only reported". */
-        maxBurnRate: z.number().positive().optional(),
-        /** Container restarts of canary pods tolerated within the window. */
-        maxRestarts: z.number().int().min(0).default(0),
+        maxErrorRate: errorFraction.default(0.008).meta({ description: "Canary error ratio above which it fails (brief: 0.8 %)." }),
+        maxP95Ms: z.number().positive().default(200).meta({ description: "Canary p95 latency in ms above which it fails (brief: 200 ms)." }),
+        maxP99Ms: z.number().positive().default(300).meta({ description: "Canary p99 latency in ms above which it fails (brief: p99 of the critical call ≤ 300 ms)." }),
+        maxErrorRateDelta: errorFraction.default(0.003).meta({ description: "Canary error ratio minus stable error ratio above which it fails (brief: 0.003)." }),
+        maxBurnRate: z.number().positive().optional().meta({ description: "Maximum error-budget burn rate of the canary; unset means \"not gated, only reported\"." }),
+        maxRestarts: z.number().int().min(0).default(0).meta({ description: "Container restarts of canary pods tolerated within the window." }),
     })
     .strict();
 
 const statisticalTestSchema = z
     .object({
-        /** Run the canary-vs-stable two-proportion z-test, over `analysis.passWindow` (on by default). */
-        enabled: z.boolean().default(true),
-        /**
-         * Confidence required both ways (0.99 → one-sided α = 1 %): a rate check fails only when the canary is
-         * significantly above its limit, and passes only when the upper confidence bound of the rate (over
-         * `analysis.passWindow`) is at or under the limit; in between it is inconclusive (hold). The same holds for
-         * the error-rate delta against stable.
-         */
-        confidence: z.number().gt(0.5).lt(1).default(0.99),
-        /**
-         * How much worse than stable (absolute error ratio) the canary may be before the comparison test
-         * counts against it. Without a margin a huge sample flags meaningless differences and a healthy
-         * canary would fail α of its steps.
-         */
-        toleratedDelta: unitInterval.default(0.001),
+        enabled: z.boolean().default(true).meta({ description: "Run the canary-vs-stable two-proportion z-test, over `analysis.passWindow` (on by default)." }),
+        confidence: z.number().gt(0.5).lt(1).default(0.99).meta({ description: "Confidence required both ways (0.99 → one-sided α = 1 %): a rate check fails only when the canary is significantly above its limit, and passes only when the upper confidence bound of the rate (over `analysis.passWindow`) is at or under the limit; in between it is inconclusive (hold). The same holds for the error-rate delta against stable." }),
+        toleratedDelta: errorFraction.default(0.001).meta({ description: "How much worse than stable (absolute error ratio) the canary may be before the comparison test counts against it. Without a margin a huge sample flags meaningless differences and a healthy canary would fail α of its steps." }),
     })
     .strict();
 
 const selectorsSchema = z
     .object({
-        /** Label matchers (without braces) selecting canary traffic in istio_* metrics. */
-        canary: z.string().min(1).optional(),
-        /** Label matchers (without braces) selecting stable traffic in istio_* metrics. */
-        stable: z.string().min(1).optional(),
-        /** Label matchers (without braces) selecting canary pods in kube_pod_container_status_restarts_total. */
-        restarts: z.string().min(1).optional(),
-        /** Regex on `response_code` counted as errors. */
-        errorCodes: z.string().min(1).default("5.."),
-        /** Request counter metric. */
-        requestsMetric: z.string().min(1).default("istio_requests_total"),
-        /** Latency histogram (its `_bucket` series). */
-        latencyBucketMetric: z.string().min(1).default("istio_request_duration_milliseconds_bucket"),
-        /** Restart counter metric. */
-        restartsMetric: z.string().min(1).default("kube_pod_container_status_restarts_total"),
-        /**
-         * Label matchers (without braces) selecting the stable Deployment in `replicasMetric`; default
-         * `deployment="<service>-stable"`. Add `namespace="..."` when the name is not unique across namespaces.
-         */
-        stableReplicas: z.string().min(1).optional(),
-        /**
-         * Available-replicas gauge of a Deployment (kube-state-metrics). It tells a stable that should be serving
-         * (replicas available, yet no request series: a wrong label or a renamed metric, an `error`) from one that
-         * cannot (scaled down: `inconclusive`). Absent means unknown.
-         */
-        replicasMetric: z.string().min(1).default("kube_deployment_status_replicas_available"),
+        canary: z.string().min(1).optional().meta({ description: "Label matchers (without braces) selecting canary traffic in istio_* metrics." }),
+        stable: z.string().min(1).optional().meta({ description: "Label matchers (without braces) selecting stable traffic in istio_* metrics." }),
+        restarts: z.string().min(1).optional().meta({ description: "Label matchers (without braces) selecting canary pods in kube_pod_container_status_restarts_total." }),
+        errorCodes: z.string().min(1).default("5..").meta({ description: "Regex on `response_code` counted as errors." }),
+        requestsMetric: z.string().min(1).default("istio_requests_total").meta({ description: "Request counter metric." }),
+        latencyBucketMetric: z.string().min(1).default("istio_request_duration_milliseconds_bucket").meta({ description: "Latency histogram (its `_bucket` series)." }),
+        restartsMetric: z.string().min(1).default("kube_pod_container_status_restarts_total").meta({ description: "Restart counter metric." }),
+        stableReplicas: z.string().min(1).optional().meta({ description: "Label matchers (without braces) selecting the stable Deployment in `replicasMetric`; default `deployment=\"<service>-stable\"`. Add `namespace=\"...\"` when the name is not unique across namespaces." }),
+        replicasMetric: z.string().min(1).default("kube_deployment_status_replicas_available").meta({ description: "Available-replicas gauge of a Deployment (kube-state-metrics). It tells a stable that should be serving (replicas available, yet no request series: a wrong label or a renamed metric, an `error`) from one that cannot (scaled down: `inconclusive`). Absent means unknown." }),
     })
     .strict();
 
 const analysisSchema = z
     .object({
-        /** Base URL of the Prometheus HTTP API (Thanos Query serves the same API). */
-        prometheusUrl: z.url({ protocol: /^https?$/ }),
-        /** Window each measurement covers (brief: 5 minutes). */
-        window: durationMs.prefault("5m"),
-        /**
-         * Window over which a pass must be earned: the canary advances only when the upper confidence bound of its
-         * error rate (and of its delta against stable) over this window is within the limit, and the last `window`
-         * shows no breach. Longer than `window` because proving a rate is low takes more requests than proving it
-         * is high. Failing stays fast, on `window`; a breach significant only over this longer window fails too, and
-         * the comparison with stable runs over it. At least `window`; default the brief's 30 minutes between steps.
-         */
-        passWindow: durationMs.prefault("30m"),
-        /**
-         * Oldest acceptable data: every sample of the answer must be stamped within this of the evaluation time, and
-         * the newest raw sample of the canary's and the stable's request counters no older than this. A stale answer
-         * (a frozen or lagging Prometheus or Thanos) is an `error`. Default four 15-second scrape intervals.
-         */
-        maxSampleAge: durationMs.prefault("1m"),
-        /**
-         * Whether the canary must be compared with stable. `required`: without a stable baseline (fewer than
-         * `minRequestCount` stable requests: a mislabelled version, a renamed metric, a stable scaled down) the
-         * verdict is `inconclusive`, or `error` when stable has available replicas yet no request series; a canary
-         * never passes on absolute thresholds alone. `optional`: judge on absolute thresholds alone when there is no
-         * baseline (e.g. the first release of a service).
-         */
-        baseline: z.enum(["required", "optional"]).default("required"),
-        /** Minimum canary requests in the window for a verdict other than inconclusive. */
-        minRequestCount: z.number().int().min(1).default(100),
-        /** SLO objective for request success, used to express error ratios as burn rates (brief: 99.95 %). */
-        sloObjective: z.number().gt(0).lt(1).default(0.9995),
-        /** Absolute gates. */
-        thresholds: thresholdsSchema.prefault({}),
-        /** Canary-versus-stable statistical comparison. */
-        statisticalTest: statisticalTestSchema.prefault({}),
-        /** Metric names and label selectors. */
-        selectors: selectorsSchema.prefault({}),
-        /** Per-attempt HTTP timeout. */
-        timeout: durationMs.prefault("10s"),
-        /** Retries after network errors and 5xx (not after timeouts or 4xx). */
-        retries: z.number().int().min(0).max(5).default(2),
+        prometheusUrl: z.url({ protocol: /^https?$/ }).meta({ description: "Base URL of the Prometheus HTTP API (Thanos Query serves the same API)." }),
+        window: positiveDurationMs.prefault("5m").meta({ description: "Window each measurement covers (brief: 5 minutes)." }),
+        passWindow: positiveDurationMs.prefault("30m").meta({ description: "Window over which a pass must be earned: the canary advances only when the upper confidence bound of its error rate (and of its delta against stable) over this window is within the limit, and the last `window` shows no breach. Longer than `window` because proving a rate is low takes more requests than proving it is high. Failing stays fast, on `window`; a breach significant only over this longer window fails too, and the comparison with stable runs over it. At least `window`; default the brief's 30 minutes between steps." }),
+        maxSampleAge: positiveDurationMs.prefault("1m").meta({ description: "Oldest acceptable data: every sample of the answer must be stamped within this of the evaluation time, and the newest raw sample of the canary's and the stable's request counters no older than this. A stale answer (a frozen or lagging Prometheus or Thanos) is an `error`. Default four 15-second scrape intervals." }),
+        baseline: z.enum(["required", "optional"]).default("required").meta({ description: "Whether the canary must be compared with stable. `required`: without a stable baseline (fewer than `minRequestCount` stable requests: a mislabelled version, a renamed metric, a stable scaled down) the verdict is `inconclusive`, or `error` when stable has available replicas yet no request series; a canary never passes on absolute thresholds alone. `optional`: judge on absolute thresholds alone when there is no baseline (e.g. the first release of a service)." }),
+        minRequestCount: z.number().int().min(1).default(100).meta({ description: "Minimum canary requests in the window for a verdict other than inconclusive." }),
+        sloObjective: objectivePercent.default(99.95).meta({ description: "SLO objective for request success in percent, as in `slo.slos[].objective`; used to express error ratios as burn rates (brief: 99.95)." }),
+        thresholds: thresholdsSchema.prefault({}).meta({ description: "Absolute gates." }),
+        statisticalTest: statisticalTestSchema.prefault({}).meta({ description: "Canary-versus-stable statistical comparison." }),
+        selectors: selectorsSchema.prefault({}).meta({ description: "Metric names and label selectors." }),
+        timeout: positiveDurationMs.prefault("10s").meta({ description: "Per-attempt HTTP timeout." }),
+        retries: z.number().int().min(0).max(5).default(2).meta({ description: "Retries after network errors and 5xx (not after timeouts or 4xx)." }),
     })
     .strict();
 
 const semanticsSchema = z
     .object({
-        /** Consecutive `fail` verdicts that trigger a rollback. */
-        failuresBeforeRollback: z.number().int().min(1).default(1),
-        /** Consecutive `error` verdicts (analysis impossible) that trigger a rollback with status `failed`. */
-        errorsBeforeFail: z.number().int().min(1).default(3),
-        /** What an inconclusive verdict does; holding is the only safe choice and the only one offered. */
-        onInconclusive: z.literal("hold").default("hold"),
-        /**
-         * Consecutive `inconclusive` verdicts after which the canary is rolled back (status `failed`): a canary that
-         * never earns a pass (e.g. 1.2 % errors against 0.8 % at low traffic) must not sit at its step for ever. At
-         * one update per 30 minutes the default gives it 6 hours.
-         */
-        inconclusiveBeforeFail: z.number().int().min(1).default(12),
+        failuresBeforeRollback: z.number().int().min(1).default(1).meta({ description: "Consecutive `fail` verdicts that trigger a rollback." }),
+        errorsBeforeFail: z.number().int().min(1).default(3).meta({ description: "Consecutive `error` verdicts (analysis impossible) that trigger a rollback with status `failed`." }),
+        onInconclusive: z.literal("hold").default("hold").meta({ description: "What an inconclusive verdict does; holding is the only safe choice and the only one offered." }),
+        inconclusiveBeforeFail: z.number().int().min(1).default(12).meta({ description: "Consecutive `inconclusive` verdicts after which the canary is rolled back (status `failed`): a canary that never earns a pass (e.g. 1.2 % errors against 0.8 % at low traffic) must not sit at its step for ever. At one update per 30 minutes the default gives it 6 hours." }),
     })
     .strict();
 
 const controlsSchema = z
     .object({
-        /** Hold at the current weight; no step is taken while set. */
-        pause: z.boolean().default(false),
-        /** Send canary weight to 0 now, whatever the analysis says. */
-        abort: z.boolean().default(false),
-        /** Promote now: the canary becomes stable. */
-        promote: z.boolean().default(false),
-        /** Treat every analysis as passing; only allowed in the `dev` environment. */
-        skipAnalysis: z.boolean().default(false),
-        /**
-         * Let `stableVersion` put back an image that stable ran before (after a promotion, stable runs the promoted
-         * image; a config still naming the older one with a new canary is refused unless this is set).
-         */
-        acknowledgeDowngrade: z.boolean().default(false),
+        pause: z.boolean().default(false).meta({ description: "Hold at the current weight; no step is taken while set." }),
+        abort: z.boolean().default(false).meta({ description: "Send canary weight to 0 now, whatever the analysis says." }),
+        promote: z.boolean().default(false).meta({ description: "Promote now: the canary becomes stable." }),
+        skipAnalysis: z.boolean().default(false).meta({ description: "Treat every analysis as passing; only allowed in the `dev` environment." }),
+        acknowledgeDowngrade: z.boolean().default(false).meta({ description: "Let `stableImage` put back an image that stable ran before (after a promotion, stable runs the promoted image; a config still naming the older one with a new canary is refused unless this is set)." }),
     })
     .strict();
 
 /** Zod schema of one service's progression configuration (input: strings and specs; output: resolved values). */
 export const progressionConfigSchema = z
     .object({
-        /** Service (Istio destination workload) name. */
-        service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }),
-        /** Environment name; `dev` unlocks `controls.skipAnalysis`. */
-        environment: z.string().min(1),
-        /**
-         * Image serving as stable. After a promotion the promoted image serves as stable until this names another
-         * image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`.
-         */
-        stableVersion: pinnedImageSchema,
-        /** Image being rolled out. */
-        canaryVersion: pinnedImageSchema,
-        /** Istio `destination_version` label of the stable pods; defaults to the stable image tag. */
-        stableVersionLabel: z.string().min(1).optional(),
-        /** Istio `destination_version` label of the canary pods; defaults to the canary image tag. */
-        canaryVersionLabel: z.string().min(1).optional(),
-        /** Canary weights in percent, or a generator; resolved to an increasing list ending at 100. */
-        steps: z.union([weightList, linearSteps]).default([5, 10, 25, 50, 100]).transform((spec) => resolveSteps(spec)),
-        /** Minimum time between two weight changes (brief: 30 minutes). */
-        minIntervalBetweenSteps: durationMs.prefault("30m"),
-        /** How canary health is measured and judged. */
-        analysis: analysisSchema,
-        /** How verdicts turn into actions. */
-        semantics: semanticsSchema.prefault({}),
-        /** Manual overrides. */
-        controls: controlsSchema.prefault({}),
+        service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }).meta({ description: "Service (Istio destination workload) name." }),
+        environment: z.string().min(1).meta({ description: "Environment name; `dev` unlocks `controls.skipAnalysis`." }),
+        stableImage: pinnedImageSchema.meta({ description: "Image serving as stable. After a promotion the promoted image serves as stable until this names another image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`." }),
+        canaryImage: pinnedImageSchema.meta({ description: "Image being rolled out." }),
+        stableVersionLabel: z.string().min(1).optional().meta({ description: "Istio `destination_version` label of the stable pods; defaults to the stable image tag." }),
+        canaryVersionLabel: z.string().min(1).optional().meta({ description: "Istio `destination_version` label of the canary pods; defaults to the canary image tag." }),
+        steps: z.union([weightList, linearSteps]).default([5, 10, 25, 50, 100]).transform((spec) => resolveSteps(spec)).meta({ description: "Canary weights in percent, or a generator; resolved to an increasing list ending at 100." }),
+        minIntervalBetweenSteps: durationMs.prefault("30m").meta({ description: "Minimum time between two weight changes (brief: 30 minutes)." }),
+        analysis: analysisSchema.meta({ description: "How canary health is measured and judged." }),
+        semantics: semanticsSchema.prefault({}).meta({ description: "How verdicts turn into actions." }),
+        controls: controlsSchema.prefault({}).meta({ description: "Manual overrides." }),
     })
     .strict()
     .superRefine((cfg, ctx) => {
@@ -260,7 +194,7 @@ export function parseProgressionConfig(input: unknown): ProgressionConfig {
 /** The `destination_version` label values the analysis selects, after defaults. */
 export function versionLabels(config: ProgressionConfig): { canary: string; stable: string } {
     return {
-        canary: config.canaryVersionLabel ?? defaultVersionLabel(config.canaryVersion),
-        stable: config.stableVersionLabel ?? defaultVersionLabel(config.stableVersion),
+        canary: config.canaryVersionLabel ?? defaultVersionLabel(config.canaryImage),
+        stable: config.stableVersionLabel ?? defaultVersionLabel(config.stableImage),
     };
 }

@@ -23,9 +23,9 @@ import { type AnalysisVerdict, NOTHING_MEASURED } from "./verdict";
 /** How traffic should be routed after a decision. */
 export interface Routing {
     /** Image that receives the non-canary share; after promotion this is the promoted canary. */
-    readonly stableVersion: string;
+    readonly stableImage: string;
     /** Image that receives `canaryWeight` percent. */
-    readonly canaryVersion: string;
+    readonly canaryImage: string;
     /** Canary share in percent; 0 after rollback and after promotion (the canary *is* stable then). */
     readonly canaryWeight: number;
 }
@@ -66,8 +66,8 @@ export function decide(
 
     // 0. Which image stable runs: the promoted one stays until the config names another on purpose.
     const stable = resolveStableImage(previous, {
-        stableImage: config.stableVersion,
-        canaryImage: config.canaryVersion,
+        stableImage: config.stableImage,
+        canaryImage: config.canaryImage,
         acknowledgeDowngrade: controls.acknowledgeDowngrade,
     });
     if (stable.refusal !== undefined) {
@@ -79,14 +79,14 @@ export function decide(
             reason: stable.refusal,
             nextAction: "nothing until the configuration is fixed",
             routing: {
-                stableVersion: stable.stableImage,
-                canaryVersion: held?.canaryVersion ?? config.canaryVersion,
+                stableImage: stable.stableImage,
+                canaryImage: held?.canaryImage ?? config.canaryImage,
                 canaryWeight: serving ? held.weight : 0,
             },
             refusal: stable.refusal,
         };
     }
-    config = { ...config, stableVersion: stable.stableImage };
+    config = { ...config, stableImage: stable.stableImage };
 
     const finish = (
         base: ProgressionState,
@@ -97,11 +97,11 @@ export function decide(
         record = true,
     ): Decision => {
         // A promotion makes the canary stable; otherwise stable is what the resolution chose.
-        const stableAfter = action === "promote" ? config.canaryVersion : config.stableVersion;
+        const stableAfter = action === "promote" ? config.canaryImage : config.stableImage;
         const formerAfter =
-            stableAfter === config.stableVersion
+            stableAfter === config.stableImage
                 ? stable.formerStableImages
-                : [...stable.formerStableImages.filter((i) => i !== config.stableVersion && i !== stableAfter), config.stableVersion].slice(-STABLE_HISTORY_LIMIT);
+                : [...stable.formerStableImages.filter((i) => i !== config.stableImage && i !== stableAfter), config.stableImage].slice(-STABLE_HISTORY_LIMIT);
         const merged: ProgressionState = { ...base, ...changes, stableImage: stableAfter, formerStableImages: formerAfter };
         const transitioned = merged.weight !== base.weight || merged.status !== base.status;
         const entry: DecisionRecord = {
@@ -120,16 +120,16 @@ export function decide(
         };
         const routing: Routing =
             state.status === "promoted"
-                ? { stableVersion: stableAfter, canaryVersion: state.canaryVersion, canaryWeight: 0 }
-                : { stableVersion: stableAfter, canaryVersion: config.canaryVersion, canaryWeight: state.weight };
+                ? { stableImage: stableAfter, canaryImage: state.canaryImage, canaryWeight: 0 }
+                : { stableImage: stableAfter, canaryImage: config.canaryImage, canaryWeight: state.weight };
         const decision: Decision = { state, action, reason, nextAction: describeNext(state, config, now), routing };
         return stable.note === undefined ? decision : { ...decision, stableNote: stable.note };
     };
 
     // 1. A new canary version (or no usable previous state) starts a new rollout.
-    if (previous === undefined || previous.canaryVersion !== config.canaryVersion) {
+    if (previous === undefined || previous.canaryImage !== config.canaryImage) {
         const fresh = freshState(config, at, stable.stableImage, stable.formerStableImages);
-        if (config.canaryVersion === config.stableVersion) {
+        if (config.canaryImage === config.stableImage) {
             return finish(fresh, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "none", "canary version equals stable version: nothing to roll out", undefined);
         }
         if (controls.abort) return finish(fresh, { status: "rolledBack" }, "rollback", "abort requested before the rollout started", undefined);
@@ -137,13 +137,13 @@ export function decide(
             return finish(fresh, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "promote", "manual promotion of a new canary version", undefined);
         }
         if (controls.pause) return finish(fresh, { status: "paused" }, "pause", "new canary version, but paused before the first step", undefined);
-        const why = previous === undefined ? "new rollout" : `canary version changed from ${previous.canaryVersion}`;
+        const why = previous === undefined ? "new rollout" : `canary version changed from ${previous.canaryImage}`;
         return finish(fresh, { stepIndex: 0, weight: steps[0] ?? 100 }, "start", `${why}: starting at the first step (${steps[0]}%)`, undefined);
     }
 
     // 2. Terminal rollouts stay where they are; nothing is recorded so the history keeps the interesting part.
     if (previous.status === "promoted" || previous.status === "rolledBack" || previous.status === "failed") {
-        return finish(previous, {}, "none", `rollout of ${previous.canaryVersion} is ${previous.status}; change canaryVersion to start another`, undefined, false);
+        return finish(previous, {}, "none", `rollout of ${previous.canaryImage} is ${previous.status}; change canaryImage to start another`, undefined, false);
     }
 
     // The steps may have been reconfigured mid-rollout: re-anchor on the largest step not above the current
@@ -244,7 +244,7 @@ function definedNumbers(o: object): Record<string, number> {
 function freshState(config: ProgressionConfig, at: string, stableImage: string, former: ReadonlyArray<string>): ProgressionState {
     return {
         schemaVersion: STATE_SCHEMA_VERSION,
-        canaryVersion: config.canaryVersion,
+        canaryImage: config.canaryImage,
         stepIndex: -1,
         weight: 0,
         status: "progressing",
@@ -261,10 +261,10 @@ function freshState(config: ProgressionConfig, at: string, stableImage: string, 
 function describeNext(state: ProgressionState, config: ProgressionConfig, now: Date): string {
     switch (state.status) {
         case "promoted":
-            return `nothing: ${state.canaryVersion} is promoted and serves all traffic as stable; set a new canaryVersion to start another rollout`;
+            return `nothing: ${state.canaryImage} is promoted and serves all traffic as stable; set a new canaryImage to start another rollout`;
         case "rolledBack":
         case "failed":
-            return `nothing: the rollout of ${state.canaryVersion} is ${state.status} at 0%; set a new canaryVersion to start again`;
+            return `nothing: the rollout of ${state.canaryImage} is ${state.status} at 0%; set a new canaryImage to start again`;
         case "paused":
             return `hold at ${state.weight}% while controls.pause is set; clear it to resume`;
         case "progressing": {

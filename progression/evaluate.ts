@@ -101,7 +101,7 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
         sReq: m.passStableRequests ?? sReq,
         sErr: m.passStableErrors ?? sErr,
     };
-    const budget = 1 - settings.sloObjective;
+    const budget = 1 - settings.sloObjective / 100;
     const cRate = cReq > 0 ? cErr / cReq : null;
     const sRate = sReq > 0 ? sErr / sReq : null;
     const base = {

@@ -32,7 +32,7 @@ export interface ServiceProgressionResult {
  * canary version with weighted traffic and no manual override does.
  */
 export function needsAnalysis(previous: ProgressionState | undefined, config: ProgressionConfig): boolean {
-    if (previous === undefined || previous.canaryVersion !== config.canaryVersion) return false;
+    if (previous === undefined || previous.canaryImage !== config.canaryImage) return false;
     if (previous.status !== "progressing" || previous.weight === 0) return false;
     const c = config.controls;
     return !(c.abort || c.promote || c.pause || c.skipAnalysis);

@@ -39,7 +39,7 @@ export interface StableResolution {
 /** The stable image in force before this update, as the previous state says (older states: inferred). */
 export function stableInForce(previous: ProgressionState | undefined, configured: string): string {
     if (previous?.stableImage !== undefined) return previous.stableImage;
-    if (previous?.status === "promoted") return previous.canaryVersion;
+    if (previous?.status === "promoted") return previous.canaryImage;
     return configured;
 }
 

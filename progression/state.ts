@@ -41,7 +41,7 @@ export interface ProgressionState {
     /** Layout version, always {@link STATE_SCHEMA_VERSION}. */
     readonly schemaVersion: typeof STATE_SCHEMA_VERSION;
     /** The canary image this rollout is about; a different configured canary starts a new rollout. */
-    readonly canaryVersion: string;
+    readonly canaryImage: string;
     /** Index into the configured steps of the current weight; -1 when the canary has no weighted traffic. */
     readonly stepIndex: number;
     /** Canary traffic weight in percent (0 after rollback; 100 when promoted). */
@@ -87,7 +87,7 @@ const recordSchema = z.object({
 const stateSchema = z
     .object({
         schemaVersion: z.literal(STATE_SCHEMA_VERSION),
-        canaryVersion: z.string().min(1),
+        canaryImage: z.string().min(1),
         stepIndex: z.number().int().min(-1),
         weight: z.number().min(0).max(100),
         status: z.enum(["progressing", "paused", "promoted", "rolledBack", "failed"]),
@@ -104,6 +104,16 @@ const stateSchema = z
         path: ["weight"],
     })
     .refine((s) => (s.stepIndex === -1) === (s.weight === 0), { message: "stepIndex -1 exactly when weight is 0", path: ["stepIndex"] });
+
+/**
+ * States written before the rename of `canaryVersion` (an image) to `canaryImage` read as if written today, so an
+ * upgrade of the package never restarts a running rollout.
+ */
+function renamedFields(value: unknown): unknown {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+    const { canaryVersion, ...rest } = value as Record<string, unknown>;
+    return canaryVersion !== undefined && rest["canaryImage"] === undefined ? { ...rest, canaryImage: canaryVersion } : value;
+}
 
 /** Result of reading back a previous state. */
 export interface StateReadResult {
@@ -127,7 +137,7 @@ export function parseState(raw: unknown): StateReadResult {
             return { state: undefined, warning: "previous progression state is not valid JSON; starting a fresh rollout" };
         }
     }
-    const result = stateSchema.safeParse(value);
+    const result = stateSchema.safeParse(renamedFields(value));
     if (result.success) return { state: result.data as ProgressionState, warning: undefined };
     const first = result.error.issues[0];
     const where = first ? `${first.path.map(String).join(".") || "(root)"}: ${first.message}` : "unknown problem";

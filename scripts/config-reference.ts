@@ -16,7 +16,7 @@ import {
     canaryWorkloadArgsSchema,
     grayNamespaceArgsSchema,
     otelCollectorArgsSchema,
-    sloRulesSpecSchema,
+    sloRulesArgsSchema,
     thanosArgsSchema,
 } from "../components";
 import { progressionConfigSchema } from "../progression/config";
@@ -41,7 +41,7 @@ const SECTIONS: Section[] = [
     { name: "Progression", prefix: "services[].progression", schema: { progressionConfigSchema } },
     { name: "Routing", prefix: "services[].routing", schema: { canaryRoutingArgsSchema }, component: "CanaryRouting" },
     { name: "Workload", prefix: "services[].workload", schema: { canaryWorkloadArgsSchema }, component: "CanaryWorkload" },
-    { name: "SLO rules", prefix: "services[].slo", schema: { sloRulesSpecSchema }, component: "SloRules" },
+    { name: "SLO rules", prefix: "services[].slo", schema: { sloRulesArgsSchema }, component: "SloRules" },
     { name: "Gray namespaces", prefix: "platform.namespaces[]", schema: { grayNamespaceArgsSchema }, component: "GrayNamespace" },
     { name: "Thanos", prefix: "platform.thanos", schema: { thanosArgsSchema }, component: "Thanos" },
     { name: "OpenTelemetry collectors", prefix: "platform.otel", schema: { otelCollectorArgsSchema }, component: "OtelCollector" },
@@ -70,8 +70,8 @@ const fromCanaryImage = "from `services[].canaryImage`";
 const MANAGED: Record<string, string> = {
     "services[].progression.service": fromName,
     "services[].progression.environment": "from `environment`",
-    "services[].progression.stableVersion": fromStableImage,
-    "services[].progression.canaryVersion": fromCanaryImage,
+    "services[].progression.stableImage": fromStableImage,
+    "services[].progression.canaryImage": fromCanaryImage,
     "services[].routing.service": fromName,
     "services[].routing.namespace": fromNamespace,
     "services[].routing.canaryWeight": "the weight the progression decided for this update",
@@ -80,8 +80,8 @@ const MANAGED: Record<string, string> = {
     "services[].workload.namespace": fromNamespace,
     "services[].workload.stableImage": fromStableImage,
     "services[].workload.canaryImage": fromCanaryImage,
-    "services[].workload.stableVersion": "the stable version label chosen by the progression",
-    "services[].workload.canaryVersion": "the canary version label chosen by the progression",
+    "services[].workload.stableVersionLabel": "the stable version label chosen by the progression",
+    "services[].workload.canaryVersionLabel": "the canary version label chosen by the progression",
     "services[].workload.canaryWeight":
         "the larger of this update's and the previous update's canary share: pods follow routes up at once and down one update later",
     "services[].slo.service": fromName,
@@ -267,6 +267,8 @@ export function configReference(): { text: string; undocumented: string[] } {
         ...Object.entries(SECRET_KEYS).map(([key, description]) => `| ${code(`gray-release:${key}`)} | string (secret) |  | ${cell(description)} |`),
         "",
     ];
+    const stale = Object.keys(MANAGED).filter((key) => !lines.some((l) => l.startsWith(`| ${code(key)} |`)));
+    if (stale.length > 0) throw new Error(`config-reference: MANAGED names keys no schema has: ${stale.join(", ")}`);
     return { text: lines.join("\n"), undocumented };
 }
 

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { CanaryReleaseRecord } from "../policies/contracts";
+import { CANARY_RELEASE_TYPE, type CanaryReleaseRecordInput } from "../progression/record";
 
 /**
  * What the canary program decided for one service in this update, as the policy pack reads it: the record's
- * shape is the pack's contract (policies/contracts.ts), so the writer and the reader cannot drift apart.
+ * shape is the engine's contract (progression/record.ts), so the writer and the reader cannot drift apart.
  */
-export type CanaryReleaseArgs = CanaryReleaseRecord & { namespace: string };
+export type CanaryReleaseArgs = CanaryReleaseRecordInput & { namespace: string };
 
 /**
  * The decision of one update for one service, as a resource: a component with no children whose inputs are the
@@ -14,7 +14,7 @@ export type CanaryReleaseArgs = CanaryReleaseRecord & { namespace: string };
 export class CanaryRelease extends pulumi.ComponentResource {
     constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         // The args are sent to the engine as this component's inputs: that is what policies see.
-        super("gray-release:index:CanaryRelease", name, args, opts);
+        super(CANARY_RELEASE_TYPE, name, args, opts);
         this.registerOutputs({ ...args });
     }
 }

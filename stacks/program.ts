@@ -33,6 +33,7 @@ import {
     type ServiceProgressionResult,
     versionLabels,
 } from "../progression";
+import { parsePromotionsOutput, PROMOTIONS_OUTPUT, type PromotionRecord } from "../progression/record";
 import { CanaryRelease } from "./canary-release";
 import { createDashboards } from "./dashboards";
 import { parseStackConfig, type ServiceConfig, type StackConfig } from "./config";
@@ -48,10 +49,10 @@ import { describeRelease, type ReleaseSummary, summaryLine } from "./release-sum
 /** Stack output holding each service's progression state, read back by the next update. */
 export const STATE_OUTPUT = "releaseStates";
 /**
- * Stack output listing, per service, the canary versions this stack promoted (newest last). The next
- * environment's policy pack reads it to allow a version there only after it was promoted here.
+ * PROMOTIONS_OUTPUT: the stack output listing, per service, the canary images this stack promoted (newest last).
+ * The next environment's policy pack reads it to allow an image there only after it was promoted here.
  */
-export const PROMOTIONS_OUTPUT = "promotions";
+export { PROMOTIONS_OUTPUT, type PromotionRecord } from "../progression/record";
 /** How many promotions per service the stack remembers. */
 const PROMOTIONS_KEPT = 20;
 /**
@@ -61,14 +62,6 @@ const PROMOTIONS_KEPT = 20;
 export const STARTS_OUTPUT = "releaseStarts";
 /** How long the stack remembers a start: longer than any cadence window worth configuring. */
 const STARTS_KEPT_DAYS = 28;
-
-/** One promotion recorded in {@link PROMOTIONS_OUTPUT}. */
-export interface PromotionRecord {
-    /** The promoted image. */
-    version: string;
-    /** When it was promoted (ISO 8601). */
-    at: string;
-}
 
 interface PlannedService {
     config: ServiceConfig;
@@ -103,8 +96,8 @@ export function planStack(
                 : {}),
             service: s.name,
             environment: config.environment,
-            stableVersion: s.stableImage,
-            canaryVersion: s.canaryImage,
+            stableImage: s.stableImage,
+            canaryImage: s.canaryImage,
         });
         const labels = versionLabels(progression);
         resolveCanaryRoutingArgs(routingArgs(s, 0, true), `services.${s.name}.routing`);
@@ -232,8 +225,8 @@ function workloadArgs(
         namespace: s.namespace,
         stableImage,
         canaryImage: s.canaryImage,
-        stableVersion: stableLabel,
-        canaryVersion: canaryLabel,
+        stableVersionLabel: stableLabel,
+        canaryVersionLabel: canaryLabel,
         ...(canaryWeight === undefined ? { canaryReplicas: 0 } : { canaryWeight }),
     };
 }
@@ -252,7 +245,7 @@ function sloArgs(s: ServiceConfig, stableLabel: string, canaryLabel: string): Sl
         canary:
             stableLabel === canaryLabel
                 ? { ...extra.canary, enabled: false }
-                : { stableVersion: stableLabel, canaryVersion: canaryLabel, ...extra.canary },
+                : { stableVersionLabel: stableLabel, canaryVersionLabel: canaryLabel, ...extra.canary },
         dashboard: { ...extra.dashboard, enabled: false },
     } as SloRulesArgs;
 }
@@ -271,13 +264,11 @@ async function readPreviousOutputs(): Promise<PreviousOutputs> {
         const value = details.value ?? details.secretValue;
         return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
     };
+    // Promotions this stack wrote itself; an unreadable list is forgotten rather than failing the update.
     const promotions: Record<string, PromotionRecord[]> = {};
     for (const [service, list] of Object.entries(await read(PROMOTIONS_OUTPUT))) {
-        if (!Array.isArray(list)) continue;
-        promotions[service] = list.filter(
-            (p): p is PromotionRecord =>
-                typeof p === "object" && p !== null && typeof p.version === "string" && typeof p.at === "string",
-        );
+        const parsed = parsePromotionsOutput({ [service]: list });
+        if (parsed.ok) promotions[service] = parsed.value[service] ?? [];
     }
     const starts: Record<string, string[]> = {};
     for (const [service, list] of Object.entries(await read(STARTS_OUTPUT))) {
@@ -297,11 +288,11 @@ export function recordStart(previous: ReadonlyArray<string>, action: string, now
 export function recordPromotion(
     previous: ReadonlyArray<PromotionRecord>,
     action: string,
-    version: string,
+    image: string,
     at: string,
 ): PromotionRecord[] {
-    if (action !== "promote" || previous.some((p) => p.version === version)) return [...previous];
-    return [...previous, { version, at }].slice(-PROMOTIONS_KEPT);
+    if (action !== "promote" || previous.some((p) => p.image === image)) return [...previous];
+    return [...previous, { image, at }].slice(-PROMOTIONS_KEPT);
 }
 
 /** Analyses and decides for every service; services sharing a metrics endpoint share one batched query. */
@@ -408,8 +399,8 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
             service: s.name,
             namespace: s.namespace,
             environment: config.environment,
-            canaryVersion: progression.canaryVersion,
-            stableVersion: decision.routing.stableVersion,
+            canaryImage: progression.canaryImage,
+            stableImage: decision.routing.stableImage,
             previousWeight,
             weight: decision.routing.canaryWeight,
             stepIndex: decision.state.stepIndex,
@@ -423,8 +414,8 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
             ...(s.release.riskAssessment !== undefined ? { riskAssessment: s.release.riskAssessment } : {}),
             core: s.release.core,
             recentStarts: recordStart(starts[s.name] ?? [], "none", now),
-            previousStableVersion: previousStable,
-            formerStableVersions: [...(previousState?.formerStableImages ?? [])],
+            previousStableImage: previousStable,
+            formerStableImages: [...(previousState?.formerStableImages ?? [])],
         });
         return { s, progression, decision, verdict, previousWeight, previousState, record };
     });
@@ -435,7 +426,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
 
     for (const { s, progression, decision, verdict, previousWeight, previousState } of decided) {
         const routing = decision.routing;
-        const labels = versionLabels({ ...progression, stableVersion: routing.stableVersion });
+        const labels = versionLabels({ ...progression, stableImage: routing.stableImage });
         const namespaceDeps = namespaces.filter(
             (_, i) => (config.platform.namespaces[i] as { name?: string }).name === s.namespace,
         );
@@ -446,7 +437,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         // rolls to a promoted image with no pod unavailable), then the routes. A rolled-back, failed or promoted
         // canary loses its routes in this update and its pods in the next (canarySizingWeight).
         const sizing = canarySizingWeight(previousState, decision.state);
-        const workload = workloadArgs(s, routing.stableVersion, labels.stable, labels.canary, sizing);
+        const workload = workloadArgs(s, routing.stableImage, labels.stable, labels.canary, sizing);
         const pods = new CanaryWorkload(s.name, { ...workload, env: { ...workloadEnv, ...workload.env } }, svcOpts);
         new CanaryRouting(s.name, routingArgs(s, routing.canaryWeight, canaryServes(decision.state)), {
             ...svcOpts,
@@ -457,7 +448,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
         const summary = describeRelease(previousWeight, decision, verdict);
         releases[s.name] = summary;
         states[s.name] = decision.state;
-        promotions[s.name] = recordPromotion(promotions[s.name] ?? [], decision.action, progression.canaryVersion, now.toISOString());
+        promotions[s.name] = recordPromotion(promotions[s.name] ?? [], decision.action, progression.canaryImage, now.toISOString());
         starts[s.name] = recordStart(starts[s.name] ?? [], decision.action, now);
         pulumi.log.info(summaryLine(summary, s.name));
     }

@@ -21,9 +21,9 @@ export interface ReleaseSummary {
     /** What the next `pulumi up` will do. */
     next: string;
     /** Image receiving the non-canary share. */
-    stableVersion: string;
+    stableImage: string;
     /** Image under rollout. */
-    canaryVersion: string;
+    canaryImage: string;
     /** Why stable is not the configured `stableImage`, or that it changed: after a promotion, or on purpose. */
     stableNote?: string;
     /** Last analysis verdict with what was measured against which thresholds; absent when none ran. */
@@ -49,8 +49,8 @@ export function describeRelease(
         action: decision.action,
         reason: decision.reason,
         next: decision.nextAction,
-        stableVersion: decision.routing.stableVersion,
-        canaryVersion: decision.routing.canaryVersion,
+        stableImage: decision.routing.stableImage,
+        canaryImage: decision.routing.canaryImage,
         ...(decision.stableNote !== undefined ? { stableNote: decision.stableNote } : {}),
         ...(verdict
             ? {

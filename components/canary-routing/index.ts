@@ -1,8 +1,15 @@
 // Public API of the CanaryRouting component.
 export { CanaryRouting } from "./canary-routing";
 export {
+    allowlistSchema,
     canaryRoutingArgsSchema,
+    connectionPoolSchema,
+    headerMatchSchema,
+    outlierDetectionSchema,
     resolveCanaryRoutingArgs,
+    retrySchema,
+    stickySessionSchema,
+    subsetLabelsSchema,
     type AllowlistArgs,
     type CanaryRoutingArgs,
     type ConnectionPoolArgs,

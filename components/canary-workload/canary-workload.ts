@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { CanaryWorkloadArgs } from "./args";
-import { deploymentSpec, resolveCanaryWorkloadArgs, serviceSpec } from "./spec";
+import { resolveCanaryWorkloadArgs, type CanaryWorkloadArgs } from "./args";
+import { deploymentSpec, serviceSpec } from "./spec";
 
 /** Stable and canary Deployments of one service behind one Service (3 Kubernetes objects). */
 export class CanaryWorkload extends pulumi.ComponentResource {

@@ -2,47 +2,13 @@
  * Pure builders of the Kubernetes objects of a CanaryWorkload, so their shape is testable without Pulumi.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { parseArgs } from "../common/validation";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../common/security";
 import { TRACK_LABEL, type Track } from "../common/track";
-import { type CanaryWorkloadArgs, canaryWorkloadArgsSchema } from "./args";
+import type { ResolvedCanaryWorkloadArgs } from "./args";
 import { canaryWorkloadDefaults as D } from "./defaults";
-import { canaryReplicasFor } from "./replicas";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
-
-/** Args with every default applied. */
-export type ResolvedCanaryWorkloadArgs = Required<Omit<CanaryWorkloadArgs, "resources" | "env" | "canaryWeight">> & {
-    resources: Required<NonNullable<CanaryWorkloadArgs["resources"]>>;
-    env: Record<string, string>;
-};
-
-export function resolveCanaryWorkloadArgs(args: CanaryWorkloadArgs, subject: string): ResolvedCanaryWorkloadArgs {
-    const a = parseArgs(subject, canaryWorkloadArgsSchema, args);
-    return {
-        ...a,
-        versionLabel: a.versionLabel ?? D.versionLabel,
-        stableReplicas: a.stableReplicas ?? D.stableReplicas,
-        minCanaryReplicas: a.minCanaryReplicas ?? D.minCanaryReplicas,
-        maxCanaryReplicas: a.maxCanaryReplicas ?? D.maxCanaryReplicas,
-        canaryReplicas:
-            a.canaryReplicas ??
-            (a.canaryWeight === undefined
-                ? D.canaryReplicas
-                : canaryReplicasFor({
-                      weight: a.canaryWeight,
-                      stableReplicas: a.stableReplicas ?? D.stableReplicas,
-                      min: a.minCanaryReplicas ?? D.minCanaryReplicas,
-                      max: a.maxCanaryReplicas ?? D.maxCanaryReplicas,
-                  })),
-        containerPort: a.containerPort ?? D.containerPort,
-        servicePort: a.servicePort ?? D.servicePort,
-        healthPath: a.healthPath ?? D.healthPath,
-        resources: { ...D.resources, ...a.resources },
-        env: a.env ?? {},
-    };
-}
 
 export type { Track };
 
@@ -64,7 +30,7 @@ export function deploymentSelector(a: ResolvedCanaryWorkloadArgs, track: Track):
 export function podLabels(a: ResolvedCanaryWorkloadArgs, track: Track): Record<string, string> {
     return {
         ...deploymentSelector(a, track),
-        [a.versionLabel]: track === "stable" ? a.stableVersion : a.canaryVersion,
+        [a.versionLabel]: track === "stable" ? a.stableVersionLabel : a.canaryVersionLabel,
     };
 }
 
@@ -74,7 +40,7 @@ export function podLabels(a: ResolvedCanaryWorkloadArgs, track: Track): Record<s
  * trace; span metrics are split by `service.version`).
  */
 export function containerEnv(a: ResolvedCanaryWorkloadArgs, track: Track): Record<string, string> {
-    const version = track === "stable" ? a.stableVersion : a.canaryVersion;
+    const version = track === "stable" ? a.stableVersionLabel : a.canaryVersionLabel;
     return {
         ...a.env,
         SERVICE_VERSION: version,

@@ -29,6 +29,21 @@ function describeValue(value: unknown): string {
     }
 }
 
+/**
+ * A key path as the user writes it in YAML or TypeScript: `services[0].routing.optInHeaders[1].name`; keys that
+ * are not identifiers are quoted (`labels["gray-release.io/track"]`).
+ */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+    return path
+        .map((key, i) => {
+            if (typeof key === "number") return `[${key}]`;
+            const name = String(key);
+            if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) return i === 0 ? name : `.${name}`;
+            return `[${JSON.stringify(name)}]`;
+        })
+        .join("");
+}
+
 function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
     let cur: unknown = input;
     for (const key of path) {
@@ -48,7 +63,7 @@ export function parseArgs<S extends z.ZodType>(subject: string, schema: S, input
     throw new InvalidArgsError(
         subject,
         result.error.issues.map((issue) => ({
-            path: issue.path.map(String).join("."),
+            path: formatPath(issue.path),
             value: valueAt(input, issue.path),
             message: issue.message,
         })),

@@ -1,7 +1,18 @@
 // Public API of the OtelCollector component.
-export * from "./args";
 export { OtelCollector, OTEL_COLLECTOR_TYPE } from "./otel-collector";
-export { otelCollectorArgsSchema, type ParsedOtelCollectorArgs } from "./schema";
+export {
+    otelCollectorArgsSchema,
+    type OtelCollectorArgs,
+    type ParsedOtelCollectorArgs,
+    type CollectorMode,
+    type CanaryAttributeMatch,
+    type SamplingArgs,
+    type SpanMetricsArgs,
+    type TracesBackendArgs,
+    type MetricsBackendArgs,
+    type AgentArgs,
+    type GatewayArgs,
+} from "./schema";
 export * from "./model";
 export { buildAgentConfig, k8sAttributes } from "./agent-config";
 export { buildGatewayConfig, spanMetrics, REQUIRED_DIMENSIONS } from "./gateway-config";

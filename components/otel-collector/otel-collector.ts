@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseArgs } from "../common";
 import { createAgentService } from "./agent-service";
-import type { CollectorMode, OtelCollectorArgs } from "./args";
+import type { CollectorMode, OtelCollectorArgs } from "./schema";
 import type { BuildContext } from "./context";
 import { createIdentity } from "./identity";
 import { createCollectorGuards } from "./network";

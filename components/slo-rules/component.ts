@@ -4,56 +4,22 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { InvalidArgsError, parseArgs } from "../common/validation";
+import { parseArgs } from "../common/validation";
 import { buildDashboard } from "./dashboard";
 import { generateRuleGroups } from "./generator";
 import { renderRuleFile, toPrometheusRule } from "./render";
-import { resolveSloRulesSpec } from "./schema";
-import type { RuleGroup, SloRulesSpec, SloRulesSpecArgs } from "./types";
+import { sloRulesArgsSchema, toSloRulesSpec, type SloRulesArgs } from "./schema";
+import type { RuleGroup, SloRulesSpec } from "./types";
 
-/** Input of {@link SloRules}: the generator's spec plus where to put the Kubernetes objects. */
-export interface SloRulesArgs extends SloRulesSpecArgs {
-    /** Namespace of the PrometheusRule and of the dashboard ConfigMap (where the Grafana sidecar looks). */
-    namespace: string;
-    /** Labels on the PrometheusRule, e.g. `{ release: "kube-prometheus-stack" }` for the operator's ruleSelector. */
-    ruleLabels?: Record<string, string>;
-}
-
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const componentOnlySchema = z
-    .object({
-        namespace: z.string().max(63).regex(K8S_NAME, { message: "expected a Kubernetes namespace name" }),
-        ruleLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, {
-            message: "invalid Kubernetes label key",
-        }), z.string().max(63)).optional(),
-    });
+export type { SloRulesArgs };
 
 /** ConfigMap label the Grafana dashboard sidecar watches. */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 
-/** Validates the component input, reporting the problems of both parts together. */
+/** Validates the component input (spec and placement together, every problem at once) and compiles the spec. */
 export function parseSloRulesArgs(name: string, args: unknown): { spec: SloRulesSpec; namespace: string; ruleLabels: Record<string, string> } {
-    const subject = `SloRules "${name}"`;
-    const obj = (args !== null && typeof args === "object" ? args : {}) as Record<string, unknown>;
-    const { namespace, ruleLabels, ...rest } = obj;
-    const problems: InvalidArgsError["problems"][number][] = [];
-    let own: z.output<typeof componentOnlySchema> | undefined;
-    let spec: SloRulesSpec | undefined;
-    try {
-        own = parseArgs(subject, componentOnlySchema, { namespace, ruleLabels });
-    } catch (e) {
-        if (!(e instanceof InvalidArgsError)) throw e;
-        problems.push(...e.problems);
-    }
-    try {
-        spec = resolveSloRulesSpec(rest, subject);
-    } catch (e) {
-        if (!(e instanceof InvalidArgsError)) throw e;
-        problems.push(...e.problems);
-    }
-    if (problems.length > 0 || !own || !spec) throw new InvalidArgsError(subject, problems);
-    return { spec, namespace: own.namespace, ruleLabels: own.ruleLabels ?? {} };
+    const { namespace, ruleLabels, ...spec } = parseArgs(`SloRules "${name}"`, sloRulesArgsSchema, args);
+    return { spec: toSloRulesSpec(spec), namespace, ruleLabels };
 }
 
 /**

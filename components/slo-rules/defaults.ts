@@ -49,8 +49,8 @@ export const SLO_RULES_DEFAULTS = {
     canary: {
         enabled: true,
         versionLabel: "destination_version",
-        canaryVersion: "canary",
-        stableVersion: "stable",
+        canaryVersionLabel: "canary",
+        stableVersionLabel: "stable",
         rateWindow: "5m",
         /** P1 when canary error rate minus stable error rate exceeds this... */
         errorRateDeltaThreshold: 0.003,

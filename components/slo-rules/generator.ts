@@ -188,15 +188,15 @@ export function canaryRuleGroup(spec: SloRulesSpec, c: ResolvedCanary): RuleGrou
         `histogram_quantile(${q}, sum by (le) (rate(${selectorOf(`${c.latencyHistogram}_bucket`, spec.serviceMatchers, version(v))}[${c.rateWindow}])))`;
 
     const recordings: RecordingRule[] = [
-        { record: "canary_request_rate", expr: req(version(c.canaryVersion)), labels },
-        { record: "canary_traffic_ratio", expr: `${req(version(c.canaryVersion))}\n/\n${req()}`, labels },
-        { record: "canary_error_rate", expr: errorRate(c.canaryVersion), labels },
-        { record: "stable_error_rate", expr: errorRate(c.stableVersion), labels },
+        { record: "canary_request_rate", expr: req(version(c.canaryVersionLabel)), labels },
+        { record: "canary_traffic_ratio", expr: `${req(version(c.canaryVersionLabel))}\n/\n${req()}`, labels },
+        { record: "canary_error_rate", expr: errorRate(c.canaryVersionLabel), labels },
+        { record: "stable_error_rate", expr: errorRate(c.stableVersionLabel), labels },
         { record: "canary_error_rate_delta", expr: `canary_error_rate${sel} - stable_error_rate${sel}`, labels },
-        { record: "canary_latency_p95_ms", expr: quantile(0.95, c.canaryVersion), labels },
-        { record: "stable_latency_p95_ms", expr: quantile(0.95, c.stableVersion), labels },
-        { record: "canary_latency_p99_ms", expr: quantile(0.99, c.canaryVersion), labels },
-        { record: "stable_latency_p99_ms", expr: quantile(0.99, c.stableVersion), labels },
+        { record: "canary_latency_p95_ms", expr: quantile(0.95, c.canaryVersionLabel), labels },
+        { record: "stable_latency_p95_ms", expr: quantile(0.95, c.stableVersionLabel), labels },
+        { record: "canary_latency_p99_ms", expr: quantile(0.99, c.canaryVersionLabel), labels },
+        { record: "stable_latency_p99_ms", expr: quantile(0.99, c.stableVersionLabel), labels },
         { record: "canary_k8s_pod_restart_total", expr: `sum(${c.restartsSelector}) or vector(0)`, labels },
     ];
     const p1: AlertingRule = {

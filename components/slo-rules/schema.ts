@@ -1,7 +1,11 @@
 /**
- * Validation (zod) of the SLO rules input and its resolution into a fully defaulted {@link SloRulesSpec}.
+ * The input shape of the SLO rules generator and component, as zod schemas: the single source of its types,
+ * descriptions and defaults. Defaults that depend on the service (its matchers, the canary's pod regex, the
+ * dashboard title, an SLO's description and runbook) are filled by {@link toSloRulesSpec}, which also compiles the
+ * SLIs and burn factors into the generator's {@link SloRulesSpec}.
  */
 import { z } from "zod";
+import { dnsLabel, labelMap as k8sLabelMap, nonEmptyLabelValue } from "../common/k8s-names";
 import { parseArgs } from "../common/validation";
 import { burnRateFactor, roundFactor } from "./burn-rate";
 import {
@@ -12,9 +16,14 @@ import {
     defaultServiceMatchers,
 } from "./defaults";
 import { durationSeconds, isSingleUnitDuration as isDuration } from "./durations";
-import type { ResolvedBurnWindow, ResolvedSli, SloRulesSpec, SloRulesSpecArgs } from "./types";
+import type { ResolvedBurnWindow, ResolvedSli, SloRulesSpec } from "./types";
 
+const describe = (description: string) => ({ description });
+
+// Service and SLO names also allow `_` (they are Prometheus label values and rule-group name parts), so they are
+// not the common `dnsLabel`.
 const NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
+// Prometheus label names (`[a-zA-Z_][a-zA-Z0-9_]*`), not Kubernetes label keys: the common `labelKey` differs.
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*`;
@@ -23,6 +32,7 @@ const MATCHERS = new RegExp(`^(${MATCHER}(,${MATCHER})*,?\\s*)?$`);
 /** A plain metric selector: `name`, `name{matchers}` or `{matchers}`. */
 const SELECTOR = new RegExp(`^\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)?\\s*(\\{(${MATCHER}(,${MATCHER})*,?\\s*)?\\})?\\s*$`);
 
+// Single-unit Prometheus durations (they become parts of recording-rule names), not the common `durationString`.
 const duration = z.string().refine(isDuration, { message: "expected a Prometheus duration like 30s, 5m, 1h, 3d" });
 const windowDuration = duration.refine((d) => !isDuration(d) || durationSeconds(d) >= durationSeconds(BASE_WINDOW), {
     message: `window must be at least ${BASE_WINDOW} (the base recording window)`,
@@ -43,17 +53,55 @@ const selector = z
 const matchers = z.string().refine((s) => MATCHERS.test(s), {
     message: 'expected PromQL label matchers without braces, like a="b",c=~"d.*"',
 });
-const labelMap = z.record(z.string().regex(LABEL_NAME, { message: "invalid label name" }), z.string());
-const fraction = z.number().gt(0).lt(1);
+const metricName = z.string().regex(METRIC_NAME, { message: "invalid metric name" });
+const labelName = z.string().regex(LABEL_NAME, { message: "invalid label name" });
+const promLabelMap = z.record(labelName, z.string());
+
+/** Rounds away float noise in suggestions (0.999 * 100 = 99.89999999999999 → 99.9). */
+const round = (x: number) => Number(x.toPrecision(10));
+
+/** An objective in percent; a value under 50 is almost surely a fraction (0.999 meaning 99.9 %) and is refused. */
+const objectivePercent = z
+    .number()
+    .gt(0, { message: "objective is a percentage > 0" })
+    .lt(100, { message: "objective is a percentage < 100 (100 leaves no error budget)" })
+    .superRefine((v, ctx) => {
+        if (v > 0 && v < 50) {
+            const example = v < 1 ? round(v * 100) : 99.9;
+            ctx.addIssue({
+                code: "custom",
+                message: `a percentage is expected: write ${example} for ${example} %` + (v < 1 ? ` (${v} means ${v} %)` : ""),
+            });
+        }
+    });
+
+/** A fraction of the error budget (0.02 = 2 %); 1 or more is a percentage written by mistake. */
+const budgetFraction = z
+    .number()
+    .gt(0, { message: "budget fraction must be > 0" })
+    .superRefine((v, ctx) => {
+        if (v >= 1) {
+            ctx.addIssue({
+                code: "custom",
+                message: `a fraction of the error budget is expected (0.02 = 2 %)` + (v <= 100 ? `: write ${round(v / 100)} for ${v} %` : ""),
+            });
+        }
+    });
 
 const errorRatioSli = z
-    .object({
-        kind: z.literal("errorRatio"),
-        errors: selector.optional(),
-        good: selector.optional(),
-        total: selector.optional(),
+    .strictObject({
+        kind: z.literal("errorRatio").meta(describe("Discriminator.")),
+        errors: selector.optional().meta(describe(
+            "Metric selector (no function, no range) of the *failed* requests, e.g. " +
+                '`http_requests_total{job="checkout",code=~"5.."}`. Give either `errors` or `good`, not both. ' +
+                'Default (when neither is given): `istio_requests_total{<serviceMatchers>,response_code=~"5.."}`.',
+        )),
+        good: selector.optional().meta(describe("Metric selector of the *successful* requests; the SLI then uses `total - good` as errors.")),
+        total: selector.optional().meta(describe(
+            "Metric selector of all requests. Required when `errors` or `good` is given; otherwise defaults to " +
+                "`istio_requests_total{<serviceMatchers>}`.",
+        )),
     })
-    .strict()
     .superRefine((v, ctx) => {
         if (v.errors !== undefined && v.good !== undefined) {
             ctx.addIssue({ code: "custom", path: ["good"], message: "give either errors or good, not both" });
@@ -64,168 +112,282 @@ const errorRatioSli = z
         if (v.errors === undefined && v.good === undefined && v.total !== undefined) {
             ctx.addIssue({ code: "custom", path: ["errors"], message: "give errors or good with total" });
         }
-    });
+    })
+    .meta(describe("Error-ratio SLI: failed requests over all requests, from counters."));
 
 const latencySli = z
-    .object({
-        kind: z.literal("latency"),
-        histogram: z.string().regex(METRIC_NAME, { message: "invalid metric name" }).optional(),
-        threshold: z.number().positive().finite().optional(),
-        matchers: matchers.optional(),
+    .strictObject({
+        kind: z.literal("latency").meta(describe("Discriminator.")),
+        histogram: metricName.default(D.latencyHistogram).meta(describe("Histogram base name (without `_bucket`/`_count`).")),
+        threshold: z
+            .number()
+            .positive()
+            .finite()
+            .default(D.latencyThreshold)
+            .meta(describe("Threshold in the histogram's unit; must equal one of its bucket bounds (`le`). Default 300 (ms).")),
+        matchers: matchers.optional().meta(describe("Label matchers (PromQL syntax, no braces) selecting the service's series. Default: the service matchers.")),
     })
-    .strict();
+    .meta(describe("Latency SLI: share of requests slower than a threshold, from a classic histogram."));
+
+const sliSchema = z.discriminatedUnion("kind", [errorRatioSli, latencySli]);
 
 const burnWindow = z
-    .object({ short: windowDuration, long: windowDuration, budgetFraction: fraction })
-    .strict()
+    .strictObject({
+        short: windowDuration.meta(describe("Short window (confirms the burn is still happening), e.g. `5m`. At least 5m.")),
+        long: windowDuration.meta(describe("Long window (measures the burn), e.g. `1h`; longer than `short`, not longer than the SLO window.")),
+        budgetFraction: budgetFraction.meta(describe("Fraction (below 1) of the whole error budget consumed within `long` that should alert, e.g. 0.02 for 2 %.")),
+    })
     .superRefine((v, ctx) => {
         if (isDuration(v.short) && isDuration(v.long) && durationSeconds(v.short) >= durationSeconds(v.long)) {
             ctx.addIssue({ code: "custom", path: ["short"], message: "short window must be shorter than long" });
         }
-    });
+    })
+    .meta(describe("One pair of windows of a multi-window burn-rate alert."));
 
-const burnPolicy = z.object({ for: duration.optional(), windows: z.array(burnWindow).optional() }).strict();
+const burnPolicy = (defaults: { readonly for: string; readonly windows: ReadonlyArray<{ short: string; long: string; budgetFraction: number }> }) =>
+    z
+        .strictObject({
+            for: duration.default(defaults.for).meta(describe("`for` clause of the alert.")),
+            windows: z
+                .array(burnWindow)
+                .default(() => defaults.windows.map((w) => ({ ...w })))
+                .meta(describe("Window pairs (any one firing fires the alert). Default: SRE-workbook pairs. Empty disables the severity.")),
+        })
+        .prefault({});
 
-const slo = z
-    .object({
-        name: z.string().regex(NAME, { message: "expected [a-z0-9_-], at most 63 characters" }),
-        description: z.string().min(1).optional(),
-        objective: z.number().gt(0, { message: "objective is a percentage > 0" }).lt(100, {
-            message: "objective is a percentage < 100 (100 leaves no error budget)",
-        }),
-        window: sloWindow.optional(),
-        sli: z.discriminatedUnion("kind", [errorRatioSli, latencySli]).optional(),
+const sloSchema = z
+    .strictObject({
+        name: z
+            .string()
+            .regex(NAME, { message: "expected [a-z0-9_-], at most 63 characters" })
+            .meta(describe("SLO name, unique within the service (`[a-z0-9_-]`), e.g. `availability`; becomes the `slo` label.")),
+        description: z.string().min(1).optional().meta(describe("Human description shown in alert annotations and the dashboard. Default: derived from the SLI.")),
+        objective: objectivePercent.meta(describe("Objective in percent, strictly between 0 and 100, e.g. 99.95 (not 0.9995).")),
+        window: sloWindow.default(D.sloWindow).meta(describe("SLO (compliance) window, whole days between 7d and 90d, e.g. `7d`, `28d`, `30d`.")),
+        sli: sliSchema.prefault({ kind: "errorRatio" }).meta(describe("The SLI. Default: Istio error ratio (5xx over all requests) of the service.")),
         groupBy: z
-            .array(
-                z
-                    .string()
-                    .regex(LABEL_NAME, { message: "invalid label name" })
-                    .refine((l) => l !== "service" && l !== "slo", { message: "service and slo are reserved" }),
-            )
-            .optional(),
-        runbookUrl: z.url().optional(),
+            .array(labelName.refine((l) => l !== "service" && l !== "slo", { message: "service and slo are reserved" }))
+            .default(() => [...D.groupBy])
+            .meta(describe("Labels kept through the aggregation (one SLI per combination), e.g. `[\"destination_version\"]`. Default none.")),
+        runbookUrl: z.url().optional().meta(describe("Runbook URL for this SLO's alerts. Default: the top-level `runbookUrl`.")),
     })
-    .strict();
+    .meta(describe("One service-level objective."));
 
-const canary = z
-    .object({
-        enabled: z.boolean().optional(),
-        versionLabel: z.string().regex(LABEL_NAME, { message: "invalid label name" }).optional(),
-        canaryVersion: z.string().min(1).optional(),
-        stableVersion: z.string().min(1).optional(),
-        requestsMetric: z.string().regex(METRIC_NAME, { message: "invalid metric name" }).optional(),
-        errorMatchers: matchers.optional(),
-        latencyHistogram: z.string().regex(METRIC_NAME, { message: "invalid metric name" }).optional(),
-        rateWindow: duration.optional(),
-        errorRateDeltaThreshold: fraction.optional(),
-        trafficRatioThreshold: z.number().min(0).lt(1).optional(),
-        minRequestRate: z.number().min(0).finite().optional(),
-        for: duration.optional(),
-        restarts: z
-            .object({
-                metric: z.string().regex(METRIC_NAME, { message: "invalid metric name" }).optional(),
-                podRegex: z.string().min(1).optional(),
-                namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "invalid namespace" }).optional(),
-                matchers: matchers.optional(),
-            })
-            .strict()
-            .optional(),
+const alertingSchema = z
+    .strictObject({
+        page: burnPolicy(D.page).meta(describe("Page severity. Default: 5m&1h consuming 2 % and 30m&6h consuming 5 % of the budget, for 2m.")),
+        ticket: burnPolicy(D.ticket).meta(describe("Ticket severity. Default: 2h&1d and 6h&3d consuming 10 % of the budget, for 15m.")),
+        minBurnRate: z.number().min(0).finite().default(D.minBurnRate).meta(describe("Floor of any burn factor after rescaling to the SLO window.")),
+        minRequestRate: z
+            .number()
+            .min(0)
+            .finite()
+            .default(D.minRequestRate)
+            .meta(describe("Low-traffic guard: minimum requests per second over an alert's long window.")),
     })
-    .strict()
+    .meta(describe("Burn-rate alerting policy."));
+
+const restartsSchema = z
+    .strictObject({
+        metric: metricName.default(D.canary.restartsMetric).meta(describe("Restart counter.")),
+        podRegex: z.string().min(1).optional().meta(describe("Regex of the canary's pod names. Default `<service>-canary-.*`.")),
+        namespace: dnsLabel.optional().meta(describe("Namespace of the canary's pods, when set added as `namespace=\"...\"`. Default: no namespace matcher.")),
+        matchers: matchers.optional().meta(describe("Extra label matchers (PromQL syntax, no braces), e.g. `container=\"app\"`. Default none.")),
+    })
+    .meta(describe("Where to find the canary's restarts (kube-state-metrics)."));
+
+/**
+ * Canary error-rate delta: a fraction, like every error rate (0.003 = 0.3 percentage points). A delta of 0.1
+ * (10 points) or more cannot be meant for a P1 and is almost surely a percentage written by mistake.
+ */
+const errorRateDelta = z
+    .number()
+    .gt(0, { message: "error-rate delta must be > 0" })
     .superRefine((v, ctx) => {
-        if (v.canaryVersion !== undefined && v.canaryVersion === (v.stableVersion ?? D.canary.stableVersion)) {
-            ctx.addIssue({ code: "custom", path: ["canaryVersion"], message: "must differ from stableVersion" });
+        if (v >= 0.1) {
+            ctx.addIssue({
+                code: "custom",
+                message:
+                    `a fraction is expected, not a percentage: ${v} would mean ${round(v * 100)} percentage points` +
+                    (v <= 100 ? `; write ${round(v / 100)} for ${v} %` : ""),
+            });
         }
     });
 
-/** Zod schema of {@link SloRulesSpecArgs}. */
-export const sloRulesSpecSchema = z
-    .object({
-        service: z.string().regex(NAME, { message: "expected [a-z0-9_-], at most 63 characters" }),
-        runbookUrl: z.url(),
-        slos: z.array(slo).min(1, { message: "at least one SLO is required" }),
-        serviceMatchers: matchers.optional(),
-        evaluationInterval: duration.optional(),
-        longWindowEvaluationInterval: duration.optional(),
-        alerting: z
-            .object({
-                page: burnPolicy.optional(),
-                ticket: burnPolicy.optional(),
-                minBurnRate: z.number().min(0).finite().optional(),
-                minRequestRate: z.number().min(0).finite().optional(),
-            })
-            .strict()
-            .optional(),
-        alertLabels: labelMap.optional(),
-        canary: canary.optional(),
-        dashboard: z
-            .object({ enabled: z.boolean().optional(), title: z.string().min(1).optional(), folder: z.string().min(1).optional() })
-            .strict()
-            .optional(),
-    })
-    .strict()
+/** The canary's share of the traffic, a fraction as the recorded `canary_traffic_ratio` (0.1 = 10 %). */
+const trafficRatio = z
+    .number()
+    .min(0, { message: "traffic ratio must be ≥ 0" })
     .superRefine((v, ctx) => {
-        const seen = new Set<string>();
-        v.slos.forEach((s, i) => {
-            if (seen.has(s.name)) ctx.addIssue({ code: "custom", path: ["slos", i, "name"], message: "duplicate SLO name" });
-            seen.add(s.name);
-            const window = s.window ?? D.sloWindow;
-            for (const severity of ["page", "ticket"] as const) {
-                const windows = v.alerting?.[severity]?.windows ?? D[severity].windows;
-                windows.forEach((w, j) => {
-                    if (isDuration(w.long) && isDuration(window) && durationSeconds(w.long) > durationSeconds(window)) {
-                        ctx.addIssue({
-                            code: "custom",
-                            path: ["alerting", severity, "windows", j, "long"],
-                            message: `longer than the window ${window} of SLO "${s.name}"`,
-                        });
-                    }
-                });
-            }
-        });
+        if (v >= 1) {
+            ctx.addIssue({
+                code: "custom",
+                message:
+                    "a fraction of the traffic is expected (0.1 = 10 %), not a percentage" + (v <= 100 ? `: write ${round(v / 100)} for ${v} %` : ""),
+            });
+        }
     });
 
-// Compile-time check that the hand-written, documented interface and the schema agree.
-type AssertAssignable<T extends U, U> = T;
-export type _SpecArgsMatchesSchema = AssertAssignable<SloRulesSpecArgs, z.input<typeof sloRulesSpecSchema>>;
+const canarySchema = z
+    .strictObject({
+        enabled: z.boolean().default(D.canary.enabled).meta(describe("Whether to generate the canary rules.")),
+        versionLabel: labelName.default(D.canary.versionLabel).meta(describe("Label telling versions apart in the request metrics.")),
+        canaryVersionLabel: nonEmptyLabelValue
+            .default(D.canary.canaryVersionLabel)
+            .meta(describe("Value of `versionLabel` on the canary's requests (its pods' version label).")),
+        stableVersionLabel: nonEmptyLabelValue
+            .default(D.canary.stableVersionLabel)
+            .meta(describe("Value of `versionLabel` on the stable version's requests (its pods' version label).")),
+        requestsMetric: metricName.default(D.requestsMetric).meta(describe("Request counter.")),
+        errorMatchers: matchers.default(D.errorMatchers).meta(describe("Matchers (no braces) that select failed requests.")),
+        latencyHistogram: metricName.default(D.latencyHistogram).meta(describe("Duration histogram base name.")),
+        rateWindow: duration.default(D.canary.rateWindow).meta(describe("Rate window of the canary recordings.")),
+        errorRateDeltaThreshold: errorRateDelta
+            .default(D.canary.errorRateDeltaThreshold)
+            .meta(describe("P1 fires when `canary_error_rate_delta` (a fraction: canary error rate minus stable's) exceeds this; 0.003 = 0.3 percentage points, below 0.1.")),
+        trafficRatioThreshold: trafficRatio
+            .default(D.canary.trafficRatioThreshold)
+            .meta(describe("...and `canary_traffic_ratio` (a fraction of the traffic, 0.1 = 10 %) exceeds this; below 1.")),
+        minRequestRate: z.number().min(0).finite().default(D.canary.minRequestRate).meta(describe("Low-traffic guard: minimum canary requests per second for the P1.")),
+        for: duration.default(D.canary.for).meta(describe("`for` clause of the P1.")),
+        restarts: restartsSchema.prefault({}).meta(describe("Restart counter of the canary's pods.")),
+    })
+    .superRefine((v, ctx) => {
+        if (v.canaryVersionLabel === v.stableVersionLabel) {
+            // Report on the key the user set (a defaulted one has no value to show).
+            const [key, other] =
+                v.canaryVersionLabel === D.canary.canaryVersionLabel ? ["stableVersionLabel", "canaryVersionLabel"] : ["canaryVersionLabel", "stableVersionLabel"];
+            ctx.addIssue({ code: "custom", path: [key], message: `must differ from ${other}` });
+        }
+    })
+    .meta(describe("Canary-versus-stable rules."));
+
+const dashboardSchema = z
+    .strictObject({
+        enabled: z.boolean().default(D.dashboard.enabled).meta(describe("Whether to create the dashboard ConfigMap.")),
+        title: z.string().min(1).optional().meta(describe("Dashboard title. Default `<service>: canary vs stable and SLOs`.")),
+        folder: z.string().min(1).optional().meta(describe("Grafana folder, set as the `grafana_folder` annotation read by the dashboard sidecar. Default none.")),
+    })
+    .meta(describe("Grafana dashboard options."));
+
+const specShape = {
+    service: z
+        .string()
+        .regex(NAME, { message: "expected [a-z0-9_-], at most 63 characters" })
+        .meta(describe("Service name (`[a-z0-9-]`), the `service` label of every generated series and alert.")),
+    runbookUrl: z.url().meta(describe("Runbook URL put in every alert's `runbook_url` annotation (an SLO may override it).")),
+    slos: z.array(sloSchema).min(1, { message: "at least one SLO is required" }).meta(describe("The service's SLOs (at least one).")),
+    serviceMatchers: matchers.optional().meta(describe(
+        "Label matchers (PromQL syntax, no braces) selecting the service's requests in Istio metrics. " +
+            'Default `reporter="destination",destination_service_name="<service>"`.',
+    )),
+    evaluationInterval: duration.default(D.evaluationInterval).meta(describe("Evaluation interval of the raw-metric and alert groups.")),
+    longWindowEvaluationInterval: duration
+        .default(D.longWindowEvaluationInterval)
+        .meta(describe("Evaluation interval of the long-window group (1d, 3d, SLO window).")),
+    alerting: alertingSchema.prefault({}).meta(describe("Burn-rate alerting policy.")),
+    alertLabels: promLabelMap.default(() => ({})).meta(describe("Extra labels on every alert, e.g. `{ team: \"payments\" }`.")),
+    canary: canarySchema.prefault({}).meta(describe("Canary-versus-stable rules. Default: enabled with Istio defaults.")),
+    dashboard: dashboardSchema.prefault({}).meta(describe("Grafana dashboard options.")),
+};
+
+/** Cross-field checks: unique SLO names, alert windows within each SLO's window. */
+function checkSpec(v: { slos: Array<{ name: string; window: string }>; alerting: z.output<typeof alertingSchema> }, ctx: z.RefinementCtx): void {
+    const seen = new Set<string>();
+    v.slos.forEach((s, i) => {
+        if (seen.has(s.name)) ctx.addIssue({ code: "custom", path: ["slos", i, "name"], message: "duplicate SLO name" });
+        seen.add(s.name);
+        for (const severity of ["page", "ticket"] as const) {
+            v.alerting[severity].windows.forEach((w, j) => {
+                if (isDuration(w.long) && isDuration(s.window) && durationSeconds(w.long) > durationSeconds(s.window)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["alerting", severity, "windows", j, "long"],
+                        message: `longer than the window ${s.window} of SLO "${s.name}"`,
+                    });
+                }
+            });
+        }
+    });
+}
+
+/** Input of the SLO rules generator: the service, its SLOs, alerting, canary rules and dashboard options. */
+export const sloRulesSpecSchema = z.strictObject(specShape).superRefine(checkSpec).meta(describe("Input of the SLO rules generator."));
+
+/** Input of the `SloRules` component: the generator's spec plus where to put the Kubernetes objects. */
+export const sloRulesArgsSchema = z
+    .strictObject({
+        ...specShape,
+        namespace: dnsLabel.meta(describe("Namespace of the PrometheusRule and of the dashboard ConfigMap (where the Grafana sidecar looks).")),
+        ruleLabels: k8sLabelMap
+            .default(() => ({}))
+            .meta(describe("Labels on the PrometheusRule, e.g. `{ release: \"kube-prometheus-stack\" }` for the operator's ruleSelector.")),
+    })
+    .superRefine(checkSpec)
+    .meta(describe("Input of the SloRules component."));
+
+/** Input of the SLO rules generator (and of the `SloRules` component, with `namespace`). */
+export type SloRulesSpecArgs = z.input<typeof sloRulesSpecSchema>;
+/** {@link SloRulesSpecArgs} validated, with every service-independent default filled in. */
+export type ResolvedSloRulesSpecArgs = z.output<typeof sloRulesSpecSchema>;
+/** Input of the `SloRules` component. */
+export type SloRulesArgs = z.input<typeof sloRulesArgsSchema>;
+/** {@link SloRulesArgs} validated and defaulted. */
+export type ResolvedSloRulesArgs = z.output<typeof sloRulesArgsSchema>;
+/** Error-ratio SLI: failed requests over all requests, from counters. */
+export type ErrorRatioSliArgs = z.input<typeof errorRatioSli>;
+/** Latency SLI: share of requests slower than a threshold, from a classic histogram. */
+export type LatencySliArgs = z.input<typeof latencySli>;
+/** One SLI definition. */
+export type SliArgs = z.input<typeof sliSchema>;
+/** One service-level objective. */
+export type SloArgs = z.input<typeof sloSchema>;
+/** One pair of windows of a multi-window burn-rate alert. */
+export type BurnWindowArgs = z.input<typeof burnWindow>;
+/** One severity of burn-rate alerts. */
+export type BurnAlertPolicyArgs = z.input<ReturnType<typeof burnPolicy>>;
+/** Burn-rate alerting policy. */
+export type SloAlertingArgs = z.input<typeof alertingSchema>;
+/** Where to find the canary's restarts (kube-state-metrics). */
+export type CanaryRestartsArgs = z.input<typeof restartsSchema>;
+/** Canary-versus-stable rules. */
+export type CanaryRulesArgs = z.input<typeof canarySchema>;
+/** Canary-versus-stable rules, defaulted. */
+export type ResolvedCanaryRulesArgs = z.output<typeof canarySchema>;
+/** One SLO, defaulted. */
+export type ResolvedSloArgs = z.output<typeof sloSchema>;
+/** Grafana dashboard options. */
+export type DashboardArgs = z.input<typeof dashboardSchema>;
 
 function selectorOf(metric: string, ...matcherLists: string[]): string {
     const parts = matcherLists.map((m) => m.trim().replace(/,$/, "")).filter((m) => m !== "");
     return parts.length === 0 ? metric : `${metric}{${parts.join(",")}}`;
 }
 
-/** Validates `input` (throwing `InvalidArgsError` naming key paths and values) and applies every default. */
-export function resolveSloRulesSpec(input: unknown, subject = "SloRules"): SloRulesSpec {
-    const a = parseArgs(subject, sloRulesSpecSchema, input);
+/**
+ * Compiles parsed args into the generator's spec: the service-dependent defaults, the SLIs as selectors and the
+ * burn factors rescaled to each SLO's window.
+ */
+export function toSloRulesSpec(a: ResolvedSloRulesSpecArgs): SloRulesSpec {
     const serviceMatchers = a.serviceMatchers ?? defaultServiceMatchers(a.service);
-    const minBurnRate = a.alerting?.minBurnRate ?? D.minBurnRate;
-    const pageWindows = a.alerting?.page?.windows ?? D.page.windows;
-    const ticketWindows = a.alerting?.ticket?.windows ?? D.ticket.windows;
-    const c = a.canary ?? {};
-    const canaryEnabled = c.enabled ?? D.canary.enabled;
-    const dash = a.dashboard ?? {};
+    const { page, ticket, minBurnRate, minRequestRate } = a.alerting;
+    const { enabled: canaryEnabled, restarts, ...canary } = a.canary;
 
     return {
         service: a.service,
         serviceMatchers,
         runbookUrl: a.runbookUrl,
-        evaluationInterval: a.evaluationInterval ?? D.evaluationInterval,
-        longWindowEvaluationInterval: a.longWindowEvaluationInterval ?? D.longWindowEvaluationInterval,
-        pageFor: a.alerting?.page?.for ?? D.page.for,
-        ticketFor: a.alerting?.ticket?.for ?? D.ticket.for,
-        minRequestRate: a.alerting?.minRequestRate ?? D.minRequestRate,
-        alertLabels: { ...(a.alertLabels ?? {}) },
+        evaluationInterval: a.evaluationInterval,
+        longWindowEvaluationInterval: a.longWindowEvaluationInterval,
+        pageFor: page.for,
+        ticketFor: ticket.for,
+        minRequestRate,
+        alertLabels: { ...a.alertLabels },
         slos: a.slos.map((s) => {
-            const window = s.window ?? D.sloWindow;
-            const raw = s.sli ?? { kind: "errorRatio" as const };
+            const raw = s.sli;
             let sli: ResolvedSli;
             if (raw.kind === "latency") {
-                sli = {
-                    kind: "latency",
-                    histogram: raw.histogram ?? D.latencyHistogram,
-                    threshold: raw.threshold ?? D.latencyThreshold,
-                    matchers: raw.matchers ?? serviceMatchers,
-                };
+                sli = { kind: "latency", histogram: raw.histogram, threshold: raw.threshold, matchers: raw.matchers ?? serviceMatchers };
             } else if (raw.good !== undefined && raw.total !== undefined) {
                 sli = { kind: "errorRatio", mode: "good", good: raw.good.trim(), total: raw.total.trim() };
             } else if (raw.errors !== undefined && raw.total !== undefined) {
@@ -242,52 +404,44 @@ export function resolveSloRulesSpec(input: unknown, subject = "SloRules"): SloRu
                 short: w.short,
                 long: w.long,
                 budgetFraction: w.budgetFraction,
-                factor: burnRateFactor(w.budgetFraction, window, w.long, minBurnRate),
+                factor: burnRateFactor(w.budgetFraction, s.window, w.long, minBurnRate),
             });
             const description =
                 s.description ??
                 (sli.kind === "latency"
-                    ? `${s.objective}% of requests faster than ${sli.threshold} (${sli.histogram}) over ${window}`
-                    : `${s.objective}% of requests succeed over ${window}`);
+                    ? `${s.objective}% of requests faster than ${sli.threshold} (${sli.histogram}) over ${s.window}`
+                    : `${s.objective}% of requests succeed over ${s.window}`);
             return {
                 name: s.name,
                 description,
                 objective: s.objective,
                 errorBudget: roundFactor((100 - s.objective) / 100),
-                window,
+                window: s.window,
                 sli,
-                groupBy: [...(s.groupBy ?? D.groupBy)],
+                groupBy: [...s.groupBy],
                 runbookUrl: s.runbookUrl ?? a.runbookUrl,
-                page: pageWindows.map(scale),
-                ticket: ticketWindows.map(scale),
+                page: page.windows.map(scale),
+                ticket: ticket.windows.map(scale),
             };
         }),
         canary: canaryEnabled
             ? {
-                  versionLabel: c.versionLabel ?? D.canary.versionLabel,
-                  canaryVersion: c.canaryVersion ?? D.canary.canaryVersion,
-                  stableVersion: c.stableVersion ?? D.canary.stableVersion,
-                  requestsMetric: c.requestsMetric ?? D.requestsMetric,
-                  errorMatchers: c.errorMatchers ?? D.errorMatchers,
-                  latencyHistogram: c.latencyHistogram ?? D.latencyHistogram,
-                  rateWindow: c.rateWindow ?? D.canary.rateWindow,
-                  errorRateDeltaThreshold: c.errorRateDeltaThreshold ?? D.canary.errorRateDeltaThreshold,
-                  trafficRatioThreshold: c.trafficRatioThreshold ?? D.canary.trafficRatioThreshold,
-                  minRequestRate: c.minRequestRate ?? D.canary.minRequestRate,
-                  for: c.for ?? D.canary.for,
+                  ...canary,
                   restartsSelector: selectorOf(
-                      c.restarts?.metric ?? D.canary.restartsMetric,
-                      c.restarts?.namespace !== undefined ? `namespace="${c.restarts.namespace}"` : "",
-                      `pod=~"${escapeLabelValue(c.restarts?.podRegex ?? defaultCanaryPodRegex(a.service))}"`,
-                      c.restarts?.matchers ?? "",
+                      restarts.metric,
+                      restarts.namespace !== undefined ? `namespace="${restarts.namespace}"` : "",
+                      `pod=~"${escapeLabelValue(restarts.podRegex ?? defaultCanaryPodRegex(a.service))}"`,
+                      restarts.matchers ?? "",
                   ),
               }
             : undefined,
-        dashboard:
-            dash.enabled ?? D.dashboard.enabled
-                ? { title: dash.title ?? defaultDashboardTitle(a.service), folder: dash.folder }
-                : undefined,
+        dashboard: a.dashboard.enabled ? { title: a.dashboard.title ?? defaultDashboardTitle(a.service), folder: a.dashboard.folder } : undefined,
     };
+}
+
+/** Validates `input` (throwing `InvalidArgsError` naming key paths and values) and applies every default. */
+export function resolveSloRulesSpec(input: unknown, subject = "SloRules"): SloRulesSpec {
+    return toSloRulesSpec(parseArgs(subject, sloRulesSpecSchema, input));
 }
 
 /** Escapes a string for a double-quoted PromQL label value. */

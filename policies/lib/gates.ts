@@ -1,7 +1,7 @@
 /** Pure decisions of the SLO gates on a CanaryRelease record. */
 import type { CanaryReleaseRecord } from "../contracts";
 
-export const REDUCING_ACTIONS = ["rollback", "abort"];
+export const REDUCING_ACTIONS: readonly string[] = ["rollback"];
 
 export function isIncrease(r: Pick<CanaryReleaseRecord, "weight" | "previousWeight">): boolean {
     return r.weight > r.previousWeight;

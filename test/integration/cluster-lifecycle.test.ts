@@ -31,8 +31,8 @@ interface Release {
     status: string;
     action: string;
     reason: string;
-    stableVersion: string;
-    canaryVersion: string;
+    stableImage: string;
+    canaryImage: string;
     lastVerdict?: { verdict: string };
 }
 
@@ -213,7 +213,7 @@ describe("local control plane: a whole canary life applied to a real API server"
             release(project, { stable: "1.5.0", canary: "1.6.0" });
             r = await up("dev");
             assert.equal(r?.action, "start", r?.reason);
-            assert.equal(r?.stableVersion, `${REPO}:1.5.0`);
+            assert.equal(r?.stableImage, `${REPO}:1.5.0`);
             r = await up("dev");
             assert.equal(r?.lastVerdict?.verdict, "fail", r?.reason);
             assert.equal(r?.action, "rollback");

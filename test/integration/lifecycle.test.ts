@@ -22,8 +22,8 @@ interface Release {
     status: string;
     action: string;
     reason: string;
-    stableVersion: string;
-    canaryVersion: string;
+    stableImage: string;
+    canaryImage: string;
     lastVerdict?: { verdict: string };
 }
 
@@ -182,7 +182,7 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
         }
         r = await up("dev");
         assert.equal(r?.status, "promoted");
-        assert.match(r?.stableVersion ?? "", /:1\.5\.0$/, "the promoted canary is the new stable");
+        assert.match(r?.stableImage ?? "", /:1\.5\.0$/, "the promoted canary is the new stable");
         assert.deepEqual(weights(project, "dev"), { stable: 100 }, "after promotion the canary leaves the split");
 
         await up("platform-prod");
@@ -217,7 +217,7 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
         setCanary(project, "prod", "1.6.0");
         setStable(project, "prod", "1.5.0");
         let r = await up("prod");
-        assert.match(r?.stableVersion ?? "", /:1\.5\.0@/, "the new canary runs against the promoted stable");
+        assert.match(r?.stableImage ?? "", /:1\.5\.0@/, "the new canary runs against the promoted stable");
         assert.equal(r?.action, "start");
         assert.equal(r?.weight, 1);
 

@@ -54,8 +54,8 @@ import { allPolicies } from "gray-release/policies";
 const input: ProgressionConfigInput = {
     service: "checkout",
     environment: "dev",
-    stableVersion: "registry.example.com/shop/checkout:1.4.0",
-    canaryVersion: "registry.example.com/shop/checkout:1.5.0",
+    stableImage: "registry.example.com/shop/checkout:1.4.0",
+    canaryImage: "registry.example.com/shop/checkout:1.5.0",
     analysis: { prometheusUrl: "http://prometheus:9090" },
 };
 const config: ProgressionConfig = parseProgressionConfig(input);
@@ -95,8 +95,8 @@ for (const name of ["decide", "parseProgressionConfig", "runProgression", "Prome
 }
 const config = prog.parseProgressionConfig({
     service: "checkout", environment: "dev",
-    stableVersion: "registry.example.com/shop/checkout:1.4.0",
-    canaryVersion: "registry.example.com/shop/checkout:1.5.0",
+    stableImage: "registry.example.com/shop/checkout:1.4.0",
+    canaryImage: "registry.example.com/shop/checkout:1.5.0",
     analysis: { prometheusUrl: "http://prometheus:9090" },
 });
 const d = prog.decide(undefined, config, undefined, new Date("2026-01-05T10:00:00Z"));

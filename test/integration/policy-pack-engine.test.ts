@@ -97,8 +97,8 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
         assert.equal(up.summary.result, "succeeded");
         const releases = up.outputs["releases"]?.value as Record<string, { action: string }>;
         assert.equal(releases["checkout"]?.action, "promote");
-        const promotions = up.outputs["promotions"]?.value as Record<string, Array<{ version: string; at: string }>>;
-        assert.deepEqual(promotions["checkout"]?.map((p) => p.version),
+        const promotions = up.outputs["promotions"]?.value as Record<string, Array<{ image: string; at: string }>>;
+        assert.deepEqual(promotions["checkout"]?.map((p) => p.image),
             [`registry.example.com/shop/checkout:1.5.0@sha256:${"1".repeat(64)}`]);
     });
 

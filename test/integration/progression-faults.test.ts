@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MEASURE_NAMES, PrometheusProvider, analyzeService, parseProgressionConfig, runProgression } from "../../progression";
+import { MEASURE_NAMES, PrometheusProvider, analyzeService, parseProgressionConfig, runProgression } from "../../progression/internal";
 import { HEALTHY as HEALTHY_VALUES, type MeasureValues, answerFor } from "../support/fake-metrics";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void;
@@ -54,8 +54,8 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
         parseProgressionConfig({
             service: "checkout",
             environment: "prod",
-            stableVersion: "app:1.0.0",
-            canaryVersion: "app:1.1.0",
+            stableImage: "app:1.0.0",
+            canaryImage: "app:1.1.0",
             analysis: { prometheusUrl: fake.url },
         });
     const provider = (timeoutMs = 2000) => new PrometheusProvider({ baseUrl: fake.url, timeoutMs, retries: 2, minRetryDelayMs: 10 });

@@ -6,7 +6,7 @@ import {
     decide,
     parseProgressionConfig,
     type ProgressionConfig,
-} from "../../progression";
+} from "../../progression/internal";
 import { FAST_LATENCY as FAST, istioSeries } from "../support/istio-traffic";
 import { type RunningPrometheus, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
 
@@ -84,8 +84,8 @@ function configFor(service: string, url: string): ProgressionConfig {
     return parseProgressionConfig({
         service,
         environment: "prod",
-        stableVersion: `registry.local/${service}:1.0.0`,
-        canaryVersion: `registry.local/${service}:1.1.0`,
+        stableImage: `registry.local/${service}:1.0.0`,
+        canaryImage: `registry.local/${service}:1.1.0`,
         analysis: { prometheusUrl: url, window: "5m", minRequestCount: 100 },
     });
 }

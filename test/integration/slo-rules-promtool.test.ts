@@ -150,8 +150,8 @@ describe("SLO rules through promtool", function () {
                 alerting: { page: { for: "5m" }, ticket: { windows: [] }, minRequestRate: 1 },
                 canary: {
                     versionLabel: "version",
-                    canaryVersion: "v2",
-                    stableVersion: "v1",
+                    canaryVersionLabel: "v2",
+                    stableVersionLabel: "v1",
                     errorRateDeltaThreshold: 0.005,
                     trafficRatioThreshold: 0.2,
                     restarts: { podRegex: "checkout-v2-.*", namespace: "staging-gray", matchers: 'container="app"' },

@@ -51,8 +51,8 @@ function workloadObjects(service: string, namespace: string, servicePort?: numbe
             ...(servicePort !== undefined ? { servicePort } : {}),
             stableImage: `registry.example.com/shop/${service}:1.4.0`,
             canaryImage: `registry.example.com/shop/${service}:1.5.0`,
-            stableVersion: "1.4.0",
-            canaryVersion: "1.5.0",
+            stableVersionLabel: "1.4.0",
+            canaryVersionLabel: "1.5.0",
         },
         "test",
     );
@@ -125,7 +125,7 @@ const VARIANTS: ReadonlyArray<[string, CanaryRoutingArgs]> = [
         },
     ],
     ["outlier detection off", { ...base, outlierDetection: { enabled: false } }],
-    // The version labels CanaryWorkload puts on the pods of workloadObjects (stableVersion / canaryVersion).
+    // The version labels CanaryWorkload puts on the pods of workloadObjects (stableVersionLabel / canaryVersionLabel).
     ["own subset labels", { ...base, subsetLabels: { stable: { version: "1.4.0" }, canary: { version: "1.5.0" } } }],
 ];
 

@@ -56,7 +56,7 @@ const SPECS: ReadonlyArray<[string, SloRulesSpecArgs]> = [
             service: "search",
             runbookUrl: "https://runbooks.example.com/search",
             slos: [{ name: "availability", objective: 99.5, window: "14d" }],
-            canary: { versionLabel: "version", canaryVersion: "v2", stableVersion: "v1", errorRateDeltaThreshold: 0.005, trafficRatioThreshold: 0.2 },
+            canary: { versionLabel: "version", canaryVersionLabel: "v2", stableVersionLabel: "v1", errorRateDeltaThreshold: 0.005, trafficRatioThreshold: 0.2 },
             dashboard: { title: "Search: canary vs stable" },
         } as SloRulesSpecArgs,
     ],

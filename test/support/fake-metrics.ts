@@ -12,7 +12,7 @@
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { LATENCY_BUCKETS_MEASURE, MEASURE_NAMES, type MeasureName } from "../../progression";
+import { LATENCY_BUCKETS_MEASURE, MEASURE_NAMES, type MeasureName } from "../../progression/internal";
 
 /** A value per measurement, as Prometheus would encode it ("NaN", "+Inf" allowed). */
 export type MeasureValues = Partial<Record<MeasureName, string>>;

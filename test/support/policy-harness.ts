@@ -148,7 +148,7 @@ async function collect(run: (report: (message: string, urn?: string) => void) =>
  * `promotions` output, or an Error (an unreadable stack). Returns the names read, in order, to check caching.
  * Call {@link restoreUpstreamReader} afterwards.
  */
-export function fakeUpstreams(table: Record<string, Record<string, Array<{ version: string; at: string }>> | Error>): string[] {
+export function fakeUpstreams(table: Record<string, Record<string, Array<{ image: string; at: string }>> | Error>): string[] {
     const reads: string[] = [];
     const reader: UpstreamReader = async (stack): Promise<UpstreamRead> => {
         reads.push(stack);
@@ -202,7 +202,7 @@ export async function runBothStack(name: string, specs: ResourceSpec[], call: Ca
 /** A CanaryRelease resource (default: prod, step 1% → 5% with a passing verdict). */
 export function release(over: Record<string, unknown> = {}, stack = "prod"): ResourceSpec {
     const props = {
-        service: "checkout", environment: stack, canaryVersion: "v2.4.0", stableVersion: "v2.3.1",
+        service: "checkout", environment: stack, canaryImage: "v2.4.0", stableImage: "v2.3.1",
         previousWeight: 1, weight: 5, stepIndex: 1, steps: [1, 5, 25, 50, 100], status: "progressing",
         verdict: "pass", skipAnalysis: false, action: "advance", evaluatedAt: "2025-03-04T10:00:00Z", ...over,
     };

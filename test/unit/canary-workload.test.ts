@@ -8,8 +8,8 @@ const base: CanaryWorkloadArgs = {
     namespace: "dev-gray",
     stableImage: "registry.example.com/checkout:1.4.0",
     canaryImage: "registry.example.com/checkout:1.5.0",
-    stableVersion: "1.4.0",
-    canaryVersion: "1.5.0",
+    stableVersionLabel: "1.4.0",
+    canaryVersionLabel: "1.5.0",
 };
 
 interface Container {

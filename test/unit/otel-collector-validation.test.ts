@@ -1,7 +1,8 @@
 /** Invalid OtelCollector inputs are refused with an error naming the key and value, before anything exists. */
 import { strict as assert } from "node:assert";
 import { InvalidArgsError } from "../../components/common";
-import { OtelCollector, type OtelCollectorArgs } from "../../components/otel-collector";
+import { z } from "zod";
+import { OtelCollector, otelCollectorArgsSchema, type OtelCollectorArgs } from "../../components/otel-collector";
 import { installMocks, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
 
 installMocks();
@@ -107,5 +108,24 @@ describe("OtelCollector input validation", () => {
         assert.ok(recorded().length > 0);
         await rejects({ ...valid, watchedNamespaces: [] }, /watchedNamespaces/, /at least one namespace/);
         await rejects({ ...valid, watchedNamespaces: ["Shop_Gray"] }, /watchedNamespaces/);
+    });
+
+    it("rejects a baseName starting with a digit (Service names) and bad label keys and values, with the shared messages", async () => {
+        await rejects(
+            { ...valid, baseName: "1otel", labels: { "Bad Key": "x", team: "-shop" } },
+            /baseName = "1otel": must start with a letter/,
+            /labels\.Bad Key = "x": key "Bad Key" must be a label key/,
+            /labels\.team = "-shop": must be a label value/,
+        );
+    });
+
+    it("carries descriptions and defaults on the schema", () => {
+        const json = z.toJSONSchema(otelCollectorArgsSchema, { io: "input" }) as {
+            properties: Record<string, { description?: string; default?: unknown; properties?: Record<string, { description?: string; default?: unknown }> }>;
+        };
+        assert.match(json.properties["namespace"]!.description ?? "", /namespace the collectors run in/);
+        assert.equal(json.properties["baseName"]!.default, "otel");
+        assert.equal(json.properties["sampling"]!.properties!["probabilisticPercent"]!.default, 10);
+        assert.match(json.properties["sampling"]!.properties!["probabilisticPercent"]!.description ?? "", /percent/);
     });
 });

@@ -191,9 +191,9 @@ describe("policies: dependency rules", () => {
     });
 
     describe("promotion-order", () => {
-        const promoted = (...versions: string[]) => ({ checkout: versions.map((version, i) => ({ version, at: `2025-03-0${i + 1}T10:00:00Z` })) });
+        const promoted = (...versions: string[]) => ({ checkout: versions.map((version, i) => ({ image: version, at: `2025-03-0${i + 1}T10:00:00Z` })) });
         afterEach(() => restoreUpstreamReader());
-        const start = (version: string, stack = "prod") => release({ canaryVersion: version, previousWeight: 0, weight: 1, stepIndex: 0, action: "start" }, stack);
+        const start = (version: string, stack = "prod") => release({ canaryImage: version, previousWeight: 0, weight: 1, stepIndex: 0, action: "start" }, stack);
 
         it("allows a prod start of a version the staging stack promoted", async () => {
             const reads = fakeUpstreams({ staging: promoted("v2.3.0", "v2.4.0") });
@@ -206,8 +206,8 @@ describe("policies: dependency rules", () => {
             assert.equal(violations.length, 1);
             const m = violations[0]!.message;
             assert.match(m, /^\[prod\] canary 'checkout' version v2\.5\.0 starts in prod but upstream stack 'staging' has not promoted it \(its promotions of 'checkout': v2\.3\.0, v2\.4\.0\)/);
-            assert.match(m, /field canaryVersion/);
-            fakeUpstreams({ staging: { payments: [{ version: "v2.5.0", at: "2025-03-01T10:00:00Z" }] } });
+            assert.match(m, /field canaryImage/);
+            fakeUpstreams({ staging: { payments: [{ image: "v2.5.0", at: "2025-03-01T10:00:00Z" }] } });
             assert.match((await runResource("promotion-order", start("v2.5.0"))).violations[0]!.message, /promotions of 'checkout': none/);
         });
         it("denies when the upstream stack cannot be read, naming the stack and the error", async () => {
@@ -232,14 +232,14 @@ describe("policies: dependency rules", () => {
         });
         it("gates a 0% → >0% rise and a manual promote of a version that never ran here, not steps, holds or rollbacks", async () => {
             const reads = fakeUpstreams({ staging: promoted("v2.4.0") });
-            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0" }))).violations, [], "1% → 5% advance");
-            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 5, weight: 5, action: "hold" }))).violations, []);
-            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 25, weight: 0, action: "rollback", verdict: "fail" }))).violations, []);
-            assert.deepEqual((await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 50, weight: 0, action: "promote" }))).violations, [], "promotion after progressing here");
+            assert.deepEqual((await runResource("promotion-order", release({ canaryImage: "v2.5.0" }))).violations, [], "1% → 5% advance");
+            assert.deepEqual((await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 5, weight: 5, action: "hold" }))).violations, []);
+            assert.deepEqual((await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 25, weight: 0, action: "rollback", verdict: "fail" }))).violations, []);
+            assert.deepEqual((await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 50, weight: 0, action: "promote" }))).violations, [], "promotion after progressing here");
             assert.deepEqual(reads, []);
-            const rise = await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 0, weight: 5, action: "advance" }));
+            const rise = await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 0, weight: 5, action: "advance" }));
             assert.match(rise.violations[0]!.message, /v2\.5\.0 starts in prod/);
-            const promote = await runResource("promotion-order", release({ canaryVersion: "v2.5.0", previousWeight: 0, weight: 0, action: "promote", verdict: "none" }));
+            const promote = await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 0, weight: 0, action: "promote", verdict: "none" }));
             assert.match(promote.violations[0]!.message, /v2\.5\.0 is promoted in prod but upstream stack 'staging' has not promoted it/);
         });
         it("reads each upstream stack once per pack run (the advisory twin and later resources reuse it)", async () => {
@@ -276,10 +276,12 @@ describe("policies: dependency rules", () => {
             assert.match(seen[0]!, /v2\.5\.0 starts in prod but upstream stack 'staging' has not promoted it/);
         });
         it("parses the promotions output strictly", () => {
-            assert.deepEqual(parsePromotionsOutput({ a: [{ version: "1", at: "t" }], b: [] }), { ok: true, value: { a: [{ version: "1", at: "t" }], b: [] } });
+            assert.deepEqual(parsePromotionsOutput({ a: [{ image: "1", at: "t" }], b: [] }), { ok: true, value: { a: [{ image: "1", at: "t" }], b: [] } });
+            // Outputs written before `version` was renamed `image` still read.
+            assert.deepEqual(parsePromotionsOutput({ a: [{ version: "1", at: "t" }] }), { ok: true, value: { a: [{ image: "1", at: "t" }] } });
             const bad = parsePromotionsOutput({ a: [{ version: 1 }], b: "x" });
             assert.equal(bad.ok, false);
-            assert.equal(bad.ok ? 0 : bad.problems.length, 2);
+            assert.deepEqual(bad.ok ? [] : bad.problems.map((p) => p.split(" ")[0]), ["'a[0].image'", "'a[0].at'", "'b'"]);
             assert.equal(parsePromotionsOutput([]).ok, false);
         });
         it("finds the project directory above the pack (the engine starts the pack in policies/)", () => {
@@ -303,9 +305,9 @@ describe("policies: dependency rules", () => {
                 process.env["PATH"] = `${dir}${path.delimiter}${savedPath ?? ""}`;
             };
             it("runs 'pulumi stack output promotions --json --stack <name>' in the project directory", async () => {
-                fakeCli(`[ "$*" = "stack output promotions --json --stack staging" ] || { echo "bad args: $*" >&2; exit 2; }\n[ -f Pulumi.yaml ] || { echo "not in project dir" >&2; exit 3; }\necho '{"checkout":[{"version":"v1","at":"t"}]}'`);
+                fakeCli(`[ "$*" = "stack output promotions --json --stack staging" ] || { echo "bad args: $*" >&2; exit 2; }\n[ -f Pulumi.yaml ] || { echo "not in project dir" >&2; exit 3; }\necho '{"checkout":[{"image":"v1","at":"t"}]}'`);
                 fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\n");
-                assert.deepEqual(await cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: true, promotions: { checkout: [{ version: "v1", at: "t" }] } });
+                assert.deepEqual(await cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: true, promotions: { checkout: [{ image: "v1", at: "t" }] } });
             });
             it("returns the CLI's error, a malformed output, or a timeout as an error", async () => {
                 fakeCli(`echo "error: no stack named 'staging' found" >&2; exit 255`);

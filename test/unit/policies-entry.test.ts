@@ -53,7 +53,7 @@ describe("policy pack entry point (policies/entry.js)", function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "gray-release-entry-"));
         cacheDir = path.join(dir, "transpile-cache");
         // The pack shares a few pure modules with the components (one duration grammar).
-        for (const d of ["policies", "components"]) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true });
+        for (const d of ["policies", "progression", "components"]) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true });
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));

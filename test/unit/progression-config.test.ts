@@ -9,13 +9,13 @@ import {
     resolveSteps,
     toPromQLRange,
     versionLabels,
-} from "../../progression";
+} from "../../progression/internal";
 
 const minimal = {
     service: "checkout",
     environment: "prod",
-    stableVersion: "ghcr.io/acme/checkout:1.0.0",
-    canaryVersion: "ghcr.io/acme/checkout:1.1.0",
+    stableImage: "ghcr.io/acme/checkout:1.0.0",
+    canaryImage: "ghcr.io/acme/checkout:1.1.0",
     analysis: { prometheusUrl: "http://prometheus:9090" },
 };
 
@@ -137,14 +137,14 @@ describe("parseProgressionConfig", () => {
     it("names every bad key and value", () => {
         const problems = problemsOf({
             ...minimal,
-            canaryVersion: "app:latest",
-            stableVersion: "app",
+            canaryImage: "app:latest",
+            stableImage: "app",
             steps: [5, 5, 50],
             minIntervalBetweenSteps: "half an hour",
             analysis: { prometheusUrl: "not a url", window: "5", thresholds: { maxErrorRate: 2 } },
         });
         const joined = problems.join("\n");
-        for (const path of ["canaryVersion", "stableVersion", "steps", "minIntervalBetweenSteps", "analysis.prometheusUrl", "analysis.window", "analysis.thresholds.maxErrorRate"]) {
+        for (const path of ["canaryImage", "stableImage", "steps", "minIntervalBetweenSteps", "analysis.prometheusUrl", "analysis.window", "analysis.thresholds.maxErrorRate"]) {
             assert.match(joined, new RegExp(`^${path.replace(/\./g, "\\.")}: `, "m"), `${path} in\n${joined}`);
         }
         assert.match(joined, /must be pinned/);

@@ -10,7 +10,7 @@ import {
     decide,
     parseProgressionConfig,
     parseState,
-} from "../../progression";
+} from "../../progression/internal";
 
 const T0 = Date.UTC(2025, 2, 3, 9, 0);
 
@@ -75,12 +75,12 @@ function stableConfigOf(e: Event, model: StableModel): string {
     return `app:3.0.${model.hotfixes + 1}`;
 }
 
-function configFor(s: Scenario, e: Event, version: number, stableVersion = FIRST_STABLE): ProgressionConfig {
+function configFor(s: Scenario, e: Event, version: number, stableImage = FIRST_STABLE): ProgressionConfig {
     return parseProgressionConfig({
         service: "checkout",
         environment: s.dev ? "dev" : "prod",
-        stableVersion,
-        canaryVersion: `app:2.0.${version}`,
+        stableImage,
+        canaryImage: `app:2.0.${version}`,
         steps: s.steps,
         minIntervalBetweenSteps: `${s.minIntervalMin}m`,
         analysis: { prometheusUrl: "http://prom:9090" },
@@ -113,7 +113,7 @@ function checkStep(
     config: ProgressionConfig,
     e: Event,
     now: Date,
-    model: StableModel = { inForce: config.stableVersion, former: new Set(), hotfixes: 0 },
+    model: StableModel = { inForce: config.stableImage, former: new Set(), hotfixes: 0 },
 ): ProgressionState {
     const v = e.verdict === undefined ? undefined : verdict(e.verdict, config);
     if (prev) deepFreeze(prev); // decide must not mutate its input
@@ -123,20 +123,20 @@ function checkStep(
 
     // Stable: the promoted image stays until the config names another on purpose; an older one is refused
     // unless acknowledged; a promotion makes the canary stable. Never a silent downgrade.
-    const wanted = config.stableVersion;
+    const wanted = config.stableImage;
     if (prev === undefined) model.inForce = wanted; // the first update takes the configured stable as it is
     const older = wanted !== model.inForce && model.former.has(wanted);
-    if (older && config.canaryVersion !== model.inForce && !config.controls.acknowledgeDowngrade) {
+    if (older && config.canaryImage !== model.inForce && !config.controls.acknowledgeDowngrade) {
         assert.ok(d.refusal !== undefined, `a downgrade of stable from ${model.inForce} to ${wanted} must be refused`);
         assert.equal(d.action, "none");
-        assert.equal(d.routing.stableVersion, model.inForce);
+        assert.equal(d.routing.stableImage, model.inForce);
         if (prev) assert.deepEqual(s, prev, "a refused decision changes nothing");
         return prev ?? s;
     }
     assert.equal(d.refusal, undefined, d.refusal);
-    const before = older && config.canaryVersion === model.inForce ? model.inForce : wanted;
-    const after = d.action === "promote" ? config.canaryVersion : before;
-    assert.equal(d.routing.stableVersion, after, "stable after the decision");
+    const before = older && config.canaryImage === model.inForce ? model.inForce : wanted;
+    const after = d.action === "promote" ? config.canaryImage : before;
+    assert.equal(d.routing.stableImage, after, "stable after the decision");
     assert.equal(s.stableImage, after);
     for (const next of [before, after]) {
         if (next === model.inForce) continue;
@@ -144,7 +144,7 @@ function checkStep(
         model.inForce = next;
     }
     model.former.delete(model.inForce);
-    config = { ...config, stableVersion: before };
+    config = { ...config, stableImage: before };
     const steps = config.steps;
     const last = steps.length - 1;
     const c = config.controls;
@@ -154,7 +154,7 @@ function checkStep(
     assert.equal(back.warning, undefined, back.warning);
     assert.deepEqual(back.state, s);
     assert.ok(s.history.length <= HISTORY_LIMIT);
-    assert.equal(s.canaryVersion, config.canaryVersion);
+    assert.equal(s.canaryImage, config.canaryImage);
 
     // Weight is always 0 or a configured step, never above the last; stepIndex agrees with it.
     assert.ok(s.weight === 0 || steps.includes(s.weight), `weight ${s.weight} not in ${steps}`);
@@ -163,7 +163,7 @@ function checkStep(
     else assert.equal(s.weight, 0);
     if (s.status === "promoted") {
         assert.equal(s.weight, 100);
-        assert.deepEqual(d.routing, { stableVersion: after, canaryVersion: s.canaryVersion, canaryWeight: 0 });
+        assert.deepEqual(d.routing, { stableImage: after, canaryImage: s.canaryImage, canaryWeight: 0 });
     } else {
         assert.equal(d.routing.canaryWeight, s.weight);
     }
@@ -172,9 +172,9 @@ function checkStep(
     if (d.action === "rollback") assert.ok(s.weight === 0 && (s.status === "rolledBack" || s.status === "failed"));
     if (s.status === "rolledBack" || s.status === "failed") assert.equal(s.weight, 0);
 
-    const newRollout = prev === undefined || prev.canaryVersion !== config.canaryVersion;
+    const newRollout = prev === undefined || prev.canaryImage !== config.canaryImage;
     if (newRollout) {
-        if (config.canaryVersion !== config.stableVersion && !c.abort && !c.promote && !c.pause) {
+        if (config.canaryImage !== config.stableImage && !c.abort && !c.promote && !c.pause) {
             assert.equal(d.action, "start");
             assert.equal(s.weight, steps[0]);
             assert.equal(s.stepIndex, 0);
@@ -270,8 +270,8 @@ describe("decide (properties over random rollouts)", () => {
                 const cfg = parseProgressionConfig({
                     service: "svc",
                     environment: "prod",
-                    stableVersion: "app:1",
-                    canaryVersion: "app:2",
+                    stableImage: "app:1",
+                    canaryImage: "app:2",
                     steps,
                     minIntervalBetweenSteps: `${minutes}m`,
                     analysis: { prometheusUrl: "http://prom:9090" },

@@ -9,7 +9,7 @@ import {
     evaluateMeasurements,
     parseProgressionConfig,
     parseState,
-} from "../../progression";
+} from "../../progression/internal";
 
 const T0 = Date.UTC(2025, 2, 3, 9, 0);
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
@@ -18,8 +18,8 @@ export function makeConfig(overrides: Record<string, unknown> = {}): Progression
     return parseProgressionConfig({
         service: "checkout",
         environment: "prod",
-        stableVersion: "app:1.0.0",
-        canaryVersion: "app:1.1.0",
+        stableImage: "app:1.0.0",
+        canaryImage: "app:1.1.0",
         analysis: { prometheusUrl: "http://prom:9090" },
         ...overrides,
     });
@@ -39,7 +39,7 @@ describe("decide", () => {
         assert.equal(d.state.stepIndex, 0);
         assert.equal(d.state.status, "progressing");
         assert.equal(d.state.schemaVersion, 1);
-        assert.deepEqual(d.routing, { stableVersion: "app:1.0.0", canaryVersion: "app:1.1.0", canaryWeight: 5 });
+        assert.deepEqual(d.routing, { stableImage: "app:1.0.0", canaryImage: "app:1.1.0", canaryWeight: 5 });
         assert.match(d.nextAction, /pass → advance to 10% \(not before 2025-03-03T09:30:00.000Z\)/);
     });
 
@@ -54,7 +54,7 @@ describe("decide", () => {
         assert.deepEqual(trail, ["30:advance:10", "60:advance:25", "90:advance:50", "120:promote:100"]);
         assert.equal(state.status, "promoted");
         const after = decide(state, config, verdictOf("pass"), at(300));
-        assert.deepEqual(after.routing, { stableVersion: "app:1.1.0", canaryVersion: "app:1.1.0", canaryWeight: 0 });
+        assert.deepEqual(after.routing, { stableImage: "app:1.1.0", canaryImage: "app:1.1.0", canaryWeight: 0 });
         assert.equal(after.action, "none");
         assert.deepEqual(after.state, state);
     });
@@ -67,7 +67,7 @@ describe("decide", () => {
         assert.equal(d.state.weight, 0);
         assert.equal(d.routing.canaryWeight, 0);
         assert.equal(decide(d.state, config, verdictOf("pass"), at(500)).action, "none");
-        const next = decide(d.state, makeConfig({ canaryVersion: "app:1.1.1" }), undefined, at(501));
+        const next = decide(d.state, makeConfig({ canaryImage: "app:1.1.1" }), undefined, at(501));
         assert.equal(next.action, "start");
         assert.equal(next.state.weight, 5);
         assert.equal(next.state.history.length, 1);
@@ -148,7 +148,7 @@ describe("decide", () => {
         assert.equal(aborted.state.weight, 0);
         const promoted = decide(s, makeConfig({ controls: { promote: true } }), undefined, at(1));
         assert.equal(promoted.action, "promote");
-        assert.equal(promoted.routing.stableVersion, "app:1.1.0");
+        assert.equal(promoted.routing.stableImage, "app:1.1.0");
         assert.equal(promoted.routing.canaryWeight, 0);
     });
 
@@ -165,7 +165,7 @@ describe("decide", () => {
     });
 
     it("a canary equal to stable needs no rollout", () => {
-        const d = decide(undefined, makeConfig({ canaryVersion: "app:1.0.0" }), undefined, at(0));
+        const d = decide(undefined, makeConfig({ canaryImage: "app:1.0.0" }), undefined, at(0));
         assert.equal(d.action, "none");
         assert.equal(d.routing.canaryWeight, 0);
     });

@@ -9,13 +9,13 @@ import {
     measurementQueries,
     measurementsByService,
     parseProgressionConfig,
-} from "../../progression";
+} from "../../progression/internal";
 
 const config = parseProgressionConfig({
     service: "checkout",
     environment: "prod",
-    stableVersion: "app:1.0.0",
-    canaryVersion: "app:1.1.0",
+    stableImage: "app:1.0.0",
+    canaryImage: "app:1.1.0",
     analysis: { prometheusUrl: "http://prom:9090", thresholds: { maxBurnRate: 20 } },
 });
 const at = new Date(Date.UTC(2025, 0, 1));
@@ -247,7 +247,7 @@ describe("evaluateMeasurements", () => {
 });
 
 function configInput() {
-    return { service: "checkout", environment: "prod", stableVersion: "app:1.0.0", canaryVersion: "app:1.1.0" };
+    return { service: "checkout", environment: "prod", stableImage: "app:1.0.0", canaryImage: "app:1.1.0" };
 }
 
 describe("measurement queries", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { type ProgressionState, decide, parseProgressionConfig, resolveStableImage } from "../../progression";
+import { type ProgressionState, decide, parseProgressionConfig, parseState, resolveStableImage } from "../../progression";
 import { verdictOf } from "./progression-decide.test";
 
 const T0 = Date.UTC(2026, 2, 3, 9, 0);
@@ -10,8 +10,8 @@ function config(stable: string, canary: string, acknowledgeDowngrade = false) {
     return parseProgressionConfig({
         service: "checkout",
         environment: "prod",
-        stableVersion: IMG(stable),
-        canaryVersion: IMG(canary),
+        stableImage: IMG(stable),
+        canaryImage: IMG(canary),
         steps: [50, 100],
         minIntervalBetweenSteps: "0s",
         analysis: { prometheusUrl: "http://prom:9090" },
@@ -25,7 +25,7 @@ function promoted150(): ProgressionState {
     const started = decide(undefined, c, undefined, at(0));
     const done = decide(started.state, c, verdictOf("pass", c), at(1));
     assert.equal(done.action, "promote");
-    assert.equal(done.routing.stableVersion, IMG("1.5.0"));
+    assert.equal(done.routing.stableImage, IMG("1.5.0"));
     return done.state;
 }
 
@@ -40,7 +40,7 @@ describe("stable image after a promotion (no silent downgrade)", () => {
         const d = decide(promoted150(), config("1.4.0", "1.5.0"), undefined, at(2));
         assert.equal(d.action, "none");
         assert.equal(d.refusal, undefined);
-        assert.equal(d.routing.stableVersion, IMG("1.5.0"));
+        assert.equal(d.routing.stableImage, IMG("1.5.0"));
         assert.match(d.stableNote ?? "", /stableImage still names .*1\.4\.0; stable runs .*1\.5\.0/);
     });
 
@@ -49,7 +49,7 @@ describe("stable image after a promotion (no silent downgrade)", () => {
         const d = decide(prev, config("1.4.0", "1.6.0"), undefined, at(2));
         assert.equal(d.action, "none");
         assert.deepEqual(d.state, prev, "nothing changes");
-        assert.equal(d.routing.stableVersion, IMG("1.5.0"));
+        assert.equal(d.routing.stableImage, IMG("1.5.0"));
         assert.equal(d.routing.canaryWeight, 0);
         assert.match(d.refusal ?? "", /stable runs registry\.example\.com\/shop\/checkout:1\.5\.0/);
         assert.match(d.refusal ?? "", /Set stableImage to "registry\.example\.com\/shop\/checkout:1\.5\.0"/);
@@ -59,14 +59,14 @@ describe("stable image after a promotion (no silent downgrade)", () => {
     it("starts the new canary against the promoted stable once the config names it", () => {
         const d = decide(promoted150(), config("1.5.0", "1.6.0"), undefined, at(2));
         assert.equal(d.action, "start");
-        assert.equal(d.routing.stableVersion, IMG("1.5.0"));
+        assert.equal(d.routing.stableImage, IMG("1.5.0"));
         assert.equal(d.state.stableImage, IMG("1.5.0"));
     });
 
     it("downgrades only when acknowledged, and remembers what it replaced", () => {
         const d = decide(promoted150(), config("1.4.0", "1.6.0", true), undefined, at(2));
         assert.equal(d.refusal, undefined);
-        assert.equal(d.routing.stableVersion, IMG("1.4.0"));
+        assert.equal(d.routing.stableImage, IMG("1.4.0"));
         assert.deepEqual(d.state.formerStableImages, [IMG("1.5.0")]);
         assert.match(d.stableNote ?? "", /downgraded from .*1\.5\.0 to .*1\.4\.0/);
     });
@@ -83,5 +83,13 @@ describe("stable image after a promotion (no silent downgrade)", () => {
         const r = resolveStableImage(old as ProgressionState, { stableImage: IMG("1.4.0"), canaryImage: IMG("1.6.0"), acknowledgeDowngrade: false });
         assert.equal(r.stableImage, IMG("1.5.0"));
         assert.match(r.refusal ?? "", /stable runs .*1\.5\.0/);
+    });
+
+    it("reads a state written before canaryVersion was renamed canaryImage, so an upgrade keeps the rollout", () => {
+        const { canaryImage, ...rest } = promoted150();
+        const read = parseState(JSON.stringify({ ...rest, canaryVersion: canaryImage }));
+        assert.equal(read.warning, undefined);
+        assert.equal(read.state?.canaryImage, IMG("1.5.0"));
+        assert.equal(read.state?.status, "promoted");
     });
 });

@@ -10,7 +10,7 @@ import {
     twoProportionMarginTest,
     twoProportionZTest,
     wilsonBounds,
-} from "../../progression";
+} from "../../progression/internal";
 
 const close = (actual: number, expected: number, tol: number, what = "") => assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} ≉ ${expected}`);
 

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import * as fc from "fast-check";
 import { parse } from "yaml";
+import { z } from "zod";
 import { InvalidArgsError } from "../../components/common";
 import {
     ALERT_NAMES,
@@ -16,6 +17,7 @@ import {
     generateRuleGroups,
     renderRuleFile,
     resolveSloRulesSpec,
+    sloRulesArgsSchema,
     toPrometheusRule,
 } from "../../components/slo-rules";
 import { installMocks, ofType, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
@@ -230,6 +232,14 @@ describe("SloRules component", () => {
         ["a canary threshold above 1", { ...ARGS, canary: { errorRateDeltaThreshold: 3 } }, [/canary\.errorRateDeltaThreshold = 3/]],
         ["bad namespace and unknown key together", { ...ARGS, namespace: "Monitoring!", windwo: "30d" }, [/namespace = "Monitoring!"/, /windwo/]],
         ["no SLOs", { ...ARGS, slos: [] }, [/slos = \[\]/]],
+        ["an objective written as a fraction", { ...ARGS, slos: [{ name: "a", objective: 0.999 }] }, [/slos\.0\.objective = 0\.999: a percentage is expected: write 99\.9 for 99\.9 %/]],
+        ["an objective under 50 %", { ...ARGS, slos: [{ name: "a", objective: 9 }] }, [/slos\.0\.objective = 9: a percentage is expected: write 99\.9 for 99\.9 %/]],
+        ["an error-rate delta written as a percentage", { ...ARGS, canary: { errorRateDeltaThreshold: 0.5 } }, [/canary\.errorRateDeltaThreshold = 0\.5: a fraction is expected, not a percentage: .*write 0\.005 for 0\.5 %/]],
+        ["a traffic ratio written as a percentage", { ...ARGS, canary: { trafficRatioThreshold: 10 } }, [/canary\.trafficRatioThreshold = 10: a fraction of the traffic is expected .*write 0\.1 for 10 %/]],
+        ["a budget fraction written as a percentage", { ...ARGS, alerting: { page: { windows: [{ short: "5m", long: "1h", budgetFraction: 2 }] } } }, [/alerting\.page\.windows\.0\.budgetFraction = 2: .*write 0\.02 for 2 %/]],
+        ["the old canaryVersion key", { ...ARGS, canary: { canaryVersion: "v2" } }, [/canary = .*Unrecognized key: "canaryVersion"/]],
+        ["equal canary and stable version labels", { ...ARGS, canary: { stableVersionLabel: "canary" } }, [/canary\.stableVersionLabel = "canary": must differ from canaryVersionLabel/]],
+        ["a canary version label equal to the stable one", { ...ARGS, canary: { canaryVersionLabel: "v1", stableVersionLabel: "v1" } }, [/canary\.canaryVersionLabel = "v1": must differ from stableVersionLabel/]],
     ];
     for (const [title, args, patterns] of invalid) {
         it(`rejects ${title}, naming key and value, creating nothing`, async () => {
@@ -246,4 +256,17 @@ describe("SloRules component", () => {
             assert.equal(recorded().length, 0);
         });
     }
+});
+
+describe("SloRules schema", () => {
+    it("carries descriptions and defaults (the configuration reference reads them)", () => {
+        const json = z.toJSONSchema(sloRulesArgsSchema, { io: "input" }) as {
+            properties: Record<string, { description?: string; properties?: Record<string, { description?: string; default?: unknown }> }>;
+        };
+        const canary = json.properties["canary"]!.properties!;
+        assert.equal(canary["canaryVersionLabel"]!.default, SLO_RULES_DEFAULTS.canary.canaryVersionLabel);
+        assert.equal(canary["errorRateDeltaThreshold"]!.default, 0.003);
+        assert.match(canary["stableVersionLabel"]!.description ?? "", /versionLabel/);
+        assert.match(json.properties["slos"]!.description ?? "", /SLOs/);
+    });
 });

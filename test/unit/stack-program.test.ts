@@ -46,7 +46,7 @@ describe("planStack: the whole stack config is validated before any resource", (
     it("refuses an unpinned canary image", () => {
         assert.throws(
             () => planStack("dev", { environment: "dev", services: [{ ...service, canaryImage: "registry.example.com/shop/checkout:latest" }] }),
-            /canaryVersion = "registry.example.com\/shop\/checkout:latest"/,
+            /canaryImage = "registry.example.com\/shop\/checkout:latest"/,
         );
     });
 
@@ -112,15 +112,15 @@ describe("planStack: gray namespaces of a stack that runs the collectors", () =>
 });
 
 describe("recordPromotion", () => {
-    it("records a promoted version once and keeps the newest", () => {
+    it("records a promoted image once and keeps the newest", () => {
         const first = recordPromotion([], "promote", "img:1.5.0", "2026-11-25T10:00:00Z");
-        assert.deepEqual(first, [{ version: "img:1.5.0", at: "2026-11-25T10:00:00Z" }]);
+        assert.deepEqual(first, [{ image: "img:1.5.0", at: "2026-11-25T10:00:00Z" }]);
         assert.deepEqual(recordPromotion(first, "promote", "img:1.5.0", "2026-11-26T10:00:00Z"), first);
         assert.deepEqual(recordPromotion(first, "advance", "img:1.6.0", "2026-11-26T10:00:00Z"), first);
         let many = first;
         for (let i = 0; i < 30; i++) many = recordPromotion(many, "promote", `img:2.${i}.0`, "2026-11-27T10:00:00Z");
         assert.equal(many.length, 20);
-        assert.equal(many.at(-1)?.version, "img:2.29.0");
+        assert.equal(many.at(-1)?.image, "img:2.29.0");
     });
 });
 
@@ -129,8 +129,8 @@ describe("release summary", () => {
         const config = parseProgressionConfig({
             service: "checkout",
             environment: "dev",
-            stableVersion: service.stableImage,
-            canaryVersion: service.canaryImage,
+            stableImage: service.stableImage,
+            canaryImage: service.canaryImage,
             analysis: { prometheusUrl: "http://127.0.0.1:9090" },
         });
         const decision = decide(undefined, config, undefined, new Date("2026-11-25T10:00:00Z"));
@@ -142,7 +142,7 @@ describe("release summary", () => {
 });
 
 describe("canarySizingWeight: canary pods follow routes up at once and down one update later", () => {
-    const cfg = parseProgressionConfig({ ...service.progression, service: "checkout", environment: "dev", stableVersion: service.stableImage, canaryVersion: service.canaryImage, steps: [25, 50, 100], minIntervalBetweenSteps: "0s" });
+    const cfg = parseProgressionConfig({ ...service.progression, service: "checkout", environment: "dev", stableImage: service.stableImage, canaryImage: service.canaryImage, steps: [25, 50, 100], minIntervalBetweenSteps: "0s" });
     const t = (m: number) => new Date(Date.UTC(2026, 0, 5, 10, m));
     const pass = { verdict: "pass" as const, reason: "ok", measured: {} as never, thresholds: cfg.analysis.thresholds, checks: [], evaluatedAt: t(0).toISOString() };
 

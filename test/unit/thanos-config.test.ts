@@ -263,7 +263,7 @@ describe("validateThanosArgs", () => {
                 assert.ok(err instanceof InvalidArgsError);
                 assert.match(err.message, /image = "quay.io\/thanos\/thanos:latest"/);
                 assert.match(err.message, /retention.raw = "30days"/);
-                assert.match(err.message, /query.replicaLabels.0 = "bad-label"/);
+                assert.match(err.message, /query.replicaLabels\[0\] = "bad-label"/);
                 return true;
             },
         );
