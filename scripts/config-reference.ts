@@ -6,7 +6,9 @@
  *   npm run docs:config
  *
  * Everything comes from `z.toJSONSchema(schema, { io: "input" })`: structure, types, defaults, required-ness (input
- * side, so a key with a default may be omitted) and descriptions (a schema's `.meta({ description })`).
+ * side, so a key with a default may be omitted) and descriptions (a schema's `.meta({ description })`). Only what no
+ * schema can know is written here: the sections and their intros, the keys the stack program fills itself (MANAGED,
+ * checked against the schemas) and the secret keys read outside the validated object.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
