@@ -6,8 +6,11 @@
 //    The output is cached by content hash under node_modules/.cache (or $GRAY_RELEASE_POLICY_CACHE_DIR), so an
 //    unchanged pack starts without esbuild.
 //    The pack's types are checked by `tsc --noEmit` in the test suite, not here.
-// 2. @pulumi/policy loads all of @pulumi/pulumi, whose closure serializer requires @npmcli/arborist eagerly
-//    (about 160 ms). A policy pack never serializes a closure, so that module is loaded on first use instead.
+// 2. @pulumi/policy loads all of @pulumi/pulumi, whose closure serializer requires @npmcli/arborist eagerly.
+//    A policy pack never serializes a closure, so that module is loaded on first use instead. Measured on a
+//    2-core machine (2026-12, warm transpile cache, median of 11-15 interleaved runs): loading the pack takes
+//    700 ms of CPU with the stand-in and 1,000 ms without (wall time 0.95 s against 1.47 s at load 4; 1.4 s
+//    against 2.2 s at load 8), so the stand-in saves about 300 ms of CPU and half a second of every preview.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -56,7 +59,7 @@ function deferModuleUntilUsed(request, fromDir) {
         get: (_t, prop) => {
             if (prop === "__esModule") return true;
             const m = load();
-            return prop === "default" && !(m && m.__esModule) ? m : Reflect.get(m, prop);
+            return prop === "default" && !m?.__esModule ? m : Reflect.get(m, prop);
         },
         has: (_t, prop) => prop in load(),
         apply: (_t, self, args) => Reflect.apply(load(), self, args),

@@ -1,19 +1,17 @@
 /**
- * Generates docs/configuration.md, the reference of every stack config key, from the zod schemas themselves.
+ * Generates docs/configuration.md, the reference of every stack config key, by walking the zod schemas.
  *
  *   npx ts-node --transpile-only scripts/config-reference.ts           # (re)writes docs/configuration.md
  *   npx ts-node --transpile-only scripts/config-reference.ts --check   # exits 1 when the file is stale
  *   npm run docs:config
  *
- * Structure and types, defaults and required-ness come from `z.toJSONSchema()` of each schema (input side, so
- * defaults are what a user may omit). Descriptions come, in this order, from a schema's own `.describe()`, the
- * TSDoc of the matching field of the component's `Args` interface (the source of truth for field docs), and the
- * TSDoc written on the zod object literal (read through `z.input<typeof schema>` with the TypeScript compiler
- * API, which keeps those comments).
+ * Everything comes from `z.toJSONSchema(schema, { io: "input" })`: structure, types, defaults, required-ness (input
+ * side, so a key with a default may be omitted) and descriptions (a schema's `.meta({ description })`). Only what no
+ * schema can know is written here: the sections and their intros, the keys the stack program fills itself (MANAGED,
+ * checked against the schemas) and the secret keys read outside the validated object.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as ts from "typescript";
 import { z } from "zod";
 import {
     canaryRoutingArgsSchema,
@@ -23,605 +21,272 @@ import {
     sloRulesArgsSchema,
     thanosArgsSchema,
 } from "../components";
-import { stackConfigSchema } from "../stacks/config";
 import { progressionConfigSchema } from "../progression/config";
+import { stackConfigSchema } from "../stacks/config";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const OUTPUT = path.join(REPO_ROOT, "docs", "configuration.md");
 
-/** How the stack program fills a key itself (a value written in the stack config for it is ignored). */
-type Managed = Record<string, string>;
-
 interface Section {
-    /** Anchor and heading. */
-    id: string;
-    title: string;
+    /** Heading; the anchor is the last word of the prefix. */
+    name: string;
     /** Where the keys sit in a stack config ("" for the top level). */
     prefix: string;
-    schema: z.ZodType;
-    /** Exported name of the schema (for the text). */
-    schemaName: string;
-    /** The component and its Args interface, when the keys are a component's args. */
+    /** The schema under its exported name: `{ fooArgsSchema }`. */
+    schema: Record<string, z.ZodType>;
+    /** The component whose args these keys are (its args type is `<component>Args`). */
     component?: string;
-    argsInterface?: { name: string; module: string };
-    /** Module and export name of the schema, for the `z.input` docs lookup. */
-    schemaModule: string;
-    intro: string;
-    managed?: Managed;
 }
 
 const SECTIONS: Section[] = [
-    {
-        id: "stack",
-        title: "Stack config (`gray-release:*`)",
-        prefix: "",
-        schema: stackConfigSchema,
-        schemaName: "stackConfigSchema",
-        schemaModule: "../stacks/config",
-        intro:
-            "Top-level keys of `stacks/Pulumi.<stack>.yaml`, each written as `gray-release:<key>` " +
-            "(e.g. `gray-release:services`). The whole object is validated before any resource is registered.",
-    },
-    {
-        id: "progression",
-        title: "Progression (`services[].progression`)",
-        prefix: "services[].progression",
-        schema: progressionConfigSchema,
-        schemaName: "progressionConfigSchema",
-        schemaModule: "../progression/config",
-        intro:
-            "How a service's canary moves: steps, pacing, SLO analysis, verdict semantics and manual controls. " +
-            "The same object is `parseProgressionConfig()`'s input in `gray-release/progression`.",
-        managed: {
-            service: "from `services[].name`",
-            environment: "from `environment`",
-            stableVersion: "from `services[].stableImage` (after a promotion, the promoted image)",
-            canaryVersion: "from `services[].canaryImage`",
-        },
-    },
-    {
-        id: "routing",
-        title: "Routing (`services[].routing`)",
-        prefix: "services[].routing",
-        schema: canaryRoutingArgsSchema,
-        schemaName: "canaryRoutingArgsSchema",
-        schemaModule: "../components/canary-routing",
-        component: "CanaryRouting",
-        argsInterface: { name: "CanaryRoutingArgs", module: "../components/canary-routing" },
-        intro: "Istio VirtualService and DestinationRule of the service: opt-in headers, allowlist, path prefixes, mirroring, resilience.",
-        managed: {
-            service: "from `services[].name`",
-            namespace: "from `services[].namespace`",
-            canaryWeight: "the weight the progression decided for this update",
-            canaryAvailable: "false once the canary has no pods to serve (rolled back, failed or promoted)",
-        },
-    },
-    {
-        id: "workload",
-        title: "Workload (`services[].workload`)",
-        prefix: "services[].workload",
-        schema: canaryWorkloadArgsSchema,
-        schemaName: "canaryWorkloadArgsSchema",
-        schemaModule: "../components/canary-workload",
-        component: "CanaryWorkload",
-        argsInterface: { name: "CanaryWorkloadArgs", module: "../components/canary-workload" },
-        intro: "The stable and canary Deployments and the Service selecting both.",
-        managed: {
-            service: "from `services[].name`",
-            namespace: "from `services[].namespace`",
-            stableImage: "from `services[].stableImage` (after a promotion, the promoted image)",
-            canaryImage: "from `services[].canaryImage`",
-            stableVersionLabel: "the stable version label chosen by the progression",
-            canaryVersionLabel: "the canary version label chosen by the progression",
-            canaryWeight:
-                "the larger of this update's and the previous update's canary share: pods follow routes up at once and down one update later",
-        },
-    },
-    {
-        id: "slo",
-        title: "SLO rules (`services[].slo`)",
-        prefix: "services[].slo",
-        schema: sloRulesArgsSchema,
-        schemaName: "sloRulesArgsSchema",
-        schemaModule: "../components/slo-rules",
-        component: "SloRules",
-        argsInterface: { name: "SloRulesArgs", module: "../components/slo-rules" },
-        intro: "SLO recording and burn-rate alerting rules, canary-versus-stable rules and the Grafana dashboard of the service.",
-        managed: {
-            service: "from `services[].name`",
-        },
-    },
-    {
-        id: "namespaces",
-        title: "Gray namespaces (`platform.namespaces[]`)",
-        prefix: "platform.namespaces[]",
-        schema: grayNamespaceArgsSchema,
-        schemaName: "grayNamespaceArgsSchema",
-        schemaModule: "../components/gray-namespace",
-        component: "GrayNamespace",
-        argsInterface: { name: "GrayNamespaceArgs", module: "../components/gray-namespace" },
-        intro: "One entry per gray namespace: labels, quotas, network policies, mTLS, shared and isolated backing services, layered config.",
-    },
-    {
-        id: "thanos",
-        title: "Thanos (`platform.thanos`)",
-        prefix: "platform.thanos",
-        schema: thanosArgsSchema,
-        schemaName: "thanosArgsSchema",
-        schemaModule: "../components/thanos",
-        component: "Thanos",
-        argsInterface: { name: "ThanosArgs", module: "../components/thanos" },
-        intro: "Long-window SLO storage: Thanos sidecar, store, compactor, query (and optionally query-frontend and ruler) with object storage.",
-        managed: {
-            "storage.accessKey": "with `storage.type: existing`, from the secret `gray-release:thanosAccessKey`",
-            "storage.secretKey": "with `storage.type: existing`, from the secret `gray-release:thanosSecretKey`",
-        },
-    },
-    {
-        id: "otel",
-        title: "OpenTelemetry collectors (`platform.otel`)",
-        prefix: "platform.otel",
-        schema: otelCollectorArgsSchema,
-        schemaName: "otelCollectorArgsSchema",
-        schemaModule: "../components/otel-collector",
-        component: "OtelCollector",
-        argsInterface: { name: "OtelCollectorArgs", module: "../components/otel-collector" },
-        intro: "Agent and gateway collectors: W3C + B3 propagation, tail sampling that keeps every canary trace, span metrics.",
-    },
+    { name: "Stack config", prefix: "", schema: { stackConfigSchema } },
+    { name: "Progression", prefix: "services[].progression", schema: { progressionConfigSchema } },
+    { name: "Routing", prefix: "services[].routing", schema: { canaryRoutingArgsSchema }, component: "CanaryRouting" },
+    { name: "Workload", prefix: "services[].workload", schema: { canaryWorkloadArgsSchema }, component: "CanaryWorkload" },
+    { name: "SLO rules", prefix: "services[].slo", schema: { sloRulesArgsSchema }, component: "SloRules" },
+    { name: "Gray namespaces", prefix: "platform.namespaces[]", schema: { grayNamespaceArgsSchema }, component: "GrayNamespace" },
+    { name: "Thanos", prefix: "platform.thanos", schema: { thanosArgsSchema }, component: "Thanos" },
+    { name: "OpenTelemetry collectors", prefix: "platform.otel", schema: { otelCollectorArgsSchema }, component: "OtelCollector" },
 ];
+const anchor = (s: Section): string => /(\w+)(\[\])?$/.exec(s.prefix)?.[1] ?? "stack";
+const title = (s: Section): string => `${s.name} (\`${s.prefix || "gray-release:*"}\`)`;
 
-/** Where a record-typed key of the stack config is documented. */
-const SEE_ALSO: Record<string, string> = Object.fromEntries(
-    SECTIONS.filter((s) => s.prefix !== "").map((s) => [s.prefix.replace(/\[\]$/, ""), s.id]),
-);
+/** The first paragraph of each section, by anchor. */
+const INTROS: Record<string, string> = {
+    stack: "Top-level keys of `stacks/Pulumi.<stack>.yaml`, each written as `gray-release:<key>` (e.g. `gray-release:services`). The whole object is validated before any resource is registered.",
+    progression:
+        "How a service's canary moves: steps, pacing, SLO analysis, verdict semantics and manual controls. The same object is `parseProgressionConfig()`'s input in `gray-release/progression`.",
+    routing: "Istio VirtualService and DestinationRule of the service: opt-in headers, allowlist, path prefixes, mirroring, resilience.",
+    workload: "The stable and canary Deployments and the Service selecting both.",
+    slo: "SLO recording and burn-rate alerting rules, canary-versus-stable rules and the Grafana dashboard of the service.",
+    namespaces: "One entry per gray namespace: labels, quotas, network policies, mTLS, shared and isolated backing services, layered config.",
+    thanos: "Long-window SLO storage: Thanos sidecar, store, compactor, query (and optionally query-frontend and ruler) with object storage.",
+    otel: "Agent and gateway collectors: W3C + B3 propagation, tail sampling that keeps every canary trace, span metrics.",
+};
+
+/** Keys the stack program fills itself (a value written for them is ignored), and from what. */
+const fromName = "from `services[].name`";
+const fromNamespace = "from `services[].namespace`";
+const fromStableImage = "from `services[].stableImage` (after a promotion, the promoted image)";
+const fromCanaryImage = "from `services[].canaryImage`";
+const MANAGED: Record<string, string> = {
+    "services[].progression.service": fromName,
+    "services[].progression.environment": "from `environment`",
+    "services[].progression.stableImage": fromStableImage,
+    "services[].progression.canaryImage": fromCanaryImage,
+    "services[].routing.service": fromName,
+    "services[].routing.namespace": fromNamespace,
+    "services[].routing.canaryWeight": "the weight the progression decided for this update",
+    "services[].routing.canaryAvailable": "false once the canary has no pods to serve (rolled back, failed or promoted)",
+    "services[].workload.service": fromName,
+    "services[].workload.namespace": fromNamespace,
+    "services[].workload.stableImage": fromStableImage,
+    "services[].workload.canaryImage": fromCanaryImage,
+    "services[].workload.stableVersionLabel": "the stable version label chosen by the progression",
+    "services[].workload.canaryVersionLabel": "the canary version label chosen by the progression",
+    "services[].workload.canaryWeight":
+        "the larger of this update's and the previous update's canary share: pods follow routes up at once and down one update later",
+    "services[].slo.service": fromName,
+    "platform.thanos.storage.accessKey": "with `storage.type: existing`, from the secret `gray-release:thanosAccessKey`",
+    "platform.thanos.storage.secretKey": "with `storage.type: existing`, from the secret `gray-release:thanosSecretKey`",
+};
 
 /** Config keys outside the validated object, read directly by the program (all secrets). */
-const SECRET_KEYS: Array<{ key: string; description: string }> = [
-    {
-        key: "kubeconfig",
-        description:
-            "Kubeconfig of the target cluster. Without it the Kubernetes provider renders YAML to `rendered/<stack>/` " +
-            "and talks to no cluster. Set with `pulumi config set --secret gray-release:kubeconfig \"$(cat ~/.kube/config)\"`.",
-    },
-    { key: "thanosAccessKey", description: "Access key of `existing` Thanos object storage (required when `platform.thanos.storage.type` is `existing`)." },
-    { key: "thanosSecretKey", description: "Secret key of `existing` Thanos object storage (required when `platform.thanos.storage.type` is `existing`)." },
-];
+const SECRET_KEYS: Record<string, string> = {
+    kubeconfig:
+        'Kubeconfig of the target cluster. Without it the Kubernetes provider renders YAML to `rendered/<stack>/` and talks to no cluster. Set with `pulumi config set --secret gray-release:kubeconfig "$(cat ~/.kube/config)"`.',
+    thanosAccessKey: "Access key of `existing` Thanos object storage (required when `platform.thanos.storage.type` is `existing`).",
+    thanosSecretKey: "Secret key of `existing` Thanos object storage (required when `platform.thanos.storage.type` is `existing`).",
+};
 
-// ---------------------------------------------------------------- TSDoc lookup (TypeScript compiler API)
-
-interface TypeDocs {
-    /** Docs of a key path, from the Args interface, then from the schema's z.input type. */
-    lookup(section: Section, segments: string[]): { doc?: string; defaultTag?: string };
-    /** Top-level keys of the Args interface (type text and doc), for keys only the interface has. */
-    interfaceKeys(section: Section): Array<{ key: string; type: string; optional: boolean }>;
-}
-
-function cleanDoc(text: string): string {
-    return text
-        .replace(/\{@link\s+([^}\s|]+)(?:\s*\|\s*([^}]+))?\s*\}/g, (_m, target: string, label?: string) => `\`${(label ?? target).trim()}\``)
-        .replace(/\s*\n\s*/g, " ")
-        .trim();
-}
-
-function createTypeDocs(): TypeDocs {
-    const virtualFile = path.join(REPO_ROOT, "scripts", "__config_reference_types__.ts");
-    const lines = ['import type { z } from "zod";'];
-    SECTIONS.forEach((s, i) => {
-        lines.push(`import { ${s.schemaName} as schema${i} } from ${JSON.stringify(s.schemaModule)};`);
-        lines.push(`export type Input${i} = z.input<typeof schema${i}>;`);
-        if (s.argsInterface) {
-            lines.push(`import type { ${s.argsInterface.name} as Args${i} } from ${JSON.stringify(s.argsInterface.module)};`);
-            lines.push(`export type Iface${i} = Args${i};`);
-        }
-    });
-    const text = lines.join("\n") + "\n";
-    const options: ts.CompilerOptions = {
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.Node16,
-        moduleResolution: ts.ModuleResolutionKind.Node16,
-        strict: true,
-        skipLibCheck: true,
-        noEmit: true,
-        types: [],
-    };
-    const host = ts.createCompilerHost(options);
-    const getSourceFile = host.getSourceFile.bind(host);
-    const fileExists = host.fileExists.bind(host);
-    host.getSourceFile = (file, lang, ...rest) => (path.resolve(file) === virtualFile ? ts.createSourceFile(file, text, lang, true) : getSourceFile(file, lang, ...rest));
-    host.fileExists = (file) => path.resolve(file) === virtualFile || fileExists(file);
-    const program = ts.createProgram([virtualFile], options, host);
-    const checker = program.getTypeChecker();
-    const source = program.getSourceFile(virtualFile);
-    if (!source) throw new Error("config-reference: could not create the type lookup program");
-    const aliases = new Map<string, ts.Type>();
-    for (const st of source.statements) {
-        if (ts.isTypeAliasDeclaration(st)) aliases.set(st.name.text, checker.getTypeAtLocation(st.name));
-    }
-
-    const propertyOf = (type: ts.Type, name: string): ts.Symbol | undefined => {
-        const t = checker.getNonNullableType(type);
-        const direct = checker.getPropertyOfType(t, name);
-        if (direct) return direct;
-        if (t.isUnion()) {
-            for (const member of t.types) {
-                const p = checker.getPropertyOfType(member, name);
-                if (p) return p;
-            }
-        }
-        return undefined;
-    };
-    const elementOf = (type: ts.Type): ts.Type | undefined => {
-        const t = checker.getNonNullableType(type);
-        const members = t.isUnion() ? t.types : [t];
-        for (const m of members) {
-            const el = checker.getIndexTypeOfType(m, ts.IndexKind.Number);
-            if (el) return el;
-        }
-        return undefined;
-    };
-    const valueOf = (type: ts.Type): ts.Type | undefined => {
-        const t = checker.getNonNullableType(type);
-        const members = t.isUnion() ? t.types : [t];
-        for (const m of members) {
-            const v = checker.getIndexTypeOfType(m, ts.IndexKind.String);
-            if (v) return v;
-        }
-        return undefined;
-    };
-
-    const walk = (root: ts.Type | undefined, segments: string[]): { doc?: string; defaultTag?: string } | undefined => {
-        let type: ts.Type | undefined = root;
-        let symbol: ts.Symbol | undefined;
-        for (const seg of segments) {
-            if (!type) return undefined;
-            if (seg === "[]") {
-                type = elementOf(type);
-                symbol = undefined;
-            } else if (seg === "<key>") {
-                type = valueOf(type);
-                symbol = undefined;
-            } else {
-                symbol = propertyOf(type, seg);
-                if (!symbol) return undefined;
-                type = checker.getTypeOfSymbol(symbol);
-            }
-        }
-        if (!symbol) return undefined;
-        const doc = cleanDoc(ts.displayPartsToString(symbol.getDocumentationComment(checker)));
-        const tag = symbol.getJsDocTags(checker).find((t) => t.name === "default" || t.name === "defaultValue");
-        const defaultTag = tag?.text ? cleanDoc(ts.displayPartsToString(tag.text)) : undefined;
-        return { ...(doc ? { doc } : {}), ...(defaultTag ? { defaultTag } : {}) };
-    };
-
-    return {
-        lookup(section, segments) {
-            const i = SECTIONS.indexOf(section);
-            const fromInterface = walk(aliases.get(`Iface${i}`), segments);
-            const fromSchema = walk(aliases.get(`Input${i}`), segments);
-            return {
-                doc: fromInterface?.doc ?? fromSchema?.doc,
-                defaultTag: fromInterface?.defaultTag ?? fromSchema?.defaultTag,
-            } as { doc?: string; defaultTag?: string };
-        },
-        interfaceKeys(section) {
-            const i = SECTIONS.indexOf(section);
-            const iface = aliases.get(`Iface${i}`);
-            if (!iface) return [];
-            return checker.getPropertiesOfType(iface).map((p) => ({
-                key: p.name,
-                type: checker.typeToString(checker.getNonNullableType(checker.getTypeOfSymbol(p)), undefined, ts.TypeFormatFlags.NoTruncation),
-                optional: (p.flags & ts.SymbolFlags.Optional) !== 0,
-            }));
-        },
-    };
-}
-
-// ---------------------------------------------------------------- JSON Schema walk
-
-type Json = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: a JSON Schema document, read key by key.
+type Json = Record<string, any>;
 
 interface Row {
-    /** Path relative to the section root, with `[]` for array items and `<key>` for map values. */
-    segments: string[];
+    /** Path in the stack config, with `[]` for array items and `<key>` for map values. */
+    key: string;
     type: string;
     required: boolean;
     default?: unknown;
     description?: string;
-    /** The union members (e.g. `type: "aws"`) the key belongs to, when not all of them have it. */
+    /** The union members (e.g. `with type: "aws"`) the key belongs to, when not all of them have it. */
     variants?: Set<string>;
 }
 
-function toJsonSchema(schema: z.ZodType, name: string): Json {
-    try {
-        return z.toJSONSchema(schema, { io: "input", unrepresentable: "any", cycles: "ref", reused: "inline" }) as Json;
-    } catch (e) {
-        throw new Error(`config-reference: z.toJSONSchema(${name}) failed: ${(e as Error).message}`);
-    }
+/** The schema a `$ref` (to `$defs`, e.g. of a recursive schema) points at, merged with the referring keys. */
+function deref(root: Json, s: Json): Json {
+    const name = /^#\/\$defs\/(.+)$/.exec(s.$ref ?? "")?.[1];
+    if (name === undefined) return s;
+    const { $ref: _, ...rest } = s;
+    return { ...root.$defs[name], ...rest };
 }
 
-function resolveRef(root: Json, s: Json): Json {
-    let cur = s;
-    for (let i = 0; i < 20 && typeof cur["$ref"] === "string"; i++) {
-        const ref = cur["$ref"] as string;
-        const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
-        const defs = m ? (root[m[1]!] as Record<string, Json> | undefined) : undefined;
-        const target = m && defs ? defs[decodeURIComponent(m[2]!)] : undefined;
-        if (!target) return {};
-        const { $ref: _ref, ...rest } = cur;
-        cur = { ...target, ...rest };
-    }
-    return cur;
-}
+const alternatives = (s: Json): Json[] | undefined => s.anyOf ?? s.oneOf;
+const isObject = (s: Json): boolean => s.type === "object" || s.properties !== undefined;
+const code = (text: string): string => `\`${text.replace(/`/g, "'")}\``;
+const cell = (text: string): string => text.replace(/\s*\r?\n\s*/g, " ").replace(/(?<!\\)\|/g, "\\|");
+const join = (prefix: string, key: string): string => (prefix ? `${prefix}.${key}` : key);
+const usable = (n: unknown): n is number => typeof n === "number" && Math.abs(n) < Number.MAX_SAFE_INTEGER;
 
-function alternatives(s: Json): Json[] | undefined {
-    const alt = (s["anyOf"] ?? s["oneOf"]) as Json[] | undefined;
-    return Array.isArray(alt) ? alt : undefined;
-}
-
-function isObjectSchema(s: Json): boolean {
-    return s["type"] === "object" || s["properties"] !== undefined;
-}
-
+/** ` 0..100`, or the bounds that apply, e.g. ` (>0, ≤1)`. */
 function range(s: Json): string {
-    const lo = s["minimum"] ?? (s["exclusiveMinimum"] !== undefined ? `>${String(s["exclusiveMinimum"])}` : undefined);
-    const hi = s["maximum"] ?? (s["exclusiveMaximum"] !== undefined ? `<${String(s["exclusiveMaximum"])}` : undefined);
-    const max = typeof hi === "number" && hi >= Number.MAX_SAFE_INTEGER ? undefined : hi;
-    const min = typeof lo === "number" && lo <= Number.MIN_SAFE_INTEGER ? undefined : lo;
-    if (min === undefined && max === undefined) return "";
-    if (typeof min === "string" || typeof max === "string") {
-        return ` (${[min === undefined ? undefined : typeof min === "string" ? min : `≥${min}`, max === undefined ? undefined : typeof max === "string" ? max : `≤${max}`].filter(Boolean).join(", ")})`;
-    }
-    if (min !== undefined && max !== undefined) return ` ${String(min)}..${String(max)}`;
-    return min !== undefined ? ` ≥ ${String(min)}` : ` ≤ ${String(max)}`;
+    if (usable(s.minimum) && usable(s.maximum)) return ` ${s.minimum}..${s.maximum}`;
+    const bounds = [
+        ["≥", s.minimum],
+        [">", s.exclusiveMinimum],
+        ["≤", s.maximum],
+        ["<", s.exclusiveMaximum],
+    ].filter(([, n]) => usable(n));
+    return bounds.length > 0 ? ` (${bounds.map(([op, n]) => `${op}${n}`).join(", ")})` : "";
 }
 
-function typeText(root: Json, raw: Json, depth = 0, refs: ReadonlySet<string> = new Set()): string {
-    const ref = typeof raw["$ref"] === "string" ? (raw["$ref"] as string) : undefined;
-    if (ref !== undefined && refs.has(ref)) {
-        // A recursive schema (e.g. a config tree): name it instead of unrolling it.
-        const target = resolveRef(root, raw);
-        return target["type"] === "object" && target["properties"] === undefined ? "nested map" : "(recursive)";
-    }
-    const seen = ref === undefined ? refs : new Set([...refs, ref]);
-    const s = resolveRef(root, raw);
-    if (depth > 8) return "…";
-    const sub = (x: Json): string => typeText(root, x, depth + 1, seen);
-    if (s["const"] !== undefined) return JSON.stringify(s["const"]);
-    if (Array.isArray(s["enum"])) return (s["enum"] as unknown[]).map((v) => JSON.stringify(v)).join(" \\| ");
+function typeText(root: Json, raw: Json, seen: ReadonlySet<string> = new Set()): string {
+    const s = deref(root, raw);
+    // A recursive schema (a config tree): named, not unrolled.
+    if (raw.$ref && seen.has(raw.$ref)) return isObject(s) && !s.properties ? "nested map" : "(recursive)";
+    const sub = (x: Json) => typeText(root, x, raw.$ref ? new Set([...seen, raw.$ref]) : seen);
     const alt = alternatives(s);
+    if (s.const !== undefined) return JSON.stringify(s.const);
+    if (Array.isArray(s.enum)) return s.enum.map((v: unknown) => JSON.stringify(v)).join(" \\| ");
     if (alt) {
-        const parts = [...new Set(alt.map(sub))];
         // "any" next to real types is a value JSON cannot describe (a Pulumi Output); config can only hold the others.
+        const parts = [...new Set(alt.map(sub))];
         const known = parts.filter((p) => p !== "any");
         return (known.length > 0 ? known : parts).join(" \\| ");
     }
-    const t = s["type"];
-    if (Array.isArray(t)) return t.join(" \\| ");
-    switch (t) {
-        case "string": {
-            const format = typeof s["format"] === "string" ? ` (${s["format"] as string})` : "";
-            return `string${format}`;
-        }
-        case "integer":
-        case "number":
-            return `${t}${range(s)}`;
-        case "boolean":
-        case "null":
-            return t;
-        case "array": {
-            const items = s["items"] as Json | undefined;
-            const inner = items ? sub(items) : "any";
-            return inner.includes("|") || inner.includes(" ") ? `(${inner})[]` : `${inner}[]`;
-        }
-        case "object": {
-            const ap = s["additionalProperties"];
-            if (s["properties"] === undefined && ap !== undefined && ap !== false) {
-                const v = typeof ap === "object" ? sub(ap as Json) : "any";
-                if (v === "any") return "object";
-                return v.includes("|") ? `map of (${v})` : `map of ${v}`;
-            }
-            return "object";
-        }
-        default:
-            return "any";
+    if (Array.isArray(s.type)) return s.type.join(" \\| ");
+    if (s.type === "string") return typeof s.format === "string" ? `string (${s.format})` : "string";
+    if (s.type === "integer" || s.type === "number") return `${s.type}${range(s)}`;
+    if (s.type === "boolean" || s.type === "null") return s.type;
+    if (s.type === "array") {
+        const inner = s.items ? sub(s.items) : "any";
+        return /[| ]/.test(inner) ? `(${inner})[]` : `${inner}[]`;
     }
+    if (s.type !== "object") return "any";
+    const values = s.properties === undefined && s.additionalProperties ? s.additionalProperties : undefined;
+    const v = typeof values === "object" ? sub(values) : "any";
+    return values === undefined || v === "any" ? "object" : v.includes("|") ? `map of (${v})` : `map of ${v}`;
 }
 
-/** The property every object member of a union fixes to a constant (a discriminated union's tag), if any. */
-function discriminator(root: Json, members: Json[]): string | undefined {
-    const objects = members.map((m) => resolveRef(root, m));
-    if (!objects.every(isObjectSchema)) return undefined;
-    const first = (objects[0]?.["properties"] ?? {}) as Record<string, Json>;
-    return Object.keys(first).find((k) =>
-        objects.every((o) => {
-            const p = ((o["properties"] ?? {}) as Record<string, Json>)[k];
-            return p !== undefined && resolveRef(root, p)["const"] !== undefined;
-        }),
-    );
-}
-
-function collectRows(root: Json, raw: Json, prefix: string[], out: Map<string, Row>, depth = 0, variant?: string): void {
-    if (depth > 12) return;
-    const s = resolveRef(root, raw);
-    const alt = alternatives(s);
-    if (alt) {
-        const withRows = alt.filter((a) => {
-            const m = resolveRef(root, a);
-            return isObjectSchema(m) || m["type"] === "array";
-        });
-        if (withRows.length <= 1 || alt.length <= 1) {
-            for (const a of alt) collectRows(root, a, prefix, out, depth + 1, variant);
-            return;
-        }
-        const tag = discriminator(root, withRows);
-        const labels: string[] = [];
-        for (const a of withRows) {
-            const m = resolveRef(root, a);
-            const label = tag
-                ? `with ${code(`${tag}: ${JSON.stringify(resolveRef(root, ((m["properties"] as Record<string, Json>)[tag])!)["const"])}`)}`
-                : `in the ${typeText(root, m)} form`;
-            labels.push(label);
-            collectRows(root, a, prefix, out, depth + 1, label);
-        }
+/** Rows of every key under `raw`, in schema order; union members' keys are merged and marked with their member. */
+function collectRows(root: Json, raw: Json, prefix: string, out: Map<string, Row>, variant?: string): void {
+    const s = deref(root, raw);
+    const members = alternatives(s)?.map((a) => deref(root, a));
+    const withRows = members?.filter((m) => isObject(m) || m.type === "array") ?? [];
+    if (members && withRows.length <= 1) {
+        for (const m of members) collectRows(root, m, prefix, out, variant);
+    } else if (members) {
+        // A discriminated union's tag: the property every member fixes to a constant.
+        const props = (m: Json): Json => m.properties ?? {};
+        const tag = Object.keys(props(withRows[0]!)).find((k) => withRows.every((m) => props(m)[k]?.const !== undefined));
+        const label = (m: Json) => (tag ? `with ${code(`${tag}: ${JSON.stringify(props(m)[tag].const)}`)}` : `in the ${typeText(root, m)} form`);
+        const labels = withRows.map(label);
+        for (const [i, m] of withRows.entries()) collectRows(root, m, prefix, out, labels[i]);
         // Keys every member has need no "only with" note.
         for (const row of out.values()) {
-            if (row.variants && labels.every((l) => row.variants!.has(l))) {
-                for (const l of labels) row.variants.delete(l);
-                if (row.variants.size === 0) delete row.variants;
-            }
+            if (labels.every((l) => row.variants?.has(l))) row.variants = new Set([...row.variants!].filter((l) => !labels.includes(l)));
         }
-        return;
-    }
-    if (s["type"] === "array" && s["items"] && typeof s["items"] === "object") {
-        collectRows(root, s["items"] as Json, [...prefix, "[]"], out, depth + 1, variant);
-        return;
-    }
-    if (!isObjectSchema(s)) return;
-    const props = (s["properties"] ?? {}) as Record<string, Json>;
-    const required = new Set((s["required"] ?? []) as string[]);
-    for (const [key, propRaw] of Object.entries(props)) {
-        const prop = resolveRef(root, propRaw);
-        const segments = [...prefix, key];
-        const id = segments.join("\u0000");
-        const row: Row = {
-            segments,
-            type: typeText(root, prop),
-            required: required.has(key) && prop["default"] === undefined,
-            ...(prop["default"] !== undefined ? { default: prop["default"] } : {}),
-            ...(typeof prop["description"] === "string" ? { description: prop["description"] as string } : {}),
-            ...(variant !== undefined ? { variants: new Set([variant]) } : {}),
-        };
-        const existing = out.get(id);
-        if (existing) {
+    } else if (s.type === "array" && typeof s.items === "object") {
+        collectRows(root, s.items, `${prefix}[]`, out, variant);
+    } else if (isObject(s) && prefix.split(".").length < 12) {
+        for (const [key, prop] of Object.entries<Json>(s.properties ?? {}).map(([k, p]) => [k, deref(root, p)] as const)) {
+            const at = join(prefix, key);
+            const required: boolean = (s.required ?? []).includes(key) && prop.default === undefined;
+            const type = typeText(root, prop);
+            const row: Row = out.get(at) ?? { key: at, type, required };
             // The same key under another union member: widen the type, keep what is known.
-            if (!existing.type.split(" \\| ").includes(row.type)) existing.type = `${existing.type} \\| ${row.type}`;
-            existing.required = existing.required && row.required;
-            existing.default ??= row.default;
-            existing.description ??= row.description;
-            if (variant !== undefined) (existing.variants ??= new Set()).add(variant);
-        } else {
-            out.set(id, row);
+            if (row.type !== type && !row.type.split(" \\| ").includes(type)) row.type += ` \\| ${type}`;
+            row.required &&= required;
+            row.default ??= prop.default;
+            row.description ??= prop.description;
+            if (variant !== undefined) row.variants = new Set([...(row.variants ?? []), variant]);
+            out.set(at, row);
+            collectRows(root, prop, at, out, variant);
         }
-        collectRows(root, prop, segments, out, depth + 1, variant);
-    }
-    const ap = s["additionalProperties"];
-    if (s["properties"] === undefined && ap && typeof ap === "object") {
-        const value = resolveRef(root, ap as Json);
-        if (isObjectSchema(value) && value["properties"] !== undefined) collectRows(root, value, [...prefix, "<key>"], out, depth + 1, variant);
+        const values = s.properties === undefined && typeof s.additionalProperties === "object" ? deref(root, s.additionalProperties) : {};
+        if (values.properties !== undefined) collectRows(root, values, join(prefix, "<key>"), out, variant);
     }
 }
 
-// ---------------------------------------------------------------- Markdown
+const defaultText = (json: string): string => code(json.length > 80 ? `${json.slice(0, 77)}…` : json);
+const TABLE_HEAD = ["| key | type | default | description |", "| --- | --- | --- | --- |"];
 
-function cell(text: string): string {
-    return text.replace(/\r?\n/g, " ").replace(/(?<!\\)\|/g, "\\|").trim();
-}
-
-function code(text: string): string {
-    return "`" + text.replace(/`/g, "'") + "`";
-}
-
-function joinPath(prefix: string, segments: string[]): string {
-    let out = prefix;
-    for (const seg of segments) {
-        if (seg === "[]") out += "[]";
-        else if (seg === "<key>") out += out === "" ? "<key>" : ".<key>";
-        else out += out === "" ? seg : `.${seg}`;
-    }
-    return out;
-}
-
-function defaultText(value: unknown): string {
-    if (value === undefined) return "";
-    const json = JSON.stringify(value);
-    return code(json.length > 80 ? `${json.slice(0, 77)}…` : json);
-}
-
-function renderSection(section: Section, docs: TypeDocs): string {
-    const root = toJsonSchema(section.schema, section.schemaName);
+function renderSection(section: Section, undocumented: string[]): string[] {
+    const [[schemaName, schema]] = Object.entries(section.schema) as [[string, z.ZodType]];
+    const root = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", cycles: "ref", reused: "inline" }) as Json;
     const rows = new Map<string, Row>();
-    collectRows(root, root, [], rows);
-    // Keys the Args interface has but the schema does not (validated elsewhere by the component).
-    const schemaTop = new Set([...rows.values()].filter((r) => r.segments.length === 1).map((r) => r.segments[0]!));
-    for (const k of docs.interfaceKeys(section)) {
-        if (schemaTop.has(k.key)) continue;
-        rows.set(k.key, { segments: [k.key], type: k.type, required: !k.optional });
-    }
-
-    const lines: string[] = [];
-    lines.push(`## ${section.title}`, "", `<a id="${section.id}"></a>`, "");
-    lines.push(section.intro, "");
-    const where: string[] = [`Schema: ${code(section.schemaName)}`];
-    if (section.component) {
-        where.push(
-            `component: ${code(section.component)} (args ${code(section.argsInterface?.name ?? "")}; ` +
-                `the same keys without the ${code(section.prefix + ".")} prefix when used directly from TypeScript)`,
-        );
-    }
-    lines.push(where.join("; ") + ".", "");
-    lines.push("| key | type | default | description |", "| --- | --- | --- | --- |");
+    collectRows(root, root, section.prefix, rows);
+    const component = section.component
+        ? `; component: ${code(section.component)} (args ${code(`${section.component}Args`)}; the same keys without the ` +
+          `${code(`${section.prefix}.`)} prefix when used directly from TypeScript)`
+        : "";
+    const lines = [`## ${title(section)}`, "", `<a id="${anchor(section)}"></a>`, "", INTROS[anchor(section)]!, ""];
+    lines.push(`Schema: ${code(schemaName)}${component}.`, "", ...TABLE_HEAD);
+    // Keys of a deeper section (a component's args inside the stack config) are documented there.
+    const deeper = SECTIONS.filter((o) => o.prefix.length > section.prefix.length).map((o) => o.prefix.replace(/\[\]$/, ""));
     for (const row of rows.values()) {
-        const key = joinPath(section.prefix, row.segments);
-        const found = docs.lookup(section, row.segments);
-        const managedNote = section.managed?.[row.segments.join(".")];
-        let description = row.description ?? found.doc ?? "";
-        const see = SEE_ALSO[joinPath("", row.segments)];
-        if (section.prefix === "" && see) description = `${description} See [below](#${see}).`.trim();
-        if (managedNote) description = `**Set by the stack program**: ${managedNote}; a value given here is ignored. ${description}`;
-        const only = row.variants && row.variants.size > 0 ? [...row.variants].join(" or ") : undefined;
-        const type = row.required && !managedNote ? `${row.type} (**required**${only ? ` ${only}` : ""})` : only ? `${row.type} (only ${only})` : row.type;
-        const dflt = row.default !== undefined ? defaultText(row.default) : found.defaultTag ? cell(found.defaultTag) : "";
+        const { key } = row;
+        if (deeper.some((p) => key.startsWith(`${p}.`) || key.startsWith(`${p}[]`))) continue;
+        const managed = MANAGED[key];
+        let description = row.description ?? "";
+        if (!description && !managed) undocumented.push(key);
+        // A stack key holding a component's args points to the component's section.
+        const see = section.prefix === "" ? SECTIONS.find((s) => s.prefix !== "" && s.prefix.replace(/\[\]$/, "") === key) : undefined;
+        if (see) description = `${description} See [below](#${anchor(see)}).`.trim();
+        if (managed) description = `**Set by the stack program**: ${managed}; a value given here is ignored. ${description}`.trim();
+        const only = row.variants?.size ? [...row.variants].join(" or ") : undefined;
+        const type =
+            row.required && !managed ? `${row.type} (**required**${only ? ` ${only}` : ""})` : only ? `${row.type} (only ${only})` : row.type;
+        const dflt = row.default === undefined ? "" : defaultText(JSON.stringify(row.default));
         lines.push(`| ${code(key)} | ${cell(type)} | ${cell(dflt)} | ${cell(description)} |`);
     }
-    lines.push("");
-    return lines.join("\n");
+    return [...lines, ""];
 }
 
-/** The whole Markdown document. Deterministic: same sources, same bytes. */
-export function generateConfigReference(): string {
-    const docs = createTypeDocs();
-    const parts: string[] = [];
-    parts.push(
+/** The whole Markdown document (deterministic), and the user-facing keys that have no description. */
+export function configReference(): { text: string; undocumented: string[] } {
+    const undocumented: string[] = [];
+    const lines = [
         "# Configuration reference",
         "",
-        "<!-- Generated by scripts/config-reference.ts from the zod schemas and the Args TSDoc. Do not edit: run `npm run docs:config`. -->",
+        "<!-- Generated by scripts/config-reference.ts from the zod schemas. Do not edit: run `npm run docs:config`. -->",
         "",
-        "Every key of a stack's configuration (`stacks/Pulumi.<stack>.yaml`, namespace `gray-release`). Paths use " +
-            "`a.b` for nested keys, `a[]` for the items of a list and `<key>` for the values of a map. Types and " +
-            "defaults come from the zod schemas that validate the config; **required** marks keys without a default " +
-            "that must be given. Where a key has no default listed, the description says what happens when it is " +
-            "omitted (many defaults are resolved by the component rather than the schema).",
+        "Every key of a stack's configuration (`stacks/Pulumi.<stack>.yaml`, namespace `gray-release`). Paths use `a.b` for nested keys, `a[]` for the items of a list and `<key>` for the values of a map. Types, defaults and descriptions come from the zod schemas that validate the config; **required** marks keys without a default that must be given. Where a key has no default listed, the description says what happens when it is omitted.",
         "",
         "Sections:",
         "",
-        ...SECTIONS.map((s) => `- [${s.title.replace(/`/g, "")}](#${s.id})`),
+        ...SECTIONS.map((s) => `- [${title(s).replace(/`/g, "")}](#${anchor(s)})`),
         "- [Secret keys](#secrets)",
         "",
-    );
-    for (const section of SECTIONS) parts.push(renderSection(section, docs));
-    parts.push("## Secret keys", "", '<a id="secrets"></a>', "");
-    parts.push("Read by the program directly, outside the validated object. Set them with `pulumi config set --secret`.", "");
-    parts.push("| key | type | default | description |", "| --- | --- | --- | --- |");
-    for (const s of SECRET_KEYS) parts.push(`| ${code(`gray-release:${s.key}`)} | string (secret) |  | ${cell(s.description)} |`);
-    parts.push("");
-    return parts.join("\n");
+        ...SECTIONS.flatMap((s) => renderSection(s, undocumented)),
+        "## Secret keys",
+        "",
+        '<a id="secrets"></a>',
+        "",
+        "Read by the program directly, outside the validated object. Set them with `pulumi config set --secret`.",
+        "",
+        ...TABLE_HEAD,
+        ...Object.entries(SECRET_KEYS).map(([key, description]) => `| ${code(`gray-release:${key}`)} | string (secret) |  | ${cell(description)} |`),
+        "",
+    ];
+    const stale = Object.keys(MANAGED).filter((key) => !lines.some((l) => l.startsWith(`| ${code(key)} |`)));
+    if (stale.length > 0) throw new Error(`config-reference: MANAGED names keys no schema has: ${stale.join(", ")}`);
+    return { text: lines.join("\n"), undocumented };
 }
 
+export const generateConfigReference = (): string => configReference().text;
+
 function main(argv: string[]): number {
-    const text = generateConfigReference();
+    const { text, undocumented } = configReference();
+    if (undocumented.length > 0) console.error(`${undocumented.length} config keys have no description (add .meta({ description }) to their schema)`);
+    const relative = path.relative(REPO_ROOT, OUTPUT);
     const current = fs.existsSync(OUTPUT) ? fs.readFileSync(OUTPUT, "utf8") : undefined;
     if (argv.includes("--check")) {
-        if (current === text) return 0;
-        console.error(`${path.relative(REPO_ROOT, OUTPUT)} is out of date: run \`npm run docs:config\``);
-        return 1;
+        if (current !== text) console.error(`${relative} is out of date: run \`npm run docs:config\``);
+        return current === text ? 0 : 1;
     }
-    if (current !== text) {
-        fs.mkdirSync(path.dirname(OUTPUT), { recursive: true });
-        fs.writeFileSync(OUTPUT, text);
-        console.log(`wrote ${path.relative(REPO_ROOT, OUTPUT)}`);
-    } else {
-        console.log(`${path.relative(REPO_ROOT, OUTPUT)} is up to date`);
-    }
+    if (current !== text) fs.writeFileSync(OUTPUT, text);
+    console.log(current !== text ? `wrote ${relative}` : `${relative} is up to date`);
     return 0;
 }
 
