@@ -29,9 +29,9 @@ const weightList = z.array(z.number()).superRefine((weights, ctx) => {
 
 const linearSteps = z
     .object({
-        start: z.number().int().min(1).max(100),
-        increment: z.number().int().min(1).max(100),
-        max: z.number().int().min(1).max(100),
+        start: z.number().int().min(1).max(100).meta({ description: "First weight, in percent." }),
+        increment: z.number().int().min(1).max(100).meta({ description: "Added to the weight at each step, in percent." }),
+        max: z.number().int().min(1).max(100).meta({ description: "Last weight before promotion, in percent (at least start)." }),
     })
     .strict()
     .refine((s) => s.max >= s.start, { message: "max must be at least start", path: ["max"] });
