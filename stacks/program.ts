@@ -186,7 +186,7 @@ async function readPlatform(config: StackConfig): Promise<PlatformFacts | undefi
  * Thanos args from config. Credentials of `existing` object storage never sit in the platform object: they are
  * the secret config keys `gray-release:thanosAccessKey` and `gray-release:thanosSecretKey`.
  */
-function thanosArgs(config: StackConfig, secret: (key: string) => pulumi.Input<string>): ThanosArgs {
+function thanosArgs(config: StackConfig, secret: (key: string) => string | pulumi.Output<string>): ThanosArgs {
     const args = config.platform.thanos as unknown as ThanosArgs;
     if (args.storage?.type !== "existing") return args;
     return { ...args, storage: { ...args.storage, accessKey: secret("thanosAccessKey"), secretKey: secret("thanosSecretKey") } };
