@@ -34,8 +34,8 @@ const configTree: z.ZodType<ConfigTree> = z.lazy(() =>
 const cpuMemory = (defaults: { cpu: string; memory: string }, description: string) =>
     z
         .object({
-            cpu: quantity.default(defaults.cpu).meta(doc(`CPU quantity, e.g. \`500m\`. Default \`${defaults.cpu}\`.`)),
-            memory: quantity.default(defaults.memory).meta(doc(`Memory quantity, e.g. \`512Mi\`. Default \`${defaults.memory}\`.`)),
+            cpu: quantity.default(defaults.cpu).meta(doc("CPU quantity, e.g. `500m`.")),
+            memory: quantity.default(defaults.memory).meta(doc("Memory quantity, e.g. `512Mi`.")),
         })
         .strict()
         .prefault({})

@@ -22,7 +22,12 @@ const inputString = z.union([
 const prometheusLabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: "expected a Prometheus label name" });
 
 const resourceSpec = z
-    .object({ cpuRequest: quantity, memoryRequest: quantity, cpuLimit: quantity, memoryLimit: quantity })
+    .object({
+        cpuRequest: quantity.meta(doc("CPU request, e.g. `100m`.")),
+        memoryRequest: quantity.meta(doc("Memory request, e.g. `128Mi`.")),
+        cpuLimit: quantity.meta(doc("CPU limit, e.g. `500m`.")),
+        memoryLimit: quantity.meta(doc("Memory limit, e.g. `256Mi`.")),
+    })
     .strict()
     .meta(doc("Requests and limits."));
 const replicas = (dflt: number) => z.number().int().min(1).max(20).default(dflt).meta(doc(`Replicas. Default ${dflt}.`));
