@@ -1,139 +1,15 @@
 /**
- * Inputs of {@link GrayNamespace}: the interface callers write, its zod schema, and the resolution of
- * defaults (all taken from defaults.ts).
+ * Inputs of {@link GrayNamespace}: the zod schema is the single source of their shape, descriptions and defaults
+ * (taken from defaults.ts); the types are inferred from it.
  */
 import { z } from "zod";
 import { InvalidArgsError, parseArgs } from "../common/validation";
 import * as d from "./defaults";
-import { dnsLabel, dnsSubdomain, labelMap, labelValue, portNumber, quantity, quantityValue } from "../common/k8s-names";
+import { dnsLabel, dnsSubdomain, labelMap, nonEmptyLabelValue, portNumber, quantity, quantityValue } from "../common/k8s-names";
 import type { ConfigTree } from "./layered-config";
-import { isReservedLabel } from "./labels";
+import { claimsEnvironment, isReservedLabel, LABEL_KEYS } from "./labels";
 
-/** A backing service the gray namespace shares with stable (e.g. Redis), reached by egress. */
-export interface SharedService {
-    /** Namespace the service runs in. */
-    namespace: string;
-    /** Labels of the service's pods; omitted means every pod of that namespace. */
-    podSelector?: Record<string, string>;
-    /** Ports the gray pods may dial. */
-    ports: number[];
-    /** Transport protocol of `ports`; defaults to TCP. */
-    protocol?: "TCP" | "UDP";
-}
-
-/** Container CPU and memory. */
-export interface CpuMemory {
-    /** CPU quantity, e.g. `500m`. */
-    cpu?: string;
-    /** Memory quantity, e.g. `512Mi`. */
-    memory?: string;
-}
-
-/** Layered configuration, rendered into a ConfigMap (see {@link layerConfig}). */
-export interface GrayConfigArgs {
-    /** ConfigMap name; defaults to `gray-config`. */
-    name?: string;
-    /** Base layer. */
-    base?: ConfigTree;
-    /** Environment layer, merged over base. */
-    environment?: ConfigTree;
-    /** Gray fragment, merged only when the gray switch is on. */
-    gray?: ConfigTree;
-    /** The gray switch; when omitted, read from `gray.enabled` of base → environment. */
-    grayEnabled?: boolean;
-    /** Namespace-only values, merged last. */
-    overrides?: ConfigTree;
-    /** Dotted key paths (e.g. `kafka.topics.payment`) whose values get `isolationSuffix`. */
-    isolate?: string[];
-    /** Suffix for isolated values; defaults to `-gray`. */
-    isolationSuffix?: string;
-}
-
-/** Inputs of {@link GrayNamespace}. Plain values, so they are validated before anything is created. */
-export interface GrayNamespaceArgs {
-    /** Namespace name, e.g. `staging-gray`. */
-    name: string;
-    /** Environment the namespace belongs to, e.g. `staging`; becomes the `environment` label. */
-    environment: string;
-    /** Zone (region, cell or availability zone); becomes the `zone` label when set. */
-    zone?: string;
-    /** Value of the `canary` label (`"true"`/`"false"`); defaults to true. */
-    canary?: boolean;
-    /** Extra namespace labels; cannot override the environment, canary, injection or pod-security labels. */
-    labels?: Record<string, string>;
-    /**
-     * Istio revision for injection (`istio.io/rev: <revision>`). When omitted, `istio-injection: enabled`
-     * is used; never both, since `istio-injection` would silently win over the revision.
-     */
-    istioRevision?: string;
-    /** The mesh control plane and ingress gateways. */
-    mesh?: {
-        /** istiod's namespace; defaults to `istio-system`. */
-        namespace?: string;
-        /** istiod ports the sidecars dial; defaults to 15012 and 15017. */
-        controlPlanePorts?: number[];
-        /** Namespaces of ingress gateways allowed to send traffic in; defaults to `istio-system`. */
-        gatewayNamespaces?: string[];
-    };
-    /** Cluster DNS; defaults to kube-dns pods in kube-system on port 53 (UDP and TCP). */
-    dns?: {
-        /** DNS namespace. */
-        namespace?: string;
-        /** Labels of the DNS pods. */
-        podSelector?: Record<string, string>;
-        /** DNS port. */
-        port?: number;
-    };
-    /** Prometheus scraping. */
-    monitoring?: {
-        /** Whether to allow ingress from the monitoring namespace; defaults to true. */
-        enabled?: boolean;
-        /** Namespace Prometheus runs in; defaults to `monitoring`. */
-        namespace?: string;
-        /** Ports it may scrape; defaults to 15020 and 15090 (the ones STRICT mTLS leaves scrapable). */
-        ports?: number[];
-    };
-    /**
-     * Egress to the OpenTelemetry collector agent, without which the default deny would drop the canary's traces
-     * and metrics before any SLO could see them.
-     */
-    telemetry?: {
-        /** Whether to allow it; defaults to true. */
-        enabled?: boolean;
-        /** Namespace the collector agent runs in; defaults to `observability`. */
-        namespace?: string;
-        /** Labels of the agent pods; defaults to every pod of that namespace. */
-        podSelector?: Record<string, string>;
-        /** OTLP ports; defaults to 4317 (gRPC) and 4318 (HTTP). */
-        ports?: number[];
-    };
-    /** Backing services shared with stable (e.g. Redis), allowed by egress. */
-    sharedServices?: SharedService[];
-    /** Pod Security Standards version for the `restricted` labels; defaults to `latest`. */
-    podSecurityVersion?: string;
-    /** ResourceQuota; `hard` entries are merged over the defaults. */
-    resourceQuota?: {
-        /** Whether to create the quota; defaults to true. */
-        enabled?: boolean;
-        /** Hard limits by resource name, e.g. `{ "limits.cpu": "8" }`. */
-        hard?: Record<string, string>;
-    };
-    /** LimitRange of container defaults; each field merged over the defaults. */
-    limitRange?: {
-        /** Whether to create the LimitRange; defaults to true. */
-        enabled?: boolean;
-        /** Requests of containers that declare none. */
-        defaultRequest?: CpuMemory;
-        /** Limits of containers that declare none. */
-        default?: CpuMemory;
-        /** Largest limits a container may declare. */
-        max?: CpuMemory;
-    };
-    /** mTLS mode of the namespace PeerAuthentication; defaults to STRICT. PERMISSIVE only for migrations. */
-    mtlsMode?: "STRICT" | "PERMISSIVE";
-    /** Layered configuration rendered into a ConfigMap; omitted means no ConfigMap. */
-    config?: GrayConfigArgs;
-}
+const doc = (description: string) => ({ description });
 
 const CONFIG_KEY = /^[-_a-zA-Z0-9]+$/;
 // Keys are checked in a refinement rather than by the record's key schema, whose error ("Invalid key in
@@ -154,174 +30,206 @@ const configTree: z.ZodType<ConfigTree> = z.lazy(() =>
         }),
 );
 
-const cpuMemory = z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict();
+/** CPU and memory of a LimitRange entry; each field left out keeps its default. */
+const cpuMemory = (defaults: { cpu: string; memory: string }, description: string) =>
+    z
+        .object({
+            cpu: quantity.default(defaults.cpu).meta(doc("CPU quantity, e.g. `500m`.")),
+            memory: quantity.default(defaults.memory).meta(doc("Memory quantity, e.g. `512Mi`.")),
+        })
+        .strict()
+        .prefault({})
+        .meta(doc(description));
+
+const ports = (description: string) => z.array(portNumber).min(1, "list at least one port").meta(doc(description));
 
 const sharedService = z
     .object({
-        namespace: dnsLabel,
-        podSelector: labelMap.optional(),
-        ports: z.array(portNumber).min(1, "list at least one port"),
-        protocol: z.enum(["TCP", "UDP"]).optional(),
+        namespace: dnsLabel.meta(doc("Namespace the service runs in.")),
+        podSelector: labelMap.optional().meta(doc("Labels of the service's pods; omitted means every pod of that namespace.")),
+        ports: ports("Ports the gray pods may dial."),
+        protocol: z
+            .enum(["TCP", "UDP"])
+            .default(d.DEFAULT_SHARED_SERVICE_PROTOCOL)
+            .meta(doc("Transport protocol of `ports`; defaults to TCP.")),
     })
-    .strict();
+    .strict()
+    .meta(doc("A backing service the gray namespace shares with stable (e.g. Redis), reached by egress."));
 
-/** zod schema of {@link GrayNamespaceArgs}. */
+/**
+ * Inputs of {@link GrayNamespace}. Plain values, so they are validated before anything is created; a label that
+ * names another environment than `environment` is refused.
+ */
 export const grayNamespaceArgsSchema = z
     .object({
-        name: dnsLabel,
-        environment: labelValue.min(1, "must not be empty"),
-        zone: labelValue.min(1, "must not be empty").optional(),
-        canary: z.boolean().optional(),
+        name: dnsLabel.meta(doc("Namespace name, e.g. `staging-gray`.")),
+        environment: nonEmptyLabelValue.meta(doc("Environment the namespace belongs to, e.g. `staging`; becomes the `environment` label.")),
+        zone: nonEmptyLabelValue.optional().meta(doc("Zone (region, cell or availability zone); becomes the `zone` label when set.")),
+        canary: z
+            .boolean()
+            .default(d.DEFAULT_CANARY_LABEL)
+            .meta(doc('Value of the `canary` label (`"true"`/`"false"`); defaults to true.')),
         labels: labelMap
             .superRefine((labels, ctx) => {
                 for (const key of Object.keys(labels)) {
-                    if (isReservedLabel(key)) {
+                    // The environment label is checked against `environment` below, so its error can name both values.
+                    if (isReservedLabel(key) && key !== LABEL_KEYS.environment) {
                         ctx.addIssue({ code: "custom", path: [key], message: "is set by GrayNamespace itself and cannot be overridden" });
                     }
                 }
             })
-            .optional(),
-        istioRevision: labelValue.min(1, "must not be empty").optional(),
+            .default({})
+            .meta(doc("Extra namespace labels; cannot override the environment, canary, injection or pod-security labels, nor name another environment.")),
+        istioRevision: nonEmptyLabelValue
+            .optional()
+            .meta(
+                doc(
+                    "Istio revision for injection (`istio.io/rev: <revision>`). When omitted, `istio-injection: enabled` " +
+                        "is used; never both, since `istio-injection` would silently win over the revision.",
+                ),
+            ),
         mesh: z
             .object({
-                namespace: dnsLabel.optional(),
-                controlPlanePorts: z.array(portNumber).min(1, "list at least one port").optional(),
-                gatewayNamespaces: z.array(dnsLabel).optional(),
+                namespace: dnsLabel.default(d.DEFAULT_MESH_NAMESPACE).meta(doc("istiod's namespace; defaults to `istio-system`.")),
+                controlPlanePorts: ports("istiod ports the sidecars dial; defaults to 15012 and 15017.").default([
+                    ...d.DEFAULT_MESH_CONTROL_PLANE_PORTS,
+                ]),
+                gatewayNamespaces: z
+                    .array(dnsLabel)
+                    .default([...d.DEFAULT_GATEWAY_NAMESPACES])
+                    .meta(doc("Namespaces of ingress gateways allowed to send traffic in; defaults to `istio-system`.")),
             })
             .strict()
-            .optional(),
-        dns: z.object({ namespace: dnsLabel.optional(), podSelector: labelMap.optional(), port: portNumber.optional() }).strict().optional(),
+            .prefault({})
+            .meta(doc("The mesh control plane and ingress gateways.")),
+        dns: z
+            .object({
+                namespace: dnsLabel.default(d.DEFAULT_DNS.namespace).meta(doc("DNS namespace.")),
+                podSelector: labelMap.default({ ...d.DEFAULT_DNS.podSelector }).meta(doc("Labels of the DNS pods.")),
+                port: portNumber.default(d.DEFAULT_DNS.port).meta(doc("DNS port.")),
+            })
+            .strict()
+            .prefault({})
+            .meta(doc("Cluster DNS; defaults to kube-dns pods in kube-system on port 53 (UDP and TCP).")),
         monitoring: z
             .object({
-                enabled: z.boolean().optional(),
-                namespace: dnsLabel.optional(),
-                ports: z.array(portNumber).min(1, "list at least one port").optional(),
+                enabled: z.boolean().default(true).meta(doc("Whether to allow ingress from the monitoring namespace; defaults to true.")),
+                namespace: dnsLabel.default(d.DEFAULT_MONITORING_NAMESPACE).meta(doc("Namespace Prometheus runs in; defaults to `monitoring`.")),
+                ports: ports("Ports it may scrape; defaults to 15020 and 15090 (the ones STRICT mTLS leaves scrapable).").default([
+                    ...d.DEFAULT_MONITORING_PORTS,
+                ]),
             })
             .strict()
-            .optional(),
+            .prefault({})
+            .meta(doc("Prometheus scraping.")),
         telemetry: z
             .object({
-                enabled: z.boolean().optional(),
-                namespace: dnsLabel.optional(),
-                podSelector: labelMap.optional(),
-                ports: z.array(portNumber).min(1, "list at least one port").optional(),
+                enabled: z.boolean().default(true).meta(doc("Whether to allow it; defaults to true.")),
+                namespace: dnsLabel
+                    .default(d.DEFAULT_TELEMETRY_NAMESPACE)
+                    .meta(doc("Namespace the collector agent runs in; defaults to `observability`.")),
+                podSelector: labelMap.optional().meta(doc("Labels of the agent pods; defaults to every pod of that namespace.")),
+                ports: ports("OTLP ports; defaults to 4317 (gRPC) and 4318 (HTTP).").default([...d.DEFAULT_TELEMETRY_PORTS]),
             })
             .strict()
-            .optional(),
-        sharedServices: z.array(sharedService).optional(),
+            .prefault({})
+            .meta(
+                doc(
+                    "Egress to the OpenTelemetry collector agent, without which the default deny would drop the canary's traces " +
+                        "and metrics before any SLO could see them.",
+                ),
+            ),
+        sharedServices: z
+            .array(sharedService)
+            .default([])
+            .meta(doc("Backing services shared with stable (e.g. Redis), allowed by egress.")),
         podSecurityVersion: z
             .string()
             .regex(/^(latest|v1\.[0-9]+)$/, "must be `latest` or a Kubernetes minor version such as v1.30")
-            .optional(),
-        resourceQuota: z.object({ enabled: z.boolean().optional(), hard: z.record(z.string().min(1), quantity).optional() }).strict().optional(),
+            .default(d.DEFAULT_POD_SECURITY_VERSION)
+            .meta(doc("Pod Security Standards version for the `restricted` labels; defaults to `latest`.")),
+        resourceQuota: z
+            .object({
+                enabled: z.boolean().default(true).meta(doc("Whether to create the quota; defaults to true.")),
+                hard: z
+                    .record(z.string().min(1), quantity)
+                    .optional()
+                    .transform((hard) => ({ ...d.DEFAULT_RESOURCE_QUOTA, ...hard }))
+                    .meta(doc('Hard limits by resource name, e.g. `{ "limits.cpu": "8" }`; merged over the defaults.')),
+            })
+            .strict()
+            .prefault({})
+            .meta(doc("ResourceQuota; `hard` entries are merged over the defaults.")),
         limitRange: z
             .object({
-                enabled: z.boolean().optional(),
-                defaultRequest: cpuMemory.optional(),
-                default: cpuMemory.optional(),
-                max: cpuMemory.optional(),
+                enabled: z.boolean().default(true).meta(doc("Whether to create the LimitRange; defaults to true.")),
+                defaultRequest: cpuMemory(d.DEFAULT_LIMIT_RANGE.defaultRequest, "Requests of containers that declare none."),
+                default: cpuMemory(d.DEFAULT_LIMIT_RANGE.default, "Limits of containers that declare none."),
+                max: cpuMemory(d.DEFAULT_LIMIT_RANGE.max, "Largest limits a container may declare."),
             })
             .strict()
-            .optional(),
-        mtlsMode: z.enum(["STRICT", "PERMISSIVE"]).optional(),
+            .prefault({})
+            .meta(doc("LimitRange of container defaults; each field merged over the defaults.")),
+        mtlsMode: z
+            .enum(["STRICT", "PERMISSIVE"])
+            .default(d.DEFAULT_MTLS_MODE)
+            .meta(doc("mTLS mode of the namespace PeerAuthentication; defaults to STRICT. PERMISSIVE only for migrations.")),
         config: z
             .object({
-                name: dnsSubdomain.optional(),
-                base: configTree.optional(),
-                environment: configTree.optional(),
-                gray: configTree.optional(),
-                grayEnabled: z.boolean().optional(),
-                overrides: configTree.optional(),
-                isolate: z.array(z.string().regex(/^[-_a-zA-Z0-9]+(\.[-_a-zA-Z0-9]+)*$/, "must be a dotted key path")).optional(),
-                isolationSuffix: z.string().regex(/^[-_.a-zA-Z0-9]+$/, "must be a non-empty suffix of '-', '_', '.' and alphanumerics").optional(),
+                name: dnsSubdomain.default(d.DEFAULT_CONFIG_MAP_NAME).meta(doc("ConfigMap name; defaults to `gray-config`.")),
+                base: configTree.optional().meta(doc("Base layer.")),
+                environment: configTree.optional().meta(doc("Environment layer, merged over base.")),
+                gray: configTree.optional().meta(doc("Gray fragment, merged only when the gray switch is on.")),
+                grayEnabled: z
+                    .boolean()
+                    .optional()
+                    .meta(doc("The gray switch; when omitted, read from `gray.enabled` of base → environment.")),
+                overrides: configTree.optional().meta(doc("Namespace-only values, merged last.")),
+                isolate: z
+                    .array(z.string().regex(/^[-_a-zA-Z0-9]+(\.[-_a-zA-Z0-9]+)*$/, "must be a dotted key path"))
+                    .optional()
+                    .meta(doc("Dotted key paths (e.g. `kafka.topics.payment`) whose values get `isolationSuffix`.")),
+                isolationSuffix: z
+                    .string()
+                    .regex(/^[-_.a-zA-Z0-9]+$/, "must be a non-empty suffix of '-', '_', '.' and alphanumerics")
+                    .default(d.DEFAULT_ISOLATION_SUFFIX)
+                    .meta(doc("Suffix for isolated values; defaults to `-gray`.")),
             })
             .strict()
-            .optional(),
+            .optional()
+            .meta(doc("Layered configuration rendered into a ConfigMap (see `layerConfig`); omitted means no ConfigMap.")),
     })
-    .strict() satisfies z.ZodType<GrayNamespaceArgs>;
+    .strict()
+    .superRefine((a, ctx) => {
+        // A namespace labelled for another environment would be picked up by that environment's selectors.
+        for (const [key, value] of Object.entries(a.labels)) {
+            const path = ["labels", key];
+            if (claimsEnvironment(key) && value !== a.environment) {
+                const message = `names environment ${JSON.stringify(value)}, but this namespace's environment is ${JSON.stringify(a.environment)}`;
+                ctx.addIssue({ code: "custom", path, message });
+            } else if (key === LABEL_KEYS.environment) {
+                ctx.addIssue({ code: "custom", path, message: "is set by GrayNamespace itself and cannot be overridden" });
+            }
+        }
+    });
 
+/** Inputs of {@link GrayNamespace}, as callers write them. */
+export type GrayNamespaceArgs = z.input<typeof grayNamespaceArgsSchema>;
 /** {@link GrayNamespaceArgs} with every default filled in. */
-export interface ResolvedGrayNamespaceArgs {
-    name: string;
-    environment: string;
-    zone: string | undefined;
-    canary: boolean;
-    labels: Record<string, string>;
-    istioRevision: string | undefined;
-    mesh: { namespace: string; controlPlanePorts: number[]; gatewayNamespaces: string[] };
-    dns: { namespace: string; podSelector: Record<string, string>; port: number };
-    monitoring: { enabled: boolean; namespace: string; ports: number[] };
-    telemetry: { enabled: boolean; namespace: string; podSelector: Record<string, string> | undefined; ports: number[] };
-    sharedServices: Array<Required<Pick<SharedService, "namespace" | "ports" | "protocol">> & Pick<SharedService, "podSelector">>;
-    podSecurityVersion: string;
-    resourceQuota: { enabled: boolean; hard: Record<string, string> };
-    limitRange: {
-        enabled: boolean;
-        defaultRequest: Required<CpuMemory>;
-        default: Required<CpuMemory>;
-        max: Required<CpuMemory>;
-    };
-    mtlsMode: "STRICT" | "PERMISSIVE";
-    config: (Omit<GrayConfigArgs, "name" | "isolationSuffix"> & { name: string; isolationSuffix: string }) | undefined;
-}
+export type ResolvedGrayNamespaceArgs = z.output<typeof grayNamespaceArgsSchema>;
+/** A backing service the gray namespace shares with stable (e.g. Redis), reached by egress. */
+export type SharedService = z.input<typeof sharedService>;
+/** Container CPU and memory. */
+export type CpuMemory = NonNullable<NonNullable<GrayNamespaceArgs["limitRange"]>["max"]>;
+/** Layered configuration, rendered into a ConfigMap (see `layerConfig`). */
+export type GrayConfigArgs = NonNullable<GrayNamespaceArgs["config"]>;
 
 /**
  * Validates `input` (throwing an InvalidArgsError that names each bad key and value) and fills in the
  * defaults from defaults.ts.
  */
 export function resolveGrayNamespaceArgs(input: unknown, subject = "GrayNamespace"): ResolvedGrayNamespaceArgs {
-    const a = parseArgs(subject, grayNamespaceArgsSchema, input);
-    const lr = a.limitRange ?? {};
-    const resolved: ResolvedGrayNamespaceArgs = {
-        name: a.name,
-        environment: a.environment,
-        zone: a.zone,
-        canary: a.canary ?? d.DEFAULT_CANARY_LABEL,
-        labels: a.labels ?? {},
-        istioRevision: a.istioRevision,
-        mesh: {
-            namespace: a.mesh?.namespace ?? d.DEFAULT_MESH_NAMESPACE,
-            controlPlanePorts: a.mesh?.controlPlanePorts ?? [...d.DEFAULT_MESH_CONTROL_PLANE_PORTS],
-            gatewayNamespaces: a.mesh?.gatewayNamespaces ?? [...d.DEFAULT_GATEWAY_NAMESPACES],
-        },
-        dns: {
-            namespace: a.dns?.namespace ?? d.DEFAULT_DNS.namespace,
-            podSelector: a.dns?.podSelector ?? { ...d.DEFAULT_DNS.podSelector },
-            port: a.dns?.port ?? d.DEFAULT_DNS.port,
-        },
-        monitoring: {
-            enabled: a.monitoring?.enabled ?? true,
-            namespace: a.monitoring?.namespace ?? d.DEFAULT_MONITORING_NAMESPACE,
-            ports: a.monitoring?.ports ?? [...d.DEFAULT_MONITORING_PORTS],
-        },
-        telemetry: {
-            enabled: a.telemetry?.enabled ?? true,
-            namespace: a.telemetry?.namespace ?? d.DEFAULT_TELEMETRY_NAMESPACE,
-            podSelector: a.telemetry?.podSelector,
-            ports: a.telemetry?.ports ?? [...d.DEFAULT_TELEMETRY_PORTS],
-        },
-        sharedServices: (a.sharedServices ?? []).map((s) => ({ ...s, protocol: s.protocol ?? d.DEFAULT_SHARED_SERVICE_PROTOCOL })),
-        podSecurityVersion: a.podSecurityVersion ?? d.DEFAULT_POD_SECURITY_VERSION,
-        resourceQuota: {
-            enabled: a.resourceQuota?.enabled ?? true,
-            hard: { ...d.DEFAULT_RESOURCE_QUOTA, ...(a.resourceQuota?.hard ?? {}) },
-        },
-        limitRange: {
-            enabled: lr.enabled ?? true,
-            defaultRequest: { ...d.DEFAULT_LIMIT_RANGE.defaultRequest, ...stripUndefined(lr.defaultRequest) },
-            default: { ...d.DEFAULT_LIMIT_RANGE.default, ...stripUndefined(lr.default) },
-            max: { ...d.DEFAULT_LIMIT_RANGE.max, ...stripUndefined(lr.max) },
-        },
-        mtlsMode: a.mtlsMode ?? d.DEFAULT_MTLS_MODE,
-        config:
-            a.config === undefined
-                ? undefined
-                : {
-                      ...a.config,
-                      name: a.config.name ?? d.DEFAULT_CONFIG_MAP_NAME,
-                      isolationSuffix: a.config.isolationSuffix ?? d.DEFAULT_ISOLATION_SUFFIX,
-                  },
-    };
+    const resolved = parseArgs(subject, grayNamespaceArgsSchema, input);
     checkLimitOrder(resolved.limitRange, subject);
     return resolved;
 }
@@ -346,11 +254,4 @@ function checkLimitOrder(lr: ResolvedGrayNamespaceArgs["limitRange"], subject: s
         }
     }
     if (problems.length > 0) throw new InvalidArgsError(subject, problems);
-}
-
-function stripUndefined(v: CpuMemory | undefined): CpuMemory {
-    const out: CpuMemory = {};
-    if (v?.cpu !== undefined) out.cpu = v.cpu;
-    if (v?.memory !== undefined) out.memory = v.memory;
-    return out;
 }

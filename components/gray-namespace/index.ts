@@ -10,7 +10,7 @@ export {
     type SharedService,
 } from "./args";
 export * as grayNamespaceDefaults from "./defaults";
-export { buildNamespaceLabels, isReservedLabel, LABEL_KEYS, type NamespaceLabelInput } from "./labels";
+export { buildNamespaceLabels, claimsEnvironment, isReservedLabel, LABEL_KEYS, type NamespaceLabelInput } from "./labels";
 export {
     deepMerge,
     flattenConfig,

@@ -16,6 +16,14 @@ export function isReservedLabel(key: string): boolean {
     return (Object.values(LABEL_KEYS) as string[]).includes(key) || key.startsWith(POD_SECURITY_PREFIX);
 }
 
+/** Label names (after any `prefix/`) that state an environment, e.g. `environment`, `gray-release.io/environment`, `env`. */
+const ENVIRONMENT_LABEL_NAMES = ["environment", "env"];
+
+/** Whether a label with this key states which environment the namespace belongs to. */
+export function claimsEnvironment(key: string): boolean {
+    return ENVIRONMENT_LABEL_NAMES.includes(key.slice(key.lastIndexOf("/") + 1).toLowerCase());
+}
+
 /** Inputs of {@link buildNamespaceLabels}. */
 export interface NamespaceLabelInput {
     /** Environment, e.g. `staging`. */

@@ -5,7 +5,7 @@
  */
 import { stringify as stringifyYaml } from "yaml";
 import { DOWNSAMPLING_DELAYS, GRPC_PORT, HTTP_PORT, OBJSTORE_MOUNT_DIR, OBJSTORE_SECRET_KEY } from "./defaults";
-import { durationMs, retentionMs } from "./duration";
+import { durationMs } from "../common/duration";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Object storage configuration (the file Thanos reads with --objstore.config-file)
@@ -86,6 +86,15 @@ export function renderObjstoreConfig(config: ObjstoreConfig): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Retention
+
+/**
+ * Thanos treats a retention of zero as "keep forever"; comparisons must then treat it as infinitely long rather
+ * than as the shortest possible value.
+ */
+export function retentionMs(value: string): number {
+    const ms = durationMs(value);
+    return ms === 0 ? Number.POSITIVE_INFINITY : ms;
+}
 
 export interface Retention {
     raw: string;

@@ -2,6 +2,18 @@
 export * from "./args";
 export * from "./config";
 export * from "./defaults";
-export { durationMs, isDuration, retentionMs } from "./duration";
+export { durationMs, isDuration } from "../common/duration";
 export { ThanosObjectStorage, type StorageType, type ThanosObjectStorageArgs } from "./storage";
 export { IRSA_ROLE_ANNOTATION, STORAGE_TYPE_LABEL, Thanos, validateThanosArgs } from "./thanos";
+export {
+    bucketUsers,
+    buildThanosObjects,
+    labelsOf,
+    rulerReplicaLabel,
+    ruleFilesChecksum,
+    selectorOf,
+    thanosNames,
+    thanosUrls,
+    type DeploymentValues,
+    type ThanosObject,
+} from "./manifests";

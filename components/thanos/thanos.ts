@@ -2,42 +2,19 @@
  * The Thanos component: long-term storage and a global query layer for the Prometheus that watches canaries, so
  * 7- and 28-day SLO windows can be evaluated at all (Prometheus itself keeps only days of data).
  */
-import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    InvalidArgsError,
-    parseArgs,
-    resources,
-    restrictedContainerSecurityContext,
-    restrictedPodSecurityContext,
-    type ResourceSpec,
-} from "../common";
+import { InvalidArgsError, parseArgs } from "../common";
 import { thanosArgsSchema, type ResolvedThanosArgs, type ThanosArgs } from "./args";
-import {
-    bucketExpiryProblems,
-    compactorArgs,
-    grpcSrvEndpoint,
-    prometheusThanosSpecPatch,
-    queryArgs,
-    queryFrontendArgs,
-    retentionProblems,
-    rulerArgs,
-    storeArgs,
-    type PrometheusThanosSpecPatch,
-    type Retention,
-} from "./config";
-import { GRPC_PORT, HTTP_PORT, OBJSTORE_MOUNT_DIR, OBJSTORE_SECRET_KEY, THANOS_DEFAULTS } from "./defaults";
+import { bucketExpiryProblems, prometheusThanosSpecPatch, retentionProblems, type PrometheusThanosSpecPatch, type Retention } from "./config";
+import { OBJSTORE_SECRET_KEY } from "./defaults";
+import { bucketUsers, buildThanosObjects, thanosNames, thanosUrls, type ThanosObject } from "./manifests";
 import { ThanosObjectStorage, type StorageType } from "./storage";
 
-type Container = k8s.types.input.core.v1.Container;
-type Volume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+export { STORAGE_TYPE_LABEL } from "./manifests";
 
 /** Annotation IRSA reads to decide which role a ServiceAccount's pods assume. */
 export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
-/** Label on every object carrying the storage type, so admission/policy checks can see it without outputs. */
-export const STORAGE_TYPE_LABEL = "thanos.gray-release.io/storage-type";
 
 /** Validates `args` (and `name`, which prefixes every Kubernetes name) without creating anything. */
 export function validateThanosArgs(name: string, args: ThanosArgs): ResolvedThanosArgs {
@@ -91,374 +68,21 @@ export class Thanos extends pulumi.ComponentResource {
         // Validate first: a rejected configuration must leave nothing half-created.
         const a = validateThanosArgs(name, args);
         super("gray-release:index:Thanos", name, {}, opts);
-
-        const ns = a.namespace;
-        const names = {
-            objstore: `${name}-objstore`,
-            query: `${name}-query`,
-            queryFrontend: `${name}-query-frontend`,
-            store: `${name}-store`,
-            compactor: `${name}-compactor`,
-            ruler: `${name}-ruler`,
-            rules: `${name}-rules`,
-        };
-        const baseLabels: Record<string, string> = {
-            "app.kubernetes.io/name": "thanos",
-            "app.kubernetes.io/instance": name,
-            "app.kubernetes.io/part-of": "gray-release",
-            "app.kubernetes.io/managed-by": "pulumi",
-            [STORAGE_TYPE_LABEL]: a.storage.type,
-            ...a.labels,
-        };
-        const selectorOf = (component: string): Record<string, string> => ({
-            "app.kubernetes.io/name": "thanos",
-            "app.kubernetes.io/instance": name,
-            "app.kubernetes.io/component": component,
-        });
-        const labelsOf = (component: string): Record<string, string> => ({ ...baseLabels, ...selectorOf(component) });
         const parent = { parent: this };
 
-        // Only the components that touch the bucket get credentials.
-        const bucketUsers = [
-            { namespace: a.prometheus.namespace, name: a.prometheus.serviceAccountName },
-            { namespace: ns, name: names.store },
-            { namespace: ns, name: names.compactor },
-            ...(a.ruler !== undefined ? [{ namespace: ns, name: names.ruler }] : []),
-        ];
-        const storage = new ThanosObjectStorage(name, { storage: a.storage, serviceAccounts: bucketUsers }, parent);
+        const storage = new ThanosObjectStorage(name, { storage: a.storage, serviceAccounts: bucketUsers(name, a) }, parent);
         const irsaAnnotations: pulumi.Output<Record<string, string>> = storage.roleArn.apply(
             (arn): Record<string, string> => (arn !== undefined ? { [IRSA_ROLE_ANNOTATION]: arn } : {}),
         );
-
-        // The Prometheus CR can only reference a Secret in its own namespace.
-        const secretNamespaces = [...new Set([a.prometheus.namespace, ns])];
-        for (const secretNs of secretNamespaces) {
-            new k8s.core.v1.Secret(
-                secretNs === ns ? names.objstore : `${names.objstore}-${secretNs}`,
-                {
-                    metadata: { name: names.objstore, namespace: secretNs, labels: labelsOf("objstore") },
-                    type: "Opaque",
-                    stringData: { [OBJSTORE_SECRET_KEY]: storage.objstoreYaml },
-                },
-                parent,
-            );
+        for (const o of buildThanosObjects(name, a, { objstoreYaml: storage.objstoreYaml, bucketUserAnnotations: irsaAnnotations })) {
+            create(o, parent);
         }
 
-        const serviceAccount = (saName: string, component: string, usesBucket: boolean): k8s.core.v1.ServiceAccount =>
-            new k8s.core.v1.ServiceAccount(
-                saName,
-                {
-                    metadata: {
-                        name: saName,
-                        namespace: ns,
-                        labels: labelsOf(component),
-                        annotations: usesBucket ? irsaAnnotations : {},
-                    },
-                    automountServiceAccountToken: false,
-                },
-                parent,
-            );
-
-        // ---- shared pod building blocks -------------------------------------------------------------------
-        const objstoreVolume: Volume = { name: "objstore", secret: { secretName: names.objstore } };
-        const objstoreMount: VolumeMount = { name: "objstore", mountPath: OBJSTORE_MOUNT_DIR, readOnly: true };
-        const bucketVolumes: Volume[] = [objstoreVolume];
-        const bucketMounts: VolumeMount[] = [objstoreMount];
-        if (a.storage.type === "filesystem") {
-            bucketVolumes.push(
-                a.storage.persistentVolumeClaimName !== undefined
-                    ? { name: "bucket", persistentVolumeClaim: { claimName: a.storage.persistentVolumeClaimName } }
-                    : { name: "bucket", emptyDir: {} },
-            );
-            bucketMounts.push({ name: "bucket", mountPath: a.storage.directory });
-        }
-
-        const container = (opts: {
-            name: string;
-            args: string[];
-            resources: ResourceSpec;
-            grpc: boolean;
-            volumeMounts?: VolumeMount[];
-            env?: Container["env"];
-        }): Container => ({
-            name: opts.name,
-            image: a.image,
-            imagePullPolicy: "IfNotPresent",
-            args: opts.args,
-            ports: [
-                { name: "http", containerPort: HTTP_PORT, protocol: "TCP" },
-                ...(opts.grpc ? [{ name: "grpc", containerPort: GRPC_PORT, protocol: "TCP" }] : []),
-            ],
-            env: opts.env,
-            resources: resources(opts.resources),
-            securityContext: restrictedContainerSecurityContext(),
-            readinessProbe: { httpGet: { path: "/-/ready", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
-            livenessProbe: { httpGet: { path: "/-/healthy", port: "http" }, periodSeconds: 30, failureThreshold: 4 },
-            volumeMounts: opts.volumeMounts ?? [],
-            terminationMessagePolicy: "FallbackToLogsOnError",
-        });
-
-        const podTemplate = (opts: {
-            component: string;
-            serviceAccountName: string;
-            container: Container;
-            volumes?: Volume[];
-            annotations?: Record<string, string>;
-        }): k8s.types.input.core.v1.PodTemplateSpec => ({
-            metadata: { labels: labelsOf(opts.component), annotations: opts.annotations ?? {} },
-            spec: {
-                serviceAccountName: opts.serviceAccountName,
-                // Thanos never calls the Kubernetes API; IRSA mounts its own projected token.
-                automountServiceAccountToken: false,
-                securityContext: restrictedPodSecurityContext(),
-                containers: [opts.container],
-                volumes: opts.volumes ?? [],
-                topologySpreadConstraints: [
-                    {
-                        maxSkew: 1,
-                        topologyKey: "kubernetes.io/hostname",
-                        whenUnsatisfiable: "ScheduleAnyway",
-                        labelSelector: { matchLabels: selectorOf(opts.component) },
-                    },
-                ],
-            },
-        });
-
-        const dataClaim = (size: string, storageClassName: string | undefined): k8s.types.input.core.v1.PersistentVolumeClaim => ({
-            metadata: { name: "data" },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                resources: { requests: { storage: size } },
-                ...(storageClassName !== undefined ? { storageClassName } : {}),
-            },
-        });
-
-        const service = (
-            svcName: string,
-            component: string,
-            ports: Array<"http" | "grpc">,
-            headless: boolean,
-        ): k8s.core.v1.Service =>
-            new k8s.core.v1.Service(
-                svcName,
-                {
-                    metadata: { name: svcName, namespace: ns, labels: labelsOf(component) },
-                    spec: {
-                        // Headless so DNS SRV returns every pod and Query fans out to each store replica.
-                        ...(headless ? { clusterIP: "None" } : {}),
-                        selector: selectorOf(component),
-                        ports: ports.map((p) => ({
-                            name: p,
-                            port: p === "http" ? HTTP_PORT : GRPC_PORT,
-                            targetPort: p,
-                            protocol: "TCP",
-                        })),
-                    },
-                },
-                parent,
-            );
-
-        const pdb = (pdbName: string, component: string): k8s.policy.v1.PodDisruptionBudget =>
-            new k8s.policy.v1.PodDisruptionBudget(
-                pdbName,
-                {
-                    metadata: { name: pdbName, namespace: ns, labels: labelsOf(component) },
-                    spec: { maxUnavailable: 1, selector: { matchLabels: selectorOf(component) } },
-                },
-                parent,
-            );
-
-        /** The pods of a component: its container is named after it and runs as the ServiceAccount `saName`. */
-        type PodOpts = { container: Omit<Parameters<typeof container>[0], "name">; volumes?: Volume[]; annotations?: Record<string, string> };
-        const podsOf = (component: string, saName: string, pod: PodOpts): k8s.types.input.core.v1.PodTemplateSpec =>
-            podTemplate({
-                component,
-                serviceAccountName: saName,
-                container: container({ name: component, ...pod.container }),
-                ...(pod.volumes !== undefined ? { volumes: pod.volumes } : {}),
-                ...(pod.annotations !== undefined ? { annotations: pod.annotations } : {}),
-            });
-
-        /** A stateful component: its governing Service and ServiceAccount share its name; one `data` claim per pod. */
-        const statefulSet = (o: {
-            name: string;
-            component: string;
-            replicas: number;
-            /** Start and stop pods together; not for the compactor, which runs alone. */
-            parallel: boolean;
-            pod: PodOpts;
-            claim: k8s.types.input.core.v1.PersistentVolumeClaim;
-        }): k8s.apps.v1.StatefulSet =>
-            new k8s.apps.v1.StatefulSet(
-                o.name,
-                {
-                    metadata: { name: o.name, namespace: ns, labels: labelsOf(o.component) },
-                    spec: {
-                        replicas: o.replicas,
-                        serviceName: o.name,
-                        ...(o.parallel ? { podManagementPolicy: "Parallel" } : {}),
-                        selector: { matchLabels: selectorOf(o.component) },
-                        template: podsOf(o.component, o.name, o.pod),
-                        volumeClaimTemplates: [o.claim],
-                    },
-                },
-                parent,
-            );
-
-        /** A stateless component; its ServiceAccount shares its name. */
-        const deployment = (o: { name: string; component: string; replicas: number; pod: PodOpts }): k8s.apps.v1.Deployment =>
-            new k8s.apps.v1.Deployment(
-                o.name,
-                {
-                    metadata: { name: o.name, namespace: ns, labels: labelsOf(o.component) },
-                    spec: {
-                        replicas: o.replicas,
-                        selector: { matchLabels: selectorOf(o.component) },
-                        template: podsOf(o.component, o.name, o.pod),
-                    },
-                },
-                parent,
-            );
-
-        const dnsSuffix = `${ns}.svc.${a.clusterDomain}`;
-
-        // ---- store gateway ---------------------------------------------------------------------------------
-        serviceAccount(names.store, "store", true);
-        service(names.store, "store", ["grpc", "http"], true);
-        statefulSet({
-            name: names.store,
-            component: "store",
-            replicas: a.store.replicas,
-            parallel: true,
-            pod: {
-                container: {
-                    args: storeArgs("/var/thanos/store"),
-                    resources: a.store.resources,
-                    grpc: true,
-                    volumeMounts: [...bucketMounts, { name: "data", mountPath: "/var/thanos/store" }],
-                },
-                volumes: bucketVolumes,
-            },
-            claim: dataClaim(a.store.storageSize, a.store.storageClassName),
-        });
-        pdb(names.store, "store");
-
-        // ---- compactor -------------------------------------------------------------------------------------
-        serviceAccount(names.compactor, "compactor", true);
-        service(names.compactor, "compactor", ["http"], true);
-        statefulSet({
-            name: names.compactor,
-            component: "compactor",
-            // Exactly one: concurrent compactors on one bucket produce overlapping blocks and halt.
-            replicas: 1,
-            parallel: false,
-            pod: {
-                container: {
-                    args: compactorArgs({
-                        dataDir: "/var/thanos/compact",
-                        retention: a.retention,
-                        deleteDelay: THANOS_DEFAULTS.compactor.deleteDelay,
-                        waitInterval: THANOS_DEFAULTS.compactor.waitInterval,
-                    }),
-                    resources: a.compactor.resources,
-                    grpc: false,
-                    volumeMounts: [...bucketMounts, { name: "data", mountPath: "/var/thanos/compact" }],
-                },
-                volumes: bucketVolumes,
-            },
-            claim: dataClaim(a.compactor.storageSize, a.compactor.storageClassName),
-        });
-
-        // ---- ruler (optional) ------------------------------------------------------------------------------
-        if (a.ruler !== undefined) {
-            const ruler = a.ruler;
-            // Ruler replicas must be deduplicated by Query, so stamp them with a label Query already treats as one.
-            const rulerReplicaLabel = a.query.replicaLabels.includes("replica")
-                ? "replica"
-                : (a.query.replicaLabels[0] ?? "replica");
-            serviceAccount(names.ruler, "ruler", true);
-            service(names.ruler, "ruler", ["grpc", "http"], true);
-            new k8s.core.v1.ConfigMap(
-                names.rules,
-                { metadata: { name: names.rules, namespace: ns, labels: labelsOf("ruler") }, data: ruler.ruleFiles },
-                parent,
-            );
-            // Thanos Ruler does not watch its rule files; a changed checksum rolls the pods instead.
-            const rulesChecksum = createHash("sha256")
-                .update(JSON.stringify(Object.entries(ruler.ruleFiles).sort(([x], [y]) => x.localeCompare(y))))
-                .digest("hex");
-            statefulSet({
-                name: names.ruler,
-                component: "ruler",
-                replicas: ruler.replicas,
-                parallel: true,
-                pod: {
-                    annotations: { "checksum/rules": rulesChecksum },
-                    container: {
-                        args: rulerArgs({
-                            dataDir: "/var/thanos/rule",
-                            ruleDir: "/etc/thanos/rules",
-                            queryEndpoint: `dnssrv+_http._tcp.${names.query}.${dnsSuffix}`,
-                            evalInterval: ruler.evalInterval,
-                            tsdbRetention: THANOS_DEFAULTS.ruler.tsdbRetention,
-                            alertmanagerUrls: ruler.alertmanagerUrls,
-                            replicaLabel: rulerReplicaLabel,
-                        }),
-                        resources: ruler.resources,
-                        grpc: true,
-                        env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                        volumeMounts: [
-                            ...bucketMounts,
-                            { name: "data", mountPath: "/var/thanos/rule" },
-                            { name: "rules", mountPath: "/etc/thanos/rules", readOnly: true },
-                        ],
-                    },
-                    volumes: [...bucketVolumes, { name: "rules", configMap: { name: names.rules } }],
-                },
-                claim: dataClaim(ruler.storageSize, ruler.storageClassName),
-            });
-        }
-
-        // ---- query -----------------------------------------------------------------------------------------
-        const endpoints = [
-            grpcSrvEndpoint(a.prometheus.governingServiceName, a.prometheus.namespace, a.clusterDomain),
-            grpcSrvEndpoint(names.store, ns, a.clusterDomain),
-            ...(a.ruler !== undefined ? [grpcSrvEndpoint(names.ruler, ns, a.clusterDomain)] : []),
-        ];
-        serviceAccount(names.query, "query", false);
-        service(names.query, "query", ["http", "grpc"], false);
-        deployment({
-            name: names.query,
-            component: "query",
-            replicas: a.query.replicas,
-            pod: { container: { args: queryArgs({ replicaLabels: a.query.replicaLabels, endpoints }), resources: a.query.resources, grpc: true } },
-        });
-        pdb(names.query, "query");
-
-        // ---- query frontend --------------------------------------------------------------------------------
-        serviceAccount(names.queryFrontend, "query-frontend", false);
-        service(names.queryFrontend, "query-frontend", ["http"], false);
-        deployment({
-            name: names.queryFrontend,
-            component: "query-frontend",
-            replicas: a.queryFrontend.replicas,
-            pod: {
-                container: {
-                    args: queryFrontendArgs({
-                        downstreamUrl: `http://${names.query}.${dnsSuffix}:${HTTP_PORT}`,
-                        splitInterval: a.queryFrontend.splitInterval,
-                        cacheMaxSize: a.queryFrontend.cacheMaxSize,
-                        cacheValidity: THANOS_DEFAULTS.queryFrontend.cacheValidity,
-                    }),
-                    resources: a.queryFrontend.resources,
-                    grpc: false,
-                },
-            },
-        });
-
+        const names = thanosNames(name);
+        const urls = thanosUrls(name, a);
         // ---- outputs ---------------------------------------------------------------------------------------
-        this.queryUrl = pulumi.output(`http://${names.query}.${ns}.svc:${HTTP_PORT}`);
-        this.queryFrontendUrl = pulumi.output(`http://${names.queryFrontend}.${ns}.svc:${HTTP_PORT}`);
+        this.queryUrl = pulumi.output(urls.query);
+        this.queryFrontendUrl = pulumi.output(urls.queryFrontend);
         this.bucketName = storage.bucketName;
         this.roleArn = storage.roleArn;
         this.storageType = storage.storageType;
@@ -486,5 +110,32 @@ export class Thanos extends pulumi.ComponentResource {
             prometheusThanosSpec: this.prometheusThanosSpec,
             prometheusServiceAccountAnnotations: this.prometheusServiceAccountAnnotations,
         });
+    }
+}
+
+/** Registers one built object as a Kubernetes resource. */
+function create(o: ThanosObject, opts: pulumi.CustomResourceOptions): void {
+    switch (o.kind) {
+        case "Secret":
+            new k8s.core.v1.Secret(o.name, o.args, opts);
+            break;
+        case "ServiceAccount":
+            new k8s.core.v1.ServiceAccount(o.name, o.args, opts);
+            break;
+        case "Service":
+            new k8s.core.v1.Service(o.name, o.args, opts);
+            break;
+        case "ConfigMap":
+            new k8s.core.v1.ConfigMap(o.name, o.args, opts);
+            break;
+        case "StatefulSet":
+            new k8s.apps.v1.StatefulSet(o.name, o.args, opts);
+            break;
+        case "Deployment":
+            new k8s.apps.v1.Deployment(o.name, o.args, opts);
+            break;
+        case "PodDisruptionBudget":
+            new k8s.policy.v1.PodDisruptionBudget(o.name, o.args, opts);
+            break;
     }
 }

@@ -235,6 +235,18 @@ describe("GrayNamespace component", () => {
         ["an uppercase name", { name: "Staging-Gray" }, /name = "Staging-Gray": must be a DNS-1123 label/],
         ["an empty environment", { environment: "" }, /environment = "": must not be empty/],
         ["a reserved label", { labels: { canary: "false" } }, /labels\.canary = "false": is set by GrayNamespace itself/],
+        ["the environment label set to the environment itself", { labels: { environment: "staging" } }, /labels\.environment = "staging": is set by GrayNamespace itself/],
+        [
+            "an environment label naming another environment",
+            { labels: { environment: "production" } },
+            /labels\.environment = "production": names environment "production", but this namespace's environment is "staging"/,
+        ],
+        [
+            "a prefixed environment label naming another environment",
+            { labels: { "gray-release.io/environment": "production" } },
+            /labels\.gray-release\.io\/environment = "production": names environment "production", but this namespace's environment is "staging"/,
+        ],
+        ["an env label naming another environment", { labels: { env: "prod" } }, /labels\.env = "prod": names environment "prod", but/],
         ["a pod-security label", { labels: { "pod-security.kubernetes.io/enforce": "privileged" } }, /labels\.pod-security\.kubernetes\.io\/enforce = "privileged"/],
         ["a bad label value", { labels: { team: "pay ments" } }, /labels\.team = "pay ments": must be a label value/],
         ["a port out of range", { sharedServices: [{ namespace: "staging", ports: [70000] }] }, /sharedServices\.0\.ports\.0 = 70000: must be 1\.\.65535/],
@@ -270,6 +282,13 @@ describe("GrayNamespace component", () => {
 
 describe("GrayNamespace label-key errors", () => {
     beforeEach(resetRecorded);
+    it("accepts a prefixed environment label that agrees with the environment", async () => {
+        new GrayNamespace("gray", { ...base, labels: { "gray-release.io/environment": "staging" } });
+        await settle();
+        const labels = (ofType("kubernetes:core/v1:Namespace")[0]?.inputs["metadata"] as Meta).labels ?? {};
+        assert.equal(labels["gray-release.io/environment"], "staging");
+    });
+
     it("names a bad label key and says what a key must be", () => {
         assert.throws(
             () => new GrayNamespace("gray", { ...base, labels: { "bad key": "x" } }),
