@@ -38,7 +38,6 @@ function prepareProject(project: TempProject): void {
     fs.writeFileSync(file, stringify(doc));
 }
 
-
 /** The dev stack of a project, after its platform stack is up; with a kubeconfig, applied to that cluster. */
 async function devStack(project: TempProject, kubeconfig: string | undefined) {
     const stack = async (name: string) => {
@@ -89,10 +88,12 @@ async function main(): Promise<void> {
         const labels = ["start 0 → 5 %", "step 5 → 10 %", "step 10 → 25 %", "step 25 → 50 %", "promotion", "canary scale-down"];
         console.log("\n| pulumi up of dev | render mode | local control plane |");
         console.log("| --- | --- | --- |");
-        labels.forEach((l, i) => console.log(`| ${l} | ${secs(renderTimes[i]!)} | ${secs(clusterTimes[i]!)} |`));
+        for (const [i, l] of labels.entries()) console.log(`| ${l} | ${secs(renderTimes[i]!)} | ${secs(clusterTimes[i]!)} |`);
         const r = median(renderTimes.slice(1, 4));
         const c = median(clusterTimes.slice(1, 4));
-        console.log(`\none canary step (median of the three plain steps): render ${secs(r)}, local control plane ${secs(c)} (×${(c / r).toFixed(2)})`);
+        console.log(
+            `\none canary step (median of the three plain steps): render ${secs(r)}, local control plane ${secs(c)} (×${(c / r).toFixed(2)})`,
+        );
         const span = ((report.lastSampleAt ?? 0) - (report.firstSampleAt ?? 0)) / 1000;
         console.log(
             `route watcher over the cluster life: ${report.samples} samples in ${span.toFixed(0)} s (max gap ${report.maxGapMs} ms); ` +

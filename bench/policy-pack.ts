@@ -22,7 +22,7 @@ import { resetMirroredConfig } from "../policies/config";
 import { T } from "../policies/contracts";
 import { resetUpstreamCache } from "../policies/lib/upstream";
 import { createTempProject } from "../test/support/engine";
-import { fakeUpstreams, release, resourceArgs, restoreUpstreamReader, stackArgs, urnOf, type ResourceSpec } from "../test/support/policy-harness";
+import { fakeUpstreams, type ResourceSpec, release, resourceArgs, restoreUpstreamReader, stackArgs, urnOf } from "../test/support/policy-harness";
 
 const TARGET = 0.15;
 const RUNS = 5;
@@ -83,37 +83,92 @@ function syntheticResources(n: number): ResourceSpec[] {
             { ...release({ service: `svc${i}`, namespace: ns, previousWeight: 1, weight: 5 }, "prod"), name: `svc${i}` },
             { type: T.canaryRouting, name: `svc${i}`, stack: "prod", urn: parent, props: { host: `svc${i}` } },
             {
-                type: T.virtualService, name: `svc${i}-vs`, stack: "prod", parent, urn: urnOf(T.virtualService, `svc${i}-vs`, "prod", [T.canaryRouting]),
-                props: { metadata: { name: `svc${i}`, namespace: ns }, spec: { hosts: [`svc${i}`], http: [{ route: [
-                    { destination: { host: `svc${i}`, subset: "stable" }, weight: 95 },
-                    { destination: { host: `svc${i}`, subset: "canary" }, weight: 5 },
-                ] }] } },
+                type: T.virtualService,
+                name: `svc${i}-vs`,
+                stack: "prod",
+                parent,
+                urn: urnOf(T.virtualService, `svc${i}-vs`, "prod", [T.canaryRouting]),
+                props: {
+                    metadata: { name: `svc${i}`, namespace: ns },
+                    spec: {
+                        hosts: [`svc${i}`],
+                        http: [
+                            {
+                                route: [
+                                    { destination: { host: `svc${i}`, subset: "stable" }, weight: 95 },
+                                    { destination: { host: `svc${i}`, subset: "canary" }, weight: 5 },
+                                ],
+                            },
+                        ],
+                    },
+                },
             },
             {
-                type: T.destinationRule, name: `svc${i}-dr`, stack: "prod", parent, urn: urnOf(T.destinationRule, `svc${i}-dr`, "prod", [T.canaryRouting]),
+                type: T.destinationRule,
+                name: `svc${i}-dr`,
+                stack: "prod",
+                parent,
+                urn: urnOf(T.destinationRule, `svc${i}-dr`, "prod", [T.canaryRouting]),
                 props: { metadata: { name: `svc${i}`, namespace: ns }, spec: { host: `svc${i}`, subsets: [{ name: "stable" }, { name: "canary" }] } },
             },
             {
-                type: T.deployment, name: `svc${i}-canary`, stack: "prod",
-                props: { metadata: { name: `svc${i}-canary`, namespace: ns }, spec: { template: { spec: {
-                    securityContext: { runAsNonRoot: true },
-                    containers: [{
-                        name: "app", image: `registry.example.com/svc${i}:1.0.0${digest}`,
-                        securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-                        resources: { limits: { cpu: "500m", memory: "256Mi" } },
-                    }],
-                } } } },
+                type: T.deployment,
+                name: `svc${i}-canary`,
+                stack: "prod",
+                props: {
+                    metadata: { name: `svc${i}-canary`, namespace: ns },
+                    spec: {
+                        template: {
+                            spec: {
+                                securityContext: { runAsNonRoot: true },
+                                containers: [
+                                    {
+                                        name: "app",
+                                        image: `registry.example.com/svc${i}:1.0.0${digest}`,
+                                        securityContext: {
+                                            readOnlyRootFilesystem: true,
+                                            allowPrivilegeEscalation: false,
+                                            capabilities: { drop: ["ALL"] },
+                                        },
+                                        resources: { limits: { cpu: "500m", memory: "256Mi" } },
+                                    },
+                                ],
+                            },
+                        },
+                    },
+                },
             },
             {
-                type: T.prometheusRule, name: `svc${i}-rules`, stack: "prod",
-                props: { spec: { groups: [{ rules: [
-                    { record: "slo:availability", expr: `sum(rate(istio_requests_total{destination_workload="svc${i}"}[5m]))`, labels: { service: `svc${i}` } },
-                    { alert: "CanaryErrorRateDeltaHigh", expr: "canary_error_rate_delta > 0.003", labels: {} },
-                ] }] } },
+                type: T.prometheusRule,
+                name: `svc${i}-rules`,
+                stack: "prod",
+                props: {
+                    spec: {
+                        groups: [
+                            {
+                                rules: [
+                                    {
+                                        record: "slo:availability",
+                                        expr: `sum(rate(istio_requests_total{destination_workload="svc${i}"}[5m]))`,
+                                        labels: { service: `svc${i}` },
+                                    },
+                                    { alert: "CanaryErrorRateDeltaHigh", expr: "canary_error_rate_delta > 0.003", labels: {} },
+                                ],
+                            },
+                        ],
+                    },
+                },
             },
             {
-                type: T.iamPolicy, name: `svc${i}-policy`, stack: "prod",
-                props: { policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::metrics-${i}/*`] }] }) },
+                type: T.iamPolicy,
+                name: `svc${i}-policy`,
+                stack: "prod",
+                props: {
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::metrics-${i}/*`] }],
+                    }),
+                },
             },
             { type: T.otelCollector, name: `otel${i}`, stack: "prod", props: { namespace: "observability" } },
         ];
@@ -160,8 +215,10 @@ async function main(): Promise<void> {
     console.log("In-process validation (synthetic resources, all policies, median of 3 after a warm-up):");
     for (const n of [100, 1000]) {
         const { resourceMs, stackMs } = await inProcessBench(n);
-        console.log(`  ${String(n).padStart(5)} resources: resource policies ${resourceMs.toFixed(1)} ms (${((resourceMs / n) * 1000).toFixed(1)} µs/resource), ` +
-            `stack policies ${stackMs.toFixed(1)} ms (${((stackMs / n) * 1000).toFixed(1)} µs/resource), total ${(((resourceMs + stackMs) / n) * 1000).toFixed(1)} µs/resource`);
+        console.log(
+            `  ${String(n).padStart(5)} resources: resource policies ${resourceMs.toFixed(1)} ms (${((resourceMs / n) * 1000).toFixed(1)} µs/resource), ` +
+                `stack policies ${stackMs.toFixed(1)} ms (${((stackMs / n) * 1000).toFixed(1)} µs/resource), total ${(((resourceMs + stackMs) / n) * 1000).toFixed(1)} µs/resource`,
+        );
     }
 
     console.log(`\nReal engine: pulumi preview of prod (temp project), ${RUNS} runs each, interleaved:`);
@@ -174,10 +231,12 @@ async function main(): Promise<void> {
     console.log(`  median with pack:    ${secs(b)}`);
     console.log(`  added by the pack:   ${secs(added)} (${(ratio * 100).toFixed(1)} % of the preview)`);
     console.log(`  target ≤ ${TARGET * 100} %: ${ratio <= TARGET ? "MET" : "NOT MET"}`);
-    console.log("  (the pack is a second Node process that the engine starts before the program: Node, @pulumi/pulumi's\n" +
-        "   run-policy-pack, which loads TypeScript whatever the pack is written in, @pulumi/policy and gRPC; the pack's own\n" +
-        "   files come from policies/entry.js's transpile cache, filled by the warm-up. Then one Analyze call per resource;\n" +
-        "   validation itself is the in-process figure.)");
+    console.log(
+        "  (the pack is a second Node process that the engine starts before the program: Node, @pulumi/pulumi's\n" +
+            "   run-policy-pack, which loads TypeScript whatever the pack is written in, @pulumi/policy and gRPC; the pack's own\n" +
+            "   files come from policies/entry.js's transpile cache, filled by the warm-up. Then one Analyze call per resource;\n" +
+            "   validation itself is the in-process figure.)",
+    );
 }
 
 main().catch((e) => {

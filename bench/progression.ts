@@ -11,14 +11,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
     type AnalysisVerdict,
+    decide,
+    evaluateMeasurements,
     LATENCY_BUCKETS_MEASURE,
     MEASURE_NAMES,
     type Measurements,
     type ProgressionConfig,
     type ProgressionState,
     PrometheusProvider,
-    decide,
-    evaluateMeasurements,
     parseProgressionConfig,
     runProgression,
 } from "../progression/internal";
@@ -81,14 +81,22 @@ async function analysisCost(): Promise<void> {
         const states = new Map(configs.map((c) => [c.service, decide(undefined, c, undefined, start).state]));
         const rounds = 20;
         const provider = new PrometheusProvider({ baseUrl: url });
-        const first = await runProgression(configs.map((c) => ({ config: c, previousState: states.get(c.service) })), provider, new Date(start.getTime() + 60_000));
+        const first = await runProgression(
+            configs.map((c) => ({ config: c, previousState: states.get(c.service) })),
+            provider,
+            new Date(start.getTime() + 60_000),
+        );
         const verdict = first.get(configs[0]!.service)?.verdict;
         if (verdict?.verdict !== "pass") throw new Error(`the fake's healthy answer should pass: ${verdict?.reason}`);
         provider.roundTrips = 0;
         requests = 0;
         const t0 = process.hrtime.bigint();
         for (let r = 0; r < rounds; r++) {
-            await runProgression(configs.map((c) => ({ config: c, previousState: states.get(c.service) })), provider, new Date(start.getTime() + 60_000));
+            await runProgression(
+                configs.map((c) => ({ config: c, previousState: states.get(c.service) })),
+                provider,
+                new Date(start.getTime() + 60_000),
+            );
         }
         const ms = Number(process.hrtime.bigint() - t0) / 1e6 / rounds;
         console.log(
@@ -218,7 +226,13 @@ function simulateRollout(scenario: Scenario, gate: Gate, seed: number, config: P
         maxWeight = Math.max(maxWeight, state.status === "promoted" ? 100 : state.weight);
         if (state.status === "rolledBack" || state.status === "failed") {
             if (process.env["PROGRESSION_BENCH_DEBUG"] && !afterFault) console.log(`  false rollback (seed ${seed}): ${d.reason}`);
-            return { rolledBack: true, promoted: false, caughtAtFirstAnalysisAfterFault: afterFault && analysesAfterFault === 1, upsRun: up, maxWeight };
+            return {
+                rolledBack: true,
+                promoted: false,
+                caughtAtFirstAnalysisAfterFault: afterFault && analysesAfterFault === 1,
+                upsRun: up,
+                maxWeight,
+            };
         }
         if (state.status === "promoted") return { rolledBack: false, promoted: true, caughtAtFirstAnalysisAfterFault: false, upsRun: up, maxWeight };
     }

@@ -200,7 +200,8 @@ function runMockChild(services: number): Promise<MockResult> {
         child.stderr.on("data", (d: Buffer) => (err += d.toString()));
         child.on("close", (code) => {
             const line = out.split("\n").find((l) => l.startsWith("@@RESULT "));
-            if (code !== 0 || !line) reject(new Error(`mock run for ${services} services failed (exit ${code}):\n${err.slice(-3000)}\n${out.slice(-2000)}`));
+            if (code !== 0 || !line)
+                reject(new Error(`mock run for ${services} services failed (exit ${code}):\n${err.slice(-3000)}\n${out.slice(-2000)}`));
             else resolve(JSON.parse(line.slice("@@RESULT ".length)) as MockResult);
         });
     });
@@ -261,7 +262,10 @@ async function enginePreview(services: number, prometheusUrl: string): Promise<E
         let programCmd = "";
         const sampler = setInterval(() => {
             const tree = processTree(process.pid);
-            peakTree = Math.max(peakTree, tree.reduce((s, p) => s + p.rssKb, 0));
+            peakTree = Math.max(
+                peakTree,
+                tree.reduce((s, p) => s + p.rssKb, 0),
+            );
             // The Node.js process running the Pulumi program (started by the language host).
             for (const p of tree) {
                 if (/(^|\/)node(\s|$)/.test(p.cmd.split(" ")[0] ?? "") && p.rssKb > peakProgram) {
@@ -308,7 +312,9 @@ function ratios(label: string, points: Array<{ n: number; v: number }>): string[
         const b = points[i]!;
         const r = b.v / a.v;
         const ideal = b.n / a.n;
-        out.push(`${label}(${b.n})/${label}(${a.n}) = ${fmt(r, 2)} (linear would be ${fmt(ideal, 0)}; ${r <= ideal * 1.25 ? "≤ linear" : "SUPER-linear"})`);
+        out.push(
+            `${label}(${b.n})/${label}(${a.n}) = ${fmt(r, 2)} (linear would be ${fmt(ideal, 0)}; ${r <= ideal * 1.25 ? "≤ linear" : "SUPER-linear"})`,
+        );
     }
     return out;
 }
@@ -413,20 +419,38 @@ async function main(argv: string[]): Promise<void> {
 
     // Growth and the per-service marginal cost.
     console.log("growth:");
-    for (const l of ratios("mockEval", mock.map((m) => ({ n: m.services, v: m.evalMs })))) console.log(`  ${l}`);
-    for (const l of ratios("preview", engine.map((e) => ({ n: e.services, v: e.previewMs })))) console.log(`  ${l}`);
-    for (const l of ratios("resources", mock.map((m) => ({ n: m.services, v: m.total - m.platformTotal })))) console.log(`  ${l}  [service resources only]`);
+    for (const l of ratios(
+        "mockEval",
+        mock.map((m) => ({ n: m.services, v: m.evalMs })),
+    ))
+        console.log(`  ${l}`);
+    for (const l of ratios(
+        "preview",
+        engine.map((e) => ({ n: e.services, v: e.previewMs })),
+    ))
+        console.log(`  ${l}`);
+    for (const l of ratios(
+        "resources",
+        mock.map((m) => ({ n: m.services, v: m.total - m.platformTotal })),
+    ))
+        console.log(`  ${l}  [service resources only]`);
     const lo = mock[0];
     const hi = mock[mock.length - 1];
     if (lo && hi && hi.services > lo.services) {
         const span = hi.services - lo.services;
-        console.log(`  marginal mock eval per service: ${fmt((hi.evalMs - lo.evalMs) / span, 2)} ms; marginal resources per service: ${fmt((hi.total - lo.total) / span, 2)} (k8s ${fmt((hi.kubernetes - lo.kubernetes) / span, 2)})`);
-        console.log(`  marginal heap per service: ${fmt(((hi.heapUsedMb - hi.baselineHeapUsedMb) - (lo.heapUsedMb - lo.baselineHeapUsedMb)) / span * 1024, 0)} kB`);
+        console.log(
+            `  marginal mock eval per service: ${fmt((hi.evalMs - lo.evalMs) / span, 2)} ms; marginal resources per service: ${fmt((hi.total - lo.total) / span, 2)} (k8s ${fmt((hi.kubernetes - lo.kubernetes) / span, 2)})`,
+        );
+        console.log(
+            `  marginal heap per service: ${fmt(((hi.heapUsedMb - hi.baselineHeapUsedMb - (lo.heapUsedMb - lo.baselineHeapUsedMb)) / span) * 1024, 0)} kB`,
+        );
     }
     const elo = engine[0];
     const ehi = engine[engine.length - 1];
     if (elo && ehi && ehi.services > elo.services) {
-        console.log(`  marginal preview time per service: ${fmt((ehi.previewMs - elo.previewMs) / (ehi.services - elo.services))} ms (fixed part ≈ ${fmt(elo.previewMs - ((ehi.previewMs - elo.previewMs) / (ehi.services - elo.services)) * elo.services)} ms)`);
+        console.log(
+            `  marginal preview time per service: ${fmt((ehi.previewMs - elo.previewMs) / (ehi.services - elo.services))} ms (fixed part ≈ ${fmt(elo.previewMs - ((ehi.previewMs - elo.previewMs) / (ehi.services - elo.services)) * elo.services)} ms)`,
+        );
     }
 
     // Per-service composition and the target.
@@ -435,12 +459,24 @@ async function main(argv: string[]): Promise<void> {
         console.log("");
         console.log(`resources of one service (svc-001), ${one.perServiceTotal} in total, ${one.perServiceKubernetes} of them kubernetes:*:`);
         for (const [type, count] of Object.entries(one.perServiceTypes).sort()) console.log(`  ${count} × ${type}`);
-        console.log(`platform (not per service): ${one.platformTotal} resources (everything not named after a service: Kubernetes provider, gray namespace, Thanos, collectors, the self StackReference)`);
+        console.log(
+            `platform (not per service): ${one.platformTotal} resources (everything not named after a service: Kubernetes provider, gray namespace, Thanos, collectors, the self StackReference)`,
+        );
     }
     const k8sPerService = one?.perServiceKubernetes ?? NaN;
-    const evalLinear = mock.length < 2 || ratios("x", mock.map((m) => ({ n: m.services, v: m.evalMs }))).every((l) => l.includes("≤ linear"));
+    const evalLinear =
+        mock.length < 2 ||
+        ratios(
+            "x",
+            mock.map((m) => ({ n: m.services, v: m.evalMs })),
+        ).every((l) => l.includes("≤ linear"));
     const resLinear = mock.every((m) => m.total - m.platformTotal === m.services * (one?.perServiceTotal ?? 0));
-    const previewLinear = engine.length < 2 || ratios("x", engine.map((e) => ({ n: e.services, v: e.previewMs }))).every((l) => l.includes("≤ linear"));
+    const previewLinear =
+        engine.length < 2 ||
+        ratios(
+            "x",
+            engine.map((e) => ({ n: e.services, v: e.previewMs })),
+        ).every((l) => l.includes("≤ linear"));
     console.log("");
     console.log("target:");
     console.log(`  resources grow linearly (exactly N × per-service + platform): ${resLinear ? "HOLDS" : "DOES NOT HOLD"}`);

@@ -17,7 +17,8 @@ export const allRules: Rule[] = [...sloGateRules, ...dependencyRules, ...release
 export const allPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = allRules.flatMap(policiesOf);
 
 export const packArgs: PolicyPackArgs = {
-    description: "SLO-gated canary releases on Kubernetes + Istio: SLO gates, dependency rules, release windows and security baselines (advisory in dev, mandatory in prod).",
+    description:
+        "SLO-gated canary releases on Kubernetes + Istio: SLO gates, dependency rules, release windows and security baselines (advisory in dev, mandatory in prod).",
     displayName: "gray-release",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "istio", "canary", "slo"],

@@ -69,9 +69,18 @@ export const COMMON_SCHEMA: Record<string, PolicyConfigJSONSchema> = {
 };
 
 const ALIASES: Record<string, string> = {
-    production: "prod", prd: "prod", live: "prod",
-    stage: "staging", stg: "staging", preprod: "staging", "pre-prod": "staging",
-    development: "dev", develop: "dev", local: "dev", test: "dev", sandbox: "dev",
+    production: "prod",
+    prd: "prod",
+    live: "prod",
+    stage: "staging",
+    stg: "staging",
+    preprod: "staging",
+    "pre-prod": "staging",
+    development: "dev",
+    develop: "dev",
+    local: "dev",
+    test: "dev",
+    sandbox: "dev",
 };
 
 /** Stack name of a URN `urn:pulumi:<stack>::<project>::<type>::<name>`, or undefined. */
@@ -242,12 +251,14 @@ function makeVariant<C extends object>(rule: Rule<C>, variant: "mandatory" | "ad
             config,
             environmentOf: (urn, hint) => resolveEnvironment(config, { urn: urn ?? selfUrn, hint, stackTags }),
         };
-        const filtered = (reportViolation: ReportViolation): RuleReport => (message, at) => {
-            const urn = at?.urn ?? selfUrn;
-            const env = at?.environment ?? ctx.environmentOf(urn);
-            if (levelOfEnvironment(config, env) !== variant) return;
-            reportViolation(`[${env}] ${message}`, urn);
-        };
+        const filtered =
+            (reportViolation: ReportViolation): RuleReport =>
+            (message, at) => {
+                const urn = at?.urn ?? selfUrn;
+                const env = at?.environment ?? ctx.environmentOf(urn);
+                if (levelOfEnvironment(config, env) !== variant) return;
+                reportViolation(`[${env}] ${message}`, urn);
+            };
         return { ctx, filtered };
     };
     if (rule.kind === "resource") {

@@ -70,8 +70,16 @@ export const isStatefulSet = (t: string) => isKind(t, "apps", "StatefulSet");
 
 /** Workload kinds whose containers the security baselines check. */
 export const WORKLOAD_TYPES: readonly string[] = [
-    T.pod, T.deployment, T.statefulSet, T.daemonSet, T.replicaSet, T.job, T.cronJob,
-    "kubernetes:extensions/v1beta1:Deployment", "kubernetes:apps/v1beta1:Deployment", "kubernetes:apps/v1beta2:Deployment",
+    T.pod,
+    T.deployment,
+    T.statefulSet,
+    T.daemonSet,
+    T.replicaSet,
+    T.job,
+    T.cronJob,
+    "kubernetes:extensions/v1beta1:Deployment",
+    "kubernetes:apps/v1beta1:Deployment",
+    "kubernetes:apps/v1beta2:Deployment",
 ];
 export const S3_BUCKET_TYPES: readonly string[] = [T.s3Bucket, T.s3BucketV2];
 export const IAM_POLICY_TYPES: readonly string[] = [T.iamPolicy, T.iamRolePolicy, T.iamUserPolicy, T.iamGroupPolicy];
@@ -83,14 +91,15 @@ export const IAM_POLICY_TYPES: readonly string[] = [T.iamPolicy, T.iamRolePolicy
 export {
     type CanaryReleaseRecord,
     type ParseResult,
+    PROMOTIONS_OUTPUT,
     type PromotionRecord,
     type PromotionsOutput,
     parseCanaryRelease,
     parsePromotionsOutput,
-    PROMOTIONS_OUTPUT,
     RECORD_VERDICTS as VERDICTS,
 } from "../progression/record";
-import { parseCanaryRelease, type CanaryReleaseRecord } from "../progression/record";
+
+import { type CanaryReleaseRecord, parseCanaryRelease } from "../progression/record";
 
 /** A verdict as recorded. */
 export type Verdict = CanaryReleaseRecord["verdict"];

@@ -3,15 +3,24 @@
  * long-term metrics, promotion order between environments, pinned images).
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { type Rule, violation } from "./config";
 import {
-    T, WORKLOAD_TYPES, isDestinationRule, isNamespace, isNetworkPolicy, isPeerAuthentication, isResourceQuota,
-    isStatefulSet, isVirtualService, canaryReleaseOf, thanosView,
+    canaryReleaseOf,
+    isDestinationRule,
+    isNamespace,
+    isNetworkPolicy,
+    isPeerAuthentication,
+    isResourceQuota,
+    isStatefulSet,
+    isVirtualService,
+    T,
+    thanosView,
+    WORKLOAD_TYPES,
 } from "./contracts";
-import { violation, type Rule } from "./config";
-import { ancestors, descendants, indexByUrn, k8sName, k8sNamespace } from "./lib/graph";
-import { checkImage, containerLabel, containersOf, destinationsOf, normalizeHost } from "./lib/k8s";
 import { listDelays, parseDuration } from "./lib/durations";
 import { isNewCanary, isRollbackOrAbort } from "./lib/gates";
+import { ancestors, descendants, indexByUrn, k8sName, k8sNamespace } from "./lib/graph";
+import { checkImage, containerLabel, containersOf, destinationsOf, normalizeHost } from "./lib/k8s";
 import { findProjectDir, prefetchUpstreamPromotions, readUpstreamPromotions } from "./lib/upstream";
 
 const r = (x: { name: string; urn: string }) => ({ name: x.name, urn: x.urn });
@@ -44,19 +53,25 @@ export const virtualServiceSubsetsDefined: Rule<{}> = {
                 const key = normalizeHost(d.host, k8sNamespace(vs));
                 const entry = subsetsByHost.get(key);
                 if (!entry) {
-                    report(violation({
-                        problem: `route to host '${d.host}' (${key}) uses subset '${d.subset}' but no DestinationRule in this stack defines host '${key}'`,
-                        resource: r(vs),
-                        field: `${d.path}.subset`,
-                        fix: `add a DestinationRule with spec.host '${d.host}' defining subset '${d.subset}' (labels version: <version>), or remove the subset`,
-                    }), { urn: vs.urn });
+                    report(
+                        violation({
+                            problem: `route to host '${d.host}' (${key}) uses subset '${d.subset}' but no DestinationRule in this stack defines host '${key}'`,
+                            resource: r(vs),
+                            field: `${d.path}.subset`,
+                            fix: `add a DestinationRule with spec.host '${d.host}' defining subset '${d.subset}' (labels version: <version>), or remove the subset`,
+                        }),
+                        { urn: vs.urn },
+                    );
                 } else if (!entry.subsets.has(d.subset)) {
-                    report(violation({
-                        problem: `route to host '${d.host}' uses subset '${d.subset}', which DestinationRule ${entry.rules.join(", ")} does not define (defined: ${[...entry.subsets].join(", ") || "none"})`,
-                        resource: r(vs),
-                        field: `${d.path}.subset`,
-                        fix: `add subset '${d.subset}' to the DestinationRule's spec.subsets or route to one of: ${[...entry.subsets].join(", ") || "(define subsets first)"}`,
-                    }), { urn: vs.urn });
+                    report(
+                        violation({
+                            problem: `route to host '${d.host}' uses subset '${d.subset}', which DestinationRule ${entry.rules.join(", ")} does not define (defined: ${[...entry.subsets].join(", ") || "none"})`,
+                            resource: r(vs),
+                            field: `${d.path}.subset`,
+                            fix: `add subset '${d.subset}' to the DestinationRule's spec.subsets or route to one of: ${[...entry.subsets].join(", ") || "(define subsets first)"}`,
+                        }),
+                        { urn: vs.urn },
+                    );
                 }
             }
         }
@@ -99,7 +114,9 @@ export const grayNamespaceBaseline: Rule<GrayNsConfig> = {
     configProperties: {
         requireEgressDeny: { type: "boolean", default: false, description: "Also require default-deny egress." },
         requiredQuotaKeys: {
-            type: "array", items: { type: "string" }, default: [],
+            type: "array",
+            items: { type: "string" },
+            default: [],
             description: "Keys that the ResourceQuota spec.hard must set (e.g. limits.cpu, limits.memory, pods).",
         },
     },
@@ -116,32 +133,50 @@ export const grayNamespaceBaseline: Rule<GrayNsConfig> = {
                 fail("no Namespace child", "children", "create the kubernetes:core/v1:Namespace as a child of the GrayNamespace component");
             } else {
                 const labels: Record<string, unknown> = nsRes.props?.["metadata"]?.["labels"] ?? {};
-                const injected = labels["istio-injection"] === "enabled" || (typeof labels["istio.io/rev"] === "string" && labels["istio.io/rev"] !== "");
+                const injected =
+                    labels["istio-injection"] === "enabled" || (typeof labels["istio.io/rev"] === "string" && labels["istio.io/rev"] !== "");
                 if (!injected) {
-                    fail("sidecar injection is not enabled", "metadata.labels['istio-injection']",
-                        "label the namespace istio-injection: enabled (or istio.io/rev: <revision>)", nsRes);
+                    fail(
+                        "sidecar injection is not enabled",
+                        "metadata.labels['istio-injection']",
+                        "label the namespace istio-injection: enabled (or istio.io/rev: <revision>)",
+                        nsRes,
+                    );
                 }
             }
-            const strict = kids.filter((k) => isPeerAuthentication(k.type)).some((pa) =>
-                pa.props?.["spec"]?.["mtls"]?.["mode"] === "STRICT" && isEmptySelector(pa.props?.["spec"]?.["selector"]));
+            const strict = kids
+                .filter((k) => isPeerAuthentication(k.type))
+                .some((pa) => pa.props?.["spec"]?.["mtls"]?.["mode"] === "STRICT" && isEmptySelector(pa.props?.["spec"]?.["selector"]));
             if (!strict) {
-                fail("no namespace-wide STRICT mTLS", "PeerAuthentication spec.mtls.mode",
-                    "add a PeerAuthentication (security.istio.io) without selector and spec.mtls.mode: STRICT as a child");
+                fail(
+                    "no namespace-wide STRICT mTLS",
+                    "PeerAuthentication spec.mtls.mode",
+                    "add a PeerAuthentication (security.istio.io) without selector and spec.mtls.mode: STRICT as a child",
+                );
             }
             const nps = kids.filter((k) => isNetworkPolicy(k.type)).map((np) => np.props?.["spec"]);
             if (!nps.some((s) => isDefaultDeny(s, "Ingress"))) {
-                fail("no default-deny ingress NetworkPolicy", "NetworkPolicy spec",
-                    "add a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow needed traffic explicitly");
+                fail(
+                    "no default-deny ingress NetworkPolicy",
+                    "NetworkPolicy spec",
+                    "add a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow needed traffic explicitly",
+                );
             }
             if (ctx.config.requireEgressDeny && !nps.some((s) => isDefaultDeny(s, "Egress"))) {
-                fail("no default-deny egress NetworkPolicy", "NetworkPolicy spec",
-                    "add a NetworkPolicy with podSelector: {}, policyTypes: [Egress] and no egress rules");
+                fail(
+                    "no default-deny egress NetworkPolicy",
+                    "NetworkPolicy spec",
+                    "add a NetworkPolicy with podSelector: {}, policyTypes: [Egress] and no egress rules",
+                );
             }
             const quotas = kids.filter((k) => isResourceQuota(k.type));
             const hard = quotas.map((q) => (q.props?.["spec"]?.["hard"] ?? {}) as Record<string, unknown>);
             if (!hard.some((h) => Object.keys(h).length > 0)) {
-                fail("no ResourceQuota with spec.hard limits", "ResourceQuota spec.hard",
-                    "add a ResourceQuota child with spec.hard (e.g. requests.cpu, limits.memory, pods)");
+                fail(
+                    "no ResourceQuota with spec.hard limits",
+                    "ResourceQuota spec.hard",
+                    "add a ResourceQuota child with spec.hard (e.g. requests.cpu, limits.memory, pods)",
+                );
             } else {
                 const missing = ctx.config.requiredQuotaKeys.filter((k) => !hard.some((h) => h[k] !== undefined));
                 if (missing.length > 0) {
@@ -164,7 +199,8 @@ export const grayNamespaceBaseline: Rule<GrayNsConfig> = {
 export const canaryNamespaceOtelCoverage: Rule<{}> = {
     kind: "stack",
     name: "canary-namespace-otel-coverage",
-    description: "The namespace of every canary service is reached by an OpenTelemetry collector: a collector covers every namespace unless it declares watchedNamespaces (then its own namespace and the listed ones, '*' = all).",
+    description:
+        "The namespace of every canary service is reached by an OpenTelemetry collector: a collector covers every namespace unless it declares watchedNamespaces (then its own namespace and the listed ones, '*' = all).",
     severity: "medium",
     defaults: {},
     validate(args, _ctx, report) {
@@ -191,14 +227,18 @@ export const canaryNamespaceOtelCoverage: Rule<{}> = {
             `${c.ns ?? "?"}[${c.watched === undefined ? "*" : c.watched.join(",")}]`;
         const check = (owner: PolicyResource, ns: string, what: string) => {
             if (covered(ns)) return;
-            report(violation({
-                problem: `${what} runs in namespace '${ns}', which no OpenTelemetry collector reaches (collectors: ${collectors.map(describe).join("; ") || "none"})`,
-                resource: r(owner),
-                field: "metadata.namespace",
-                fix: collectors.length === 0
-                    ? `deploy an OtelCollector (it covers every namespace unless it declares watchedNamespaces)`
-                    : `add '${ns}' to an OtelCollector's watchedNamespaces (or remove the declaration: an undeclared collector covers every namespace), or deploy a collector in '${ns}'`,
-            }), { urn: owner.urn });
+            report(
+                violation({
+                    problem: `${what} runs in namespace '${ns}', which no OpenTelemetry collector reaches (collectors: ${collectors.map(describe).join("; ") || "none"})`,
+                    resource: r(owner),
+                    field: "metadata.namespace",
+                    fix:
+                        collectors.length === 0
+                            ? `deploy an OtelCollector (it covers every namespace unless it declares watchedNamespaces)`
+                            : `add '${ns}' to an OtelCollector's watchedNamespaces (or remove the declaration: an undeclared collector covers every namespace), or deploy a collector in '${ns}'`,
+                }),
+                { urn: owner.urn },
+            );
         };
         for (const routing of args.resources.filter((x) => x.type === T.canaryRouting)) {
             const namespaces = new Set<string>();
@@ -231,11 +271,14 @@ export const thanosRetentionCoversSlo: Rule<RetentionConfig> = {
     defaults: { longestSloWindow: "7d", downsampleDelays: ["40h"] },
     configProperties: {
         longestSloWindow: {
-            type: "string", default: "7d",
+            type: "string",
+            default: "7d",
             description: "Longest SLO window, used when the Thanos component does not report longestSloWindow.",
         },
         downsampleDelays: {
-            type: "array", items: { type: "string" }, default: ["40h"],
+            type: "array",
+            items: { type: "string" },
+            default: ["40h"],
             description: "Downsampling delays, used when the Thanos component does not report downsampleDelays (Thanos: raw→5m after 40h).",
         },
     },
@@ -244,8 +287,11 @@ export const thanosRetentionCoversSlo: Rule<RetentionConfig> = {
             const v = thanosView(th.props);
             const rep = (problem: string, field: string, fix: string) => report(violation({ problem, resource: r(th), field, fix }), { urn: th.urn });
             if (v.rawRetention === undefined) {
-                rep("Thanos component reports no rawRetention, so its retention cannot be checked", "rawRetention",
-                    "register rawRetention (compactor --retention.resolution-raw) among the component outputs");
+                rep(
+                    "Thanos component reports no rawRetention, so its retention cannot be checked",
+                    "rawRetention",
+                    "register rawRetention (compactor --retention.resolution-raw) among the component outputs",
+                );
                 continue;
             }
             let raw: number;
@@ -268,9 +314,14 @@ export const thanosRetentionCoversSlo: Rule<RetentionConfig> = {
                     continue;
                 }
                 if (raw < need) {
-                    rep(`raw retention ${v.rawRetention} is shorter than ${c.label} ${c.value}` +
-                        (c.label === "longestSloWindow" ? " (SLO attainment cannot be computed from raw data over its window)" : " (raw blocks would be deleted before they are downsampled)"),
-                    "rawRetention", `set rawRetention to at least ${c.value} (or "0d" to keep raw data forever)`);
+                    rep(
+                        `raw retention ${v.rawRetention} is shorter than ${c.label} ${c.value}` +
+                            (c.label === "longestSloWindow"
+                                ? " (SLO attainment cannot be computed from raw data over its window)"
+                                : " (raw blocks would be deleted before they are downsampled)"),
+                        "rawRetention",
+                        `set rawRetention to at least ${c.value} (or "0d" to keep raw data forever)`,
+                    );
                 }
             }
         }
@@ -293,20 +344,29 @@ export const thanosSingleCompactorPerBucket: Rule<{}> = {
             byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), ss]);
             const replicas = ss.props?.["spec"]?.["replicas"];
             if (typeof replicas === "number" && replicas > 1) {
-                report(violation({
-                    problem: `Thanos compactor runs ${replicas} replicas on bucket '${bucket}'; concurrent compactors corrupt or duplicate blocks`,
-                    resource: r(ss), field: "spec.replicas", fix: "set spec.replicas: 1",
-                }), { urn: ss.urn });
+                report(
+                    violation({
+                        problem: `Thanos compactor runs ${replicas} replicas on bucket '${bucket}'; concurrent compactors corrupt or duplicate blocks`,
+                        resource: r(ss),
+                        field: "spec.replicas",
+                        fix: "set spec.replicas: 1",
+                    }),
+                    { urn: ss.urn },
+                );
             }
         }
         for (const [bucket, list] of byBucket) {
             if (list.length <= 1) continue;
             for (const ss of list.slice(1)) {
-                report(violation({
-                    problem: `bucket '${bucket}' has ${list.length} Thanos compactors (${list.map((x) => x.name).join(", ")})`,
-                    resource: r(ss), field: "metadata.name",
-                    fix: `keep one compactor for bucket '${bucket}' (e.g. ${list[0]!.name}) and disable the others (Thanos compactor enabled: false)`,
-                }), { urn: ss.urn });
+                report(
+                    violation({
+                        problem: `bucket '${bucket}' has ${list.length} Thanos compactors (${list.map((x) => x.name).join(", ")})`,
+                        resource: r(ss),
+                        field: "metadata.name",
+                        fix: `keep one compactor for bucket '${bucket}' (e.g. ${list[0]!.name}) and disable the others (Thanos compactor enabled: false)`,
+                    }),
+                    { urn: ss.urn },
+                );
             }
         }
     },
@@ -346,7 +406,8 @@ export function upstreamOf(upstreamStacks: Record<string, string>, env: string):
 export const promotionOrder: Rule<PromotionConfig> = {
     kind: "resource",
     name: "promotion-order",
-    description: "A canary version may start (or be promoted outright) in an environment only after the upstream environment's stack promoted the same service and version (its 'promotions' stack output; upstreamStacks, default prod ← staging).",
+    description:
+        "A canary version may start (or be promoted outright) in an environment only after the upstream environment's stack promoted the same service and version (its 'promotions' stack output; upstreamStacks, default prod ← staging).",
     severity: "critical",
     defaults: { upstreamStacks: { prod: "staging" }, upstreamTimeoutSeconds: 60 },
     configProperties: {
@@ -354,10 +415,13 @@ export const promotionOrder: Rule<PromotionConfig> = {
             type: "object",
             additionalProperties: { type: "string" },
             default: { prod: "staging" },
-            description: "Environment → name of the upstream stack whose 'promotions' output must list the version first (e.g. {staging: \"dev\", prod: \"staging\"}; a fully qualified org/project/stack works too). Replaces the default map.",
+            description:
+                'Environment → name of the upstream stack whose \'promotions\' output must list the version first (e.g. {staging: "dev", prod: "staging"}; a fully qualified org/project/stack works too). Replaces the default map.',
         },
         upstreamTimeoutSeconds: {
-            type: "number", minimum: 1, default: 60,
+            type: "number",
+            minimum: 1,
+            default: 60,
             description: "Timeout of 'pulumi stack output promotions --json --stack <upstream>'.",
         },
     },
@@ -382,21 +446,29 @@ export const promotionOrder: Rule<PromotionConfig> = {
         const what = manualPromote && !isNewCanary(rec) ? "is promoted" : "starts";
         const read = await readUpstreamPromotions(upstream, readOptions());
         if (!read.ok) {
-            report(violation({
-                problem: `canary '${rec.service}' version ${rec.canaryImage} ${what} in ${env}, but the promotions of upstream stack '${upstream}' cannot be read to verify it was promoted there first: ${read.error}`,
-                resource: r(args), field: "canaryImage",
-                fix: `run the canary program on stack '${upstream}' in this backend until it promotes ${rec.canaryImage} (it then exports the 'promotions' output), or fix policy config promotion-order.upstreamStacks`,
-            }), at);
+            report(
+                violation({
+                    problem: `canary '${rec.service}' version ${rec.canaryImage} ${what} in ${env}, but the promotions of upstream stack '${upstream}' cannot be read to verify it was promoted there first: ${read.error}`,
+                    resource: r(args),
+                    field: "canaryImage",
+                    fix: `run the canary program on stack '${upstream}' in this backend until it promotes ${rec.canaryImage} (it then exports the 'promotions' output), or fix policy config promotion-order.upstreamStacks`,
+                }),
+                at,
+            );
             return;
         }
         const list = read.promotions[rec.service] ?? [];
         if (list.some((p) => p.image === rec.canaryImage)) return;
         const known = list.map((p) => p.image);
-        report(violation({
-            problem: `canary '${rec.service}' version ${rec.canaryImage} ${what} in ${env} but upstream stack '${upstream}' has not promoted it (its promotions of '${rec.service}': ${known.length > 0 ? known.slice(-5).join(", ") : "none"})`,
-            resource: r(args), field: "canaryImage",
-            fix: `finish the ${rec.canaryImage} canary on stack '${upstream}' through promotion first, then start it in ${env}`,
-        }), at);
+        report(
+            violation({
+                problem: `canary '${rec.service}' version ${rec.canaryImage} ${what} in ${env} but upstream stack '${upstream}' has not promoted it (its promotions of '${rec.service}': ${known.length > 0 ? known.slice(-5).join(", ") : "none"})`,
+                resource: r(args),
+                field: "canaryImage",
+                fix: `finish the ${rec.canaryImage} canary on stack '${upstream}' through promotion first, then start it in ${env}`,
+            }),
+            at,
+        );
     },
 };
 
@@ -416,7 +488,9 @@ export const imagesPinned: Rule<ImageConfig> = {
     defaults: { requireDigestIn: ["prod"] },
     configProperties: {
         requireDigestIn: {
-            type: "array", items: { type: "string" }, default: ["prod"],
+            type: "array",
+            items: { type: "string" },
+            default: ["prod"],
             description: "Environments where images must be pinned by @sha256 digest.",
         },
     },
@@ -427,10 +501,15 @@ export const imagesPinned: Rule<ImageConfig> = {
         for (const c of containersOf(args.type, args.props)) {
             const res = checkImage(c.container["image"], requireDigest);
             if (res.ok) continue;
-            report(violation({
-                problem: `${containerLabel(c)}: ${res.problem}`,
-                resource: r(args), field: `${c.path}.image`, fix: res.fix ?? "pin the image",
-            }), { environment: env });
+            report(
+                violation({
+                    problem: `${containerLabel(c)}: ${res.problem}`,
+                    resource: r(args),
+                    field: `${c.path}.image`,
+                    fix: res.fix ?? "pin the image",
+                }),
+                { environment: env },
+            );
         }
     },
 };

@@ -7,7 +7,7 @@
  * when forced with GRAY_RELEASE_POLICY_SERVE=1 (GRAY_RELEASE_POLICY_SERVE=0 never serves).
  */
 import { PolicyPack } from "@pulumi/policy";
-import { PACK_NAME, allPolicies, allRules, packArgs } from "./all";
+import { allPolicies, allRules, PACK_NAME, packArgs } from "./all";
 
 export function startedByPolicyEngine(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): boolean {
     const forced = env["GRAY_RELEASE_POLICY_SERVE"];
@@ -16,7 +16,7 @@ export function startedByPolicyEngine(argv: readonly string[] = process.argv, en
     return /run-policy-pack/.test(argv[1] ?? "");
 }
 
-export { PACK_NAME, allPolicies, allRules, packArgs };
+export { allPolicies, allRules, PACK_NAME, packArgs };
 
 if (startedByPolicyEngine()) {
     new PolicyPack(PACK_NAME, packArgs);

@@ -3,8 +3,9 @@
  * starts, and a service does not release more often than its SLOs can take (the field write-ups: more than
  * 3 releases a week measurably cost SLO; core services release at most biweekly).
  */
+
+import { type Rule, violation } from "./config";
 import { canaryReleaseOf } from "./contracts";
-import { violation, type Rule } from "./config";
 import { isNewCanary } from "./lib/gates";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -16,23 +17,24 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const releaseOwnership: Rule<{}> = {
     kind: "resource",
     name: "release-owner-and-risk-assessment",
-    description: "A new canary names its SLO owner (service release.owner) and its risk assessment (release.riskAssessment: DB changes, third-party compatibility, rollback steps) before it starts.",
+    description:
+        "A new canary names its SLO owner (service release.owner) and its risk assessment (release.riskAssessment: DB changes, third-party compatibility, rollback steps) before it starts.",
     severity: "high",
     defaults: {},
     validate(args, ctx, report) {
         const rec = canaryReleaseOf(args);
         if (!rec || !isNewCanary(rec)) return;
-        const missing = [
-            ...(rec.owner === undefined ? ["owner"] : []),
-            ...(rec.riskAssessment === undefined ? ["riskAssessment"] : []),
-        ];
+        const missing = [...(rec.owner === undefined ? ["owner"] : []), ...(rec.riskAssessment === undefined ? ["riskAssessment"] : [])];
         if (missing.length === 0) return;
-        report(violation({
-            problem: `new canary ${rec.canaryImage} of '${rec.service}' starts without ${missing.map((m) => `a release ${m === "owner" ? "SLO owner" : "risk assessment"}`).join(" and ")}`,
-            resource: { name: args.name, urn: args.urn },
-            field: missing.join(", "),
-            fix: `set ${missing.map((m) => `release.${m}`).join(" and ")} of service '${rec.service}' in the stack config (gray-release:services): the person or team answering for the SLOs during the rollout, and a link to the assessment of DB changes, third-party compatibility and rollback steps`,
-        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+        report(
+            violation({
+                problem: `new canary ${rec.canaryImage} of '${rec.service}' starts without ${missing.map((m) => `a release ${m === "owner" ? "SLO owner" : "risk assessment"}`).join(" and ")}`,
+                resource: { name: args.name, urn: args.urn },
+                field: missing.join(", "),
+                fix: `set ${missing.map((m) => `release.${m}`).join(" and ")} of service '${rec.service}' in the stack config (gray-release:services): the person or team answering for the SLOs during the rollout, and a link to the assessment of DB changes, third-party compatibility and rollback steps`,
+            }),
+            { environment: ctx.environmentOf(args.urn, rec.environment) },
+        );
     },
 };
 
@@ -52,14 +54,25 @@ export interface ReleaseCadenceConfig {
 export const releaseCadence: Rule<ReleaseCadenceConfig> = {
     kind: "resource",
     name: "release-cadence",
-    description: "A service starts at most maxStartsPerWeek canaries (default 3) in any 7 days, and a core service (release.core) at most one per coreIntervalDays (default 14). Counted from the stack's own record of earlier starts. Mandatory in prod, advisory in dev and staging by default.",
+    description:
+        "A service starts at most maxStartsPerWeek canaries (default 3) in any 7 days, and a core service (release.core) at most one per coreIntervalDays (default 14). Counted from the stack's own record of earlier starts. Mandatory in prod, advisory in dev and staging by default.",
     severity: "medium",
     defaults: { maxStartsPerWeek: 3, coreIntervalDays: 14 },
     // Cadence protects production SLOs; staging rehearses as often as it needs to.
     environmentDefaults: { staging: "advisory" },
     configProperties: {
-        maxStartsPerWeek: { type: "integer", minimum: 1, default: 3, description: "Most canary starts of one service in any 7 days, this one included." },
-        coreIntervalDays: { type: "number", minimum: 0, default: 14, description: "Days that must separate two canary starts of a core service (release.core: true)." },
+        maxStartsPerWeek: {
+            type: "integer",
+            minimum: 1,
+            default: 3,
+            description: "Most canary starts of one service in any 7 days, this one included.",
+        },
+        coreIntervalDays: {
+            type: "number",
+            minimum: 0,
+            default: 14,
+            description: "Days that must separate two canary starts of a core service (release.core: true).",
+        },
         now: { type: "string", description: "Override of the current instant (ISO-8601) for testing." },
     },
     validate(args, ctx, report) {
@@ -73,19 +86,27 @@ export const releaseCadence: Rule<ReleaseCadenceConfig> = {
         const lastWeek = starts.filter((t) => now - t < 7 * DAY_MS);
         if (lastWeek.length + 1 > ctx.config.maxStartsPerWeek) {
             const nextFree = new Date(lastWeek.sort((a, b) => a - b)[lastWeek.length - ctx.config.maxStartsPerWeek]! + 7 * DAY_MS);
-            report(violation({
-                problem: `new canary ${rec.canaryImage} of '${rec.service}' would be its start number ${lastWeek.length + 1} in 7 days (limit ${ctx.config.maxStartsPerWeek}; earlier: ${lastWeek.map((t) => new Date(t).toISOString()).join(", ")})`,
-                resource, field: "recentStarts",
-                fix: `batch the change into a later release (the next start is allowed from ${nextFree.toISOString()}), or raise release-cadence.maxStartsPerWeek`,
-            }), at);
+            report(
+                violation({
+                    problem: `new canary ${rec.canaryImage} of '${rec.service}' would be its start number ${lastWeek.length + 1} in 7 days (limit ${ctx.config.maxStartsPerWeek}; earlier: ${lastWeek.map((t) => new Date(t).toISOString()).join(", ")})`,
+                    resource,
+                    field: "recentStarts",
+                    fix: `batch the change into a later release (the next start is allowed from ${nextFree.toISOString()}), or raise release-cadence.maxStartsPerWeek`,
+                }),
+                at,
+            );
         }
         const last = Math.max(...starts, Number.NEGATIVE_INFINITY);
         if (rec.core === true && now - last < ctx.config.coreIntervalDays * DAY_MS) {
-            report(violation({
-                problem: `core service '${rec.service}' starts canary ${rec.canaryImage} ${((now - last) / DAY_MS).toFixed(1)} days after its previous start (${new Date(last).toISOString()}); core services release at most every ${ctx.config.coreIntervalDays} days`,
-                resource, field: "core",
-                fix: `wait for the next core window (from ${new Date(last + ctx.config.coreIntervalDays * DAY_MS).toISOString()}), or change release-cadence.coreIntervalDays`,
-            }), at);
+            report(
+                violation({
+                    problem: `core service '${rec.service}' starts canary ${rec.canaryImage} ${((now - last) / DAY_MS).toFixed(1)} days after its previous start (${new Date(last).toISOString()}); core services release at most every ${ctx.config.coreIntervalDays} days`,
+                    resource,
+                    field: "core",
+                    fix: `wait for the next core window (from ${new Date(last + ctx.config.coreIntervalDays * DAY_MS).toISOString()}), or change release-cadence.coreIntervalDays`,
+                }),
+                at,
+            );
         }
     },
 };
@@ -97,7 +118,8 @@ export const releaseCadence: Rule<ReleaseCadenceConfig> = {
 export const stableDowngrade: Rule<{}> = {
     kind: "resource",
     name: "stable-downgrade",
-    description: "Stable never goes back to an image it ran before (e.g. the one a promotion replaced): the canary program refuses it unless progression.controls.acknowledgeDowngrade is set, and this rule refuses it in staging and prod even then (advisory in dev).",
+    description:
+        "Stable never goes back to an image it ran before (e.g. the one a promotion replaced): the canary program refuses it unless progression.controls.acknowledgeDowngrade is set, and this rule refuses it in staging and prod even then (advisory in dev).",
     severity: "critical",
     defaults: {},
     validate(args, ctx, report) {
@@ -105,12 +127,15 @@ export const stableDowngrade: Rule<{}> = {
         // A promotion went through the gates: only a configured change of stable is a downgrade to refuse.
         if (!rec || rec.action === "promote" || rec.previousStableImage === undefined || rec.stableImage === rec.previousStableImage) return;
         if (!(rec.formerStableImages ?? []).includes(rec.stableImage)) return;
-        report(violation({
-            problem: `stable of '${rec.service}' would go back from ${rec.previousStableImage} to ${rec.stableImage}, an image it ran before`,
-            resource: { name: args.name, urn: args.urn },
-            field: "stableImage",
-            fix: `set stableImage of service '${rec.service}' to "${rec.previousStableImage}" (what runs) and release the fix as a canary; a stable downgrade is refused in this environment`,
-        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+        report(
+            violation({
+                problem: `stable of '${rec.service}' would go back from ${rec.previousStableImage} to ${rec.stableImage}, an image it ran before`,
+                resource: { name: args.name, urn: args.urn },
+                field: "stableImage",
+                fix: `set stableImage of service '${rec.service}' to "${rec.previousStableImage}" (what runs) and release the fix as a canary; a stable downgrade is refused in this environment`,
+            }),
+            { environment: ctx.environmentOf(args.urn, rec.environment) },
+        );
     },
 };
 

@@ -2,8 +2,9 @@
  * Release windows: no weight increase and no new canary outside the configured windows or on freeze
  * dates. Rollbacks and aborts are always allowed.
  */
+
+import { type Rule, violation } from "./config";
 import { canaryReleaseOf } from "./contracts";
-import { violation, type Rule } from "./config";
 import { isIncrease, isNewCanary, isRollbackOrAbort } from "./lib/gates";
 import { DEFAULT_WINDOW, isWithinAnyWindow, type ReleaseWindow } from "./lib/release-window";
 
@@ -21,7 +22,8 @@ export interface ReleaseWindowConfig {
 export const releaseWindow: Rule<ReleaseWindowConfig> = {
     kind: "resource",
     name: "release-window",
-    description: "Canary weight increases and new canaries happen only inside the release windows (default weekdays 09:00-17:00) and never on freeze dates; rollbacks and aborts are always allowed. Mandatory in prod, advisory in dev and staging by default.",
+    description:
+        "Canary weight increases and new canaries happen only inside the release windows (default weekdays 09:00-17:00) and never on freeze dates; rollbacks and aborts are always allowed. Mandatory in prod, advisory in dev and staging by default.",
     severity: "high",
     defaults: { timeZone: "UTC", windows: [DEFAULT_WINDOW], freezeDates: [] },
     // Release windows are production discipline: staging rehearses at any hour (reported as advisory there), so
@@ -44,7 +46,9 @@ export const releaseWindow: Rule<ReleaseWindowConfig> = {
             },
         },
         freezeDates: {
-            type: "array", items: { type: "string" }, default: [],
+            type: "array",
+            items: { type: "string" },
+            default: [],
             description: "Freeze dates in the window's time zone: YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD (public holidays, change freezes).",
         },
         now: { type: "string", description: "Override of the current instant (ISO-8601) for testing." },
@@ -61,12 +65,15 @@ export const releaseWindow: Rule<ReleaseWindowConfig> = {
         const decision = isWithinAnyWindow(now, cfg.windows, cfg.timeZone, cfg.freezeDates);
         if (decision.allowed) return;
         const windows = cfg.windows.map((w) => `days ${w.days.join(",")} ${w.start}-${w.end}`).join(" | ");
-        report(violation({
-            problem: `${fresh ? `new canary ${rec.canaryImage}` : "canary weight increase"} of '${rec.service}' (${rec.previousWeight}% → ${rec.weight}%) outside the release window: ${decision.reason} (now ${decision.local})`,
-            resource: { name: args.name, urn: args.urn },
-            field: "weight",
-            fix: `keep the weight at ${rec.previousWeight}% and run the step inside a release window (${windows}, ${cfg.timeZone}); rollbacks and aborts remain allowed`,
-        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+        report(
+            violation({
+                problem: `${fresh ? `new canary ${rec.canaryImage}` : "canary weight increase"} of '${rec.service}' (${rec.previousWeight}% → ${rec.weight}%) outside the release window: ${decision.reason} (now ${decision.local})`,
+                resource: { name: args.name, urn: args.urn },
+                field: "weight",
+                fix: `keep the weight at ${rec.previousWeight}% and run the step inside a release window (${windows}, ${cfg.timeZone}); rollbacks and aborts remain allowed`,
+            }),
+            { environment: ctx.environmentOf(args.urn, rec.environment) },
+        );
     },
 };
 

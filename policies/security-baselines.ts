@@ -2,10 +2,10 @@
  * Security baselines: hardened workload containers, object storage and IAM.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { IAM_POLICY_TYPES, S3_BUCKET_TYPES, T, WORKLOAD_TYPES, thanosView } from "./contracts";
-import { violation, type Rule } from "./config";
-import { containerLabel, containersOf, missingLimits, securityProblems } from "./lib/k8s";
+import { type Rule, violation } from "./config";
+import { IAM_POLICY_TYPES, S3_BUCKET_TYPES, T, thanosView, WORKLOAD_TYPES } from "./contracts";
 import { iamWildcardFindings, parsePolicyDocument } from "./lib/iam";
+import { containerLabel, containersOf, missingLimits, securityProblems } from "./lib/k8s";
 
 const r = (x: { name: string; urn: string }) => ({ name: x.name, urn: x.urn });
 
@@ -37,7 +37,9 @@ export const workloadResourceLimits: Rule<LimitsConfig> = {
     defaults: { requiredLimits: ["cpu", "memory"] },
     configProperties: {
         requiredLimits: {
-            type: "array", items: { type: "string" }, default: ["cpu", "memory"],
+            type: "array",
+            items: { type: "string" },
+            default: ["cpu", "memory"],
             description: "Resource names every container must limit.",
         },
     },
@@ -46,11 +48,14 @@ export const workloadResourceLimits: Rule<LimitsConfig> = {
         for (const c of containersOf(args.type, args.props)) {
             const missing = missingLimits(c, ctx.config.requiredLimits);
             if (missing.length === 0) continue;
-            report(violation({
-                problem: `${containerLabel(c)} has no resource limit for ${missing.join(", ")}`,
-                resource: r(args), field: `${c.path}.resources.limits`,
-                fix: `set resources.limits.${missing.join(" and resources.limits.")} (and matching requests)`,
-            }));
+            report(
+                violation({
+                    problem: `${containerLabel(c)} has no resource limit for ${missing.join(", ")}`,
+                    resource: r(args),
+                    field: `${c.path}.resources.limits`,
+                    fix: `set resources.limits.${missing.join(" and resources.limits.")} (and matching requests)`,
+                }),
+            );
         }
     },
 };
@@ -67,7 +72,9 @@ export const noFilesystemObjectStorageInProd: Rule<StorageConfig> = {
     defaults: { filesystemAllowedIn: ["dev"] },
     configProperties: {
         filesystemAllowedIn: {
-            type: "array", items: { type: "string" }, default: ["dev"],
+            type: "array",
+            items: { type: "string" },
+            default: ["dev"],
             description: "Environments where storageType 'filesystem' is acceptable.",
         },
     },
@@ -76,11 +83,15 @@ export const noFilesystemObjectStorageInProd: Rule<StorageConfig> = {
             if (thanosView(th.props).storageType !== "filesystem") continue;
             const env = ctx.environmentOf(th.urn);
             if (ctx.config.filesystemAllowedIn.map((e) => e.toLowerCase()).includes(env.toLowerCase())) continue;
-            report(violation({
-                problem: `Thanos uses filesystem object storage in ${env}: blocks live on one volume, are lost with it and cannot be shared by store and compactor`,
-                resource: r(th), field: "storageType",
-                fix: "set storageType to 'aws' (S3 bucket) or 'existing' (an existing object-store secret)",
-            }), { urn: th.urn, environment: env });
+            report(
+                violation({
+                    problem: `Thanos uses filesystem object storage in ${env}: blocks live on one volume, are lost with it and cannot be shared by store and compactor`,
+                    resource: r(th),
+                    field: "storageType",
+                    fix: "set storageType to 'aws' (S3 bucket) or 'existing' (an existing object-store secret)",
+                }),
+                { urn: th.urn, environment: env },
+            );
         }
     },
 };
@@ -136,31 +147,45 @@ export const s3BucketBaseline: Rule<{}> = {
             const ids = bucketIds(b);
             const label = [...ids][0] ?? b.name;
             const pabs = all.filter((x) => x.type === T.s3PublicAccessBlock && refersTo(x, b, ids));
-            const fullBlock = pabs.some((p) => ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => p.props?.[k] === true));
+            const fullBlock = pabs.some((p) =>
+                ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => p.props?.[k] === true),
+            );
             if (!fullBlock) {
-                report(violation({
-                    problem: `S3 bucket '${label}' does not block public access${pabs.length ? " completely" : ""}`,
-                    resource: r(b), field: "BucketPublicAccessBlock",
-                    fix: "add aws.s3.BucketPublicAccessBlock for the bucket with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true",
-                }), { urn: b.urn });
+                report(
+                    violation({
+                        problem: `S3 bucket '${label}' does not block public access${pabs.length ? " completely" : ""}`,
+                        resource: r(b),
+                        field: "BucketPublicAccessBlock",
+                        fix: "add aws.s3.BucketPublicAccessBlock for the bucket with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true",
+                    }),
+                    { urn: b.urn },
+                );
             }
             const inlineSse = b.props?.["serverSideEncryptionConfiguration"];
             const encrypted = !!inlineSse || all.some((x) => (x.type === T.s3Encryption || x.type === T.s3EncryptionV2) && refersTo(x, b, ids));
             if (!encrypted) {
-                report(violation({
-                    problem: `S3 bucket '${label}' has no server-side encryption configuration`,
-                    resource: r(b), field: "serverSideEncryptionConfiguration",
-                    fix: "add aws.s3.BucketServerSideEncryptionConfiguration for the bucket (sseAlgorithm aws:kms or AES256)",
-                }), { urn: b.urn });
+                report(
+                    violation({
+                        problem: `S3 bucket '${label}' has no server-side encryption configuration`,
+                        resource: r(b),
+                        field: "serverSideEncryptionConfiguration",
+                        fix: "add aws.s3.BucketServerSideEncryptionConfiguration for the bucket (sseAlgorithm aws:kms or AES256)",
+                    }),
+                    { urn: b.urn },
+                );
             }
             const policies = all.filter((x) => x.type === T.s3BucketPolicy && refersTo(x, b, ids)).map((x) => x.props?.["policy"]);
             if (b.props?.["policy"]) policies.push(b.props["policy"]);
             if (!policies.some(hasTlsOnlyStatement)) {
-                report(violation({
-                    problem: `S3 bucket '${label}' accepts plain-HTTP requests (no Deny on aws:SecureTransport=false)`,
-                    resource: r(b), field: "BucketPolicy.policy",
-                    fix: "add an aws.s3.BucketPolicy with a statement { Effect: Deny, Principal: *, Action: s3:*, Resource: [bucket ARN, bucket ARN/*], Condition: { Bool: { aws:SecureTransport: false } } }",
-                }), { urn: b.urn });
+                report(
+                    violation({
+                        problem: `S3 bucket '${label}' accepts plain-HTTP requests (no Deny on aws:SecureTransport=false)`,
+                        resource: r(b),
+                        field: "BucketPolicy.policy",
+                        fix: "add an aws.s3.BucketPolicy with a statement { Effect: Deny, Principal: *, Action: s3:*, Resource: [bucket ARN, bucket ARN/*], Condition: { Bool: { aws:SecureTransport: false } } }",
+                    }),
+                    { urn: b.urn },
+                );
             }
         }
     },
@@ -182,15 +207,23 @@ export const iamNoWildcards: Rule<IamConfig> = {
     defaults: { allowPartialActionWildcards: false },
     configProperties: {
         allowPartialActionWildcards: {
-            type: "boolean", default: false,
-            description: "Allow prefix wildcards such as s3:Get* (\"*\" and \"service:*\" are always denied).",
+            type: "boolean",
+            default: false,
+            description: 'Allow prefix wildcards such as s3:Get* ("*" and "service:*" are always denied).',
         },
     },
     validate(args, ctx, report) {
         if (!IAM_POLICY_TYPES.includes(args.type)) return;
         const parsed = parsePolicyDocument(args.props["policy"]);
         if (!parsed.ok) {
-            report(violation({ problem: `IAM policy cannot be checked: ${parsed.error}`, resource: r(args), field: "policy", fix: "pass the policy document as a JSON string or object" }));
+            report(
+                violation({
+                    problem: `IAM policy cannot be checked: ${parsed.error}`,
+                    resource: r(args),
+                    field: "policy",
+                    fix: "pass the policy document as a JSON string or object",
+                }),
+            );
             return;
         }
         for (const f of iamWildcardFindings(parsed.doc, ctx.config)) {

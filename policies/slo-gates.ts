@@ -2,10 +2,16 @@
  * SLO gates on the per-service `gray-release:index:CanaryRelease` record of each `pulumi up`.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { T, canaryReleaseOf, isPrometheusRule, parseCanaryRelease } from "./contracts";
-import { violation, type Rule } from "./config";
+import { type Rule, violation } from "./config";
+import { canaryReleaseOf, isPrometheusRule, parseCanaryRelease, T } from "./contracts";
 import {
-    DEFAULT_MAX_FIRST_STEP, entryAllowedWithoutPass, firstStep, isEntryStart, isIncrease, nextAllowedWeight, skipAllowed,
+    DEFAULT_MAX_FIRST_STEP,
+    entryAllowedWithoutPass,
+    firstStep,
+    isEntryStart,
+    isIncrease,
+    nextAllowedWeight,
+    skipAllowed,
     verdictAgeMinutes,
 } from "./lib/gates";
 
@@ -43,12 +49,15 @@ export const canaryReleaseRecordValid: Rule<{}> = {
         if (args.type !== T.canaryRelease) return;
         const p = parseCanaryRelease(args.props);
         if (p.ok) return;
-        report(violation({
-            problem: `CanaryRelease record does not follow the contract: ${p.problems.join("; ")}`,
-            resource: r(args),
-            field: "props",
-            fix: "pass the full record { service, environment, canaryImage, stableImage, previousWeight, weight, stepIndex, steps, status, verdict, skipAnalysis, action, evaluatedAt } as the component args (see policies/contracts.ts)",
-        }), { environment: ctx.environmentOf(args.urn, typeof args.props["environment"] === "string" ? args.props["environment"] : undefined) });
+        report(
+            violation({
+                problem: `CanaryRelease record does not follow the contract: ${p.problems.join("; ")}`,
+                resource: r(args),
+                field: "props",
+                fix: "pass the full record { service, environment, canaryImage, stableImage, previousWeight, weight, stepIndex, steps, status, verdict, skipAnalysis, action, evaluatedAt } as the component args (see policies/contracts.ts)",
+            }),
+            { environment: ctx.environmentOf(args.urn, typeof args.props["environment"] === "string" ? args.props["environment"] : undefined) },
+        );
     },
 };
 
@@ -73,12 +82,18 @@ export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
     configProperties: {
         ...SKIP_SCHEMA,
         maxVerdictAgeMinutes: {
-            type: "number", minimum: 0, default: 0,
+            type: "number",
+            minimum: 0,
+            default: 0,
             description: "If > 0, a passing verdict older than this (evaluatedAt vs now) does not count.",
         },
         maxFirstStep: {
-            type: "number", minimum: 0, maximum: 100, default: DEFAULT_MAX_FIRST_STEP,
-            description: "Largest first step (percent) a canary may enter with action 'start' without a passing analysis (the entry point has no canary traffic to analyse). 0 disables the exception.",
+            type: "number",
+            minimum: 0,
+            maximum: 100,
+            default: DEFAULT_MAX_FIRST_STEP,
+            description:
+                "Largest first step (percent) a canary may enter with action 'start' without a passing analysis (the entry point has no canary traffic to analyse). 0 disables the exception.",
         },
         now: { type: "string", description: "Override of the current instant (ISO-8601), for testing." },
     },
@@ -93,32 +108,41 @@ export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
         if (rec.verdict !== "pass") {
             if (entry && !entry.allowed) {
                 const first = firstStep(rec.steps)!;
-                report(violation({
-                    problem: `canary '${rec.service}' starts at ${rec.weight}% (0% → first step ${first}%) without a passing analysis, and ${entry.reason}: an unanalysed entry may expose at most ${maxFirstStep}% of traffic`,
-                    resource: r(args),
-                    field: "steps",
-                    fix: `make the first step of the weight ladder at most ${maxFirstStep}% (e.g. [1, 5, 25, 50, 100]), or raise policy config canary-weight-rise-requires-pass.maxFirstStep if this exposure is acceptable`,
-                }), { environment: env });
+                report(
+                    violation({
+                        problem: `canary '${rec.service}' starts at ${rec.weight}% (0% → first step ${first}%) without a passing analysis, and ${entry.reason}: an unanalysed entry may expose at most ${maxFirstStep}% of traffic`,
+                        resource: r(args),
+                        field: "steps",
+                        fix: `make the first step of the weight ladder at most ${maxFirstStep}% (e.g. [1, 5, 25, 50, 100]), or raise policy config canary-weight-rise-requires-pass.maxFirstStep if this exposure is acceptable`,
+                    }),
+                    { environment: env },
+                );
                 return;
             }
-            report(violation({
-                problem: `canary weight of '${rec.service}' rises ${rec.previousWeight}% → ${rec.weight}% but the recorded analysis verdict is '${rec.verdict}'${rec.skipAnalysis ? " (skipAnalysis is not allowed in " + env + ")" : ""}`,
-                resource: r(args),
-                field: "verdict",
-                fix: `hold the weight at ${rec.previousWeight}% until the SLO analysis for version ${rec.canaryImage} passes (or roll back to 0%)`,
-            }), { environment: env });
+            report(
+                violation({
+                    problem: `canary weight of '${rec.service}' rises ${rec.previousWeight}% → ${rec.weight}% but the recorded analysis verdict is '${rec.verdict}'${rec.skipAnalysis ? " (skipAnalysis is not allowed in " + env + ")" : ""}`,
+                    resource: r(args),
+                    field: "verdict",
+                    fix: `hold the weight at ${rec.previousWeight}% until the SLO analysis for version ${rec.canaryImage} passes (or roll back to 0%)`,
+                }),
+                { environment: env },
+            );
             return;
         }
         const maxAge = ctx.config.maxVerdictAgeMinutes;
         if (maxAge > 0) {
             const age = verdictAgeMinutes(rec.evaluatedAt, nowOf(ctx.config));
             if (age === undefined || age > maxAge) {
-                report(violation({
-                    problem: `the passing verdict of '${rec.service}' is ${age === undefined ? "undated" : `${Math.round(age)} min old`}, older than the allowed ${maxAge} min, so it is not the analysis of this update`,
-                    resource: r(args),
-                    field: "evaluatedAt",
-                    fix: "re-run the SLO analysis for this step and record its evaluatedAt (ISO-8601)",
-                }), { environment: env });
+                report(
+                    violation({
+                        problem: `the passing verdict of '${rec.service}' is ${age === undefined ? "undated" : `${Math.round(age)} min old`}, older than the allowed ${maxAge} min, so it is not the analysis of this update`,
+                        resource: r(args),
+                        field: "evaluatedAt",
+                        fix: "re-run the SLO analysis for this step and record its evaluatedAt (ISO-8601)",
+                    }),
+                    { environment: env },
+                );
             }
         }
     },
@@ -137,16 +161,21 @@ interface StepConfig {
 export const canaryWeightStepLimit: Rule<StepConfig> = {
     kind: "resource",
     name: "canary-weight-step-limit",
-    description: "A canary weight rises by at most one configured step of the weight ladder per update; from 0 it may rise only to the first configured step (the analysis entry point).",
+    description:
+        "A canary weight rises by at most one configured step of the weight ladder per update; from 0 it may rise only to the first configured step (the analysis entry point).",
     severity: "high",
     defaults: { steps: [1, 5, 25, 50, 100], maxIncrease: 0 },
     configProperties: {
         steps: {
-            type: "array", items: { type: "number" }, default: [1, 5, 25, 50, 100],
+            type: "array",
+            items: { type: "number" },
+            default: [1, 5, 25, 50, 100],
             description: "Weight ladder used when the CanaryRelease record has no steps.",
         },
         maxIncrease: {
-            type: "number", minimum: 0, default: 0,
+            type: "number",
+            minimum: 0,
+            default: 0,
             description: "If > 0, an additional cap on one rise in percentage points (the entry step included).",
         },
     },
@@ -157,19 +186,20 @@ export const canaryWeightStepLimit: Rule<StepConfig> = {
         const maxIncrease = ctx.config.maxIncrease || undefined;
         const first = firstStep(steps);
         const entering = rec.previousWeight === 0 && first !== undefined && first > 0;
-        const next = entering
-            ? Math.min(first, maxIncrease ?? Number.POSITIVE_INFINITY)
-            : nextAllowedWeight(rec.previousWeight, steps, maxIncrease);
+        const next = entering ? Math.min(first, maxIncrease ?? Number.POSITIVE_INFINITY) : nextAllowedWeight(rec.previousWeight, steps, maxIncrease);
         if (rec.weight <= next) return;
         const cap = ctx.config.maxIncrease ? ` (max +${ctx.config.maxIncrease} points)` : "";
-        report(violation({
-            problem: entering
-                ? `canary of '${rec.service}' enters at ${rec.weight}%, above the first step ${first}% of the ladder [${steps.join(", ")}]${cap}; the first step is the analysis entry point`
-                : `canary weight of '${rec.service}' jumps ${rec.previousWeight}% → ${rec.weight}%, more than one step of the ladder [${steps.join(", ")}]${cap}`,
-            resource: r(args),
-            field: "weight",
-            fix: `raise the weight to at most ${next}% in this update and take the next step after the next passing analysis`,
-        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+        report(
+            violation({
+                problem: entering
+                    ? `canary of '${rec.service}' enters at ${rec.weight}%, above the first step ${first}% of the ladder [${steps.join(", ")}]${cap}; the first step is the analysis entry point`
+                    : `canary weight of '${rec.service}' jumps ${rec.previousWeight}% → ${rec.weight}%, more than one step of the ladder [${steps.join(", ")}]${cap}`,
+                resource: r(args),
+                field: "weight",
+                fix: `raise the weight to at most ${next}% in this update and take the next step after the next passing analysis`,
+            }),
+            { environment: ctx.environmentOf(args.urn, rec.environment) },
+        );
     },
 };
 
@@ -182,12 +212,15 @@ export const canaryFailedVerdictRollback: Rule<{}> = {
     validate(args, ctx, report) {
         const rec = canaryReleaseOf(args);
         if (!rec || rec.verdict !== "fail" || rec.weight <= 0) return;
-        report(violation({
-            problem: `the SLO analysis of '${rec.service}' version ${rec.canaryImage} failed but the canary still receives ${rec.weight}% of traffic`,
-            resource: r(args),
-            field: "weight",
-            fix: "roll back: set the canary weight to 0 (action 'rollback') so all traffic returns to the stable version",
-        }), { environment: ctx.environmentOf(args.urn, rec.environment) });
+        report(
+            violation({
+                problem: `the SLO analysis of '${rec.service}' version ${rec.canaryImage} failed but the canary still receives ${rec.weight}% of traffic`,
+                resource: r(args),
+                field: "weight",
+                fix: "roll back: set the canary weight to 0 (action 'rollback') so all traffic returns to the stable version",
+            }),
+            { environment: ctx.environmentOf(args.urn, rec.environment) },
+        );
     },
 };
 
@@ -203,12 +236,15 @@ export const canarySkipAnalysisDevOnly: Rule<SkipConfig> = {
         if (!rec || !rec.skipAnalysis) return;
         const env = ctx.environmentOf(args.urn, rec.environment);
         if (skipAllowed(env, ctx.config.skipAnalysisAllowedIn)) return;
-        report(violation({
-            problem: `CanaryRelease of '${rec.service}' skips the SLO analysis in environment '${env}'`,
-            resource: r(args),
-            field: "skipAnalysis",
-            fix: `set skipAnalysis: false (skipping is allowed only in: ${ctx.config.skipAnalysisAllowedIn.join(", ")})`,
-        }), { environment: env });
+        report(
+            violation({
+                problem: `CanaryRelease of '${rec.service}' skips the SLO analysis in environment '${env}'`,
+                resource: r(args),
+                field: "skipAnalysis",
+                fix: `set skipAnalysis: false (skipping is allowed only in: ${ctx.config.skipAnalysisAllowedIn.join(", ")})`,
+            }),
+            { environment: env },
+        );
     },
 };
 
@@ -268,12 +304,15 @@ export const canaryRequiresSloRules: Rule<{}> = {
             if (!recording) missing.push(`SLO recording rules mentioning service '${rec.service}' (in labels or expr)`);
             if (!hasCanaryAlert) missing.push("a canary alert (e.g. CanaryErrorRateDeltaHigh on canary_error_rate_delta)");
             if (missing.length === 0) continue;
-            report(violation({
-                problem: `canary of '${rec.service}' runs at ${rec.weight}% without ${missing.join(" and ")} in this stack`,
-                resource: r(res),
-                field: "weight",
-                fix: `add a PrometheusRule (monitoring.coreos.com/v1) with recording rules for '${rec.service}' and an alert on canary_error_rate_delta, or set the weight to 0`,
-            }), { urn: res.urn, environment: env });
+            report(
+                violation({
+                    problem: `canary of '${rec.service}' runs at ${rec.weight}% without ${missing.join(" and ")} in this stack`,
+                    resource: r(res),
+                    field: "weight",
+                    fix: `add a PrometheusRule (monitoring.coreos.com/v1) with recording rules for '${rec.service}' and an alert on canary_error_rate_delta, or set the weight to 0`,
+                }),
+                { urn: res.urn, environment: env },
+            );
         }
     },
 };
@@ -286,4 +325,3 @@ export const sloGateRules: Rule[] = [
     canarySkipAnalysisDevOnly,
     canaryRequiresSloRules,
 ];
-

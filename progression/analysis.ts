@@ -10,7 +10,7 @@
 import type { ProgressionConfig } from "./config";
 import { evaluateMeasurements } from "./evaluate";
 import type { InstantSample, MetricsProvider } from "./metrics-provider";
-import { MEASURE_LABEL, SERVICE_LABEL, batchedQuery, measurementsByService, missingMeasurements } from "./queries";
+import { batchedQuery, MEASURE_LABEL, measurementsByService, missingMeasurements, SERVICE_LABEL } from "./queries";
 import { type AnalysisVerdict, errorVerdict } from "./verdict";
 
 /**
@@ -65,7 +65,9 @@ export async function analyzeServices(
         const warnings = outcome.warnings ?? [];
         const partial = warnings.filter((w) => !isQueryAnnotation(w));
         if (partial.length > 0) {
-            return failAll(`partial metrics answer: the source reported ${partial.length} warning(s): ${partial.map((w) => JSON.stringify(w)).join("; ")}; partial data never passes`);
+            return failAll(
+                `partial metrics answer: the source reported ${partial.length} warning(s): ${partial.map((w) => JSON.stringify(w)).join("; ")}; partial data never passes`,
+            );
         }
         const byService = measurementsByService(outcome.samples);
         if (typeof byService === "string") return failAll(`malformed metrics response: ${byService}`);

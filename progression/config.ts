@@ -68,18 +68,37 @@ const thresholdsSchema = z
     .object({
         maxErrorRate: errorFraction.default(0.008).meta({ description: "Canary error ratio above which it fails (brief: 0.8 %)." }),
         maxP95Ms: z.number().positive().default(200).meta({ description: "Canary p95 latency in ms above which it fails (brief: 200 ms)." }),
-        maxP99Ms: z.number().positive().default(300).meta({ description: "Canary p99 latency in ms above which it fails (brief: p99 of the critical call ≤ 300 ms)." }),
-        maxErrorRateDelta: errorFraction.default(0.003).meta({ description: "Canary error ratio minus stable error ratio above which it fails (brief: 0.003)." }),
-        maxBurnRate: z.number().positive().optional().meta({ description: "Maximum error-budget burn rate of the canary; unset means \"not gated, only reported\"." }),
+        maxP99Ms: z
+            .number()
+            .positive()
+            .default(300)
+            .meta({ description: "Canary p99 latency in ms above which it fails (brief: p99 of the critical call ≤ 300 ms)." }),
+        maxErrorRateDelta: errorFraction
+            .default(0.003)
+            .meta({ description: "Canary error ratio minus stable error ratio above which it fails (brief: 0.003)." }),
+        maxBurnRate: z
+            .number()
+            .positive()
+            .optional()
+            .meta({ description: 'Maximum error-budget burn rate of the canary; unset means "not gated, only reported".' }),
         maxRestarts: z.number().int().min(0).default(0).meta({ description: "Container restarts of canary pods tolerated within the window." }),
     })
     .strict();
 
 const statisticalTestSchema = z
     .object({
-        enabled: z.boolean().default(true).meta({ description: "Run the canary-vs-stable two-proportion z-test, over `analysis.passWindow` (on by default)." }),
-        confidence: z.number().gt(0.5).lt(1).default(0.99).meta({ description: "Confidence required both ways (0.99 → one-sided α = 1 %): a rate check fails only when the canary is significantly above its limit, and passes only when the upper confidence bound of the rate (over `analysis.passWindow`) is at or under the limit; in between it is inconclusive (hold). The same holds for the error-rate delta against stable." }),
-        toleratedDelta: errorFraction.default(0.001).meta({ description: "How much worse than stable (absolute error ratio) the canary may be before the comparison test counts against it. Without a margin a huge sample flags meaningless differences and a healthy canary would fail α of its steps." }),
+        enabled: z
+            .boolean()
+            .default(true)
+            .meta({ description: "Run the canary-vs-stable two-proportion z-test, over `analysis.passWindow` (on by default)." }),
+        confidence: z.number().gt(0.5).lt(1).default(0.99).meta({
+            description:
+                "Confidence required both ways (0.99 → one-sided α = 1 %): a rate check fails only when the canary is significantly above its limit, and passes only when the upper confidence bound of the rate (over `analysis.passWindow`) is at or under the limit; in between it is inconclusive (hold). The same holds for the error-rate delta against stable.",
+        }),
+        toleratedDelta: errorFraction.default(0.001).meta({
+            description:
+                "How much worse than stable (absolute error ratio) the canary may be before the comparison test counts against it. Without a margin a huge sample flags meaningless differences and a healthy canary would fail α of its steps.",
+        }),
     })
     .strict();
 
@@ -87,25 +106,58 @@ const selectorsSchema = z
     .object({
         canary: z.string().min(1).optional().meta({ description: "Label matchers (without braces) selecting canary traffic in istio_* metrics." }),
         stable: z.string().min(1).optional().meta({ description: "Label matchers (without braces) selecting stable traffic in istio_* metrics." }),
-        restarts: z.string().min(1).optional().meta({ description: "Label matchers (without braces) selecting canary pods in kube_pod_container_status_restarts_total." }),
+        restarts: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: "Label matchers (without braces) selecting canary pods in kube_pod_container_status_restarts_total." }),
         errorCodes: z.string().min(1).default("5..").meta({ description: "Regex on `response_code` counted as errors." }),
         requestsMetric: z.string().min(1).default("istio_requests_total").meta({ description: "Request counter metric." }),
-        latencyBucketMetric: z.string().min(1).default("istio_request_duration_milliseconds_bucket").meta({ description: "Latency histogram (its `_bucket` series)." }),
+        latencyBucketMetric: z
+            .string()
+            .min(1)
+            .default("istio_request_duration_milliseconds_bucket")
+            .meta({ description: "Latency histogram (its `_bucket` series)." }),
         restartsMetric: z.string().min(1).default("kube_pod_container_status_restarts_total").meta({ description: "Restart counter metric." }),
-        stableReplicas: z.string().min(1).optional().meta({ description: "Label matchers (without braces) selecting the stable Deployment in `replicasMetric`; default `deployment=\"<service>-stable\"`. Add `namespace=\"...\"` when the name is not unique across namespaces." }),
-        replicasMetric: z.string().min(1).default("kube_deployment_status_replicas_available").meta({ description: "Available-replicas gauge of a Deployment (kube-state-metrics). It tells a stable that should be serving (replicas available, yet no request series: a wrong label or a renamed metric, an `error`) from one that cannot (scaled down: `inconclusive`). Absent means unknown." }),
+        stableReplicas: z.string().min(1).optional().meta({
+            description:
+                'Label matchers (without braces) selecting the stable Deployment in `replicasMetric`; default `deployment="<service>-stable"`. Add `namespace="..."` when the name is not unique across namespaces.',
+        }),
+        replicasMetric: z.string().min(1).default("kube_deployment_status_replicas_available").meta({
+            description:
+                "Available-replicas gauge of a Deployment (kube-state-metrics). It tells a stable that should be serving (replicas available, yet no request series: a wrong label or a renamed metric, an `error`) from one that cannot (scaled down: `inconclusive`). Absent means unknown.",
+        }),
     })
     .strict();
 
 const analysisSchema = z
     .object({
-        prometheusUrl: z.url({ protocol: /^https?$/ }).meta({ description: "Base URL of the Prometheus HTTP API (Thanos Query serves the same API)." }),
+        prometheusUrl: z
+            .url({ protocol: /^https?$/ })
+            .meta({ description: "Base URL of the Prometheus HTTP API (Thanos Query serves the same API)." }),
         window: positiveDurationMs.prefault("5m").meta({ description: "Window each measurement covers (brief: 5 minutes)." }),
-        passWindow: positiveDurationMs.prefault("30m").meta({ description: "Window over which a pass must be earned: the canary advances only when the upper confidence bound of its error rate (and of its delta against stable) over this window is within the limit, and the last `window` shows no breach. Longer than `window` because proving a rate is low takes more requests than proving it is high. Failing stays fast, on `window`; a breach significant only over this longer window fails too, and the comparison with stable runs over it. At least `window`; default the brief's 30 minutes between steps." }),
-        maxSampleAge: positiveDurationMs.prefault("1m").meta({ description: "Oldest acceptable data: every sample of the answer must be stamped within this of the evaluation time, and the newest raw sample of the canary's and the stable's request counters no older than this. A stale answer (a frozen or lagging Prometheus or Thanos) is an `error`. Default four 15-second scrape intervals." }),
-        baseline: z.enum(["required", "optional"]).default("required").meta({ description: "Whether the canary must be compared with stable. `required`: without a stable baseline (fewer than `minRequestCount` stable requests: a mislabelled version, a renamed metric, a stable scaled down) the verdict is `inconclusive`, or `error` when stable has available replicas yet no request series; a canary never passes on absolute thresholds alone. `optional`: judge on absolute thresholds alone when there is no baseline (e.g. the first release of a service)." }),
-        minRequestCount: z.number().int().min(1).default(100).meta({ description: "Minimum canary requests in the window for a verdict other than inconclusive." }),
-        sloObjective: objectivePercent.default(99.95).meta({ description: "SLO objective for request success in percent, as in `slo.slos[].objective`; used to express error ratios as burn rates (brief: 99.95)." }),
+        passWindow: positiveDurationMs.prefault("30m").meta({
+            description:
+                "Window over which a pass must be earned: the canary advances only when the upper confidence bound of its error rate (and of its delta against stable) over this window is within the limit, and the last `window` shows no breach. Longer than `window` because proving a rate is low takes more requests than proving it is high. Failing stays fast, on `window`; a breach significant only over this longer window fails too, and the comparison with stable runs over it. At least `window`; default the brief's 30 minutes between steps.",
+        }),
+        maxSampleAge: positiveDurationMs.prefault("1m").meta({
+            description:
+                "Oldest acceptable data: every sample of the answer must be stamped within this of the evaluation time, and the newest raw sample of the canary's and the stable's request counters no older than this. A stale answer (a frozen or lagging Prometheus or Thanos) is an `error`. Default four 15-second scrape intervals.",
+        }),
+        baseline: z.enum(["required", "optional"]).default("required").meta({
+            description:
+                "Whether the canary must be compared with stable. `required`: without a stable baseline (fewer than `minRequestCount` stable requests: a mislabelled version, a renamed metric, a stable scaled down) the verdict is `inconclusive`, or `error` when stable has available replicas yet no request series; a canary never passes on absolute thresholds alone. `optional`: judge on absolute thresholds alone when there is no baseline (e.g. the first release of a service).",
+        }),
+        minRequestCount: z
+            .number()
+            .int()
+            .min(1)
+            .default(100)
+            .meta({ description: "Minimum canary requests in the window for a verdict other than inconclusive." }),
+        sloObjective: objectivePercent.default(99.95).meta({
+            description:
+                "SLO objective for request success in percent, as in `slo.slos[].objective`; used to express error ratios as burn rates (brief: 99.95).",
+        }),
         thresholds: thresholdsSchema.prefault({}).meta({ description: "Absolute gates." }),
         statisticalTest: statisticalTestSchema.prefault({}).meta({ description: "Canary-versus-stable statistical comparison." }),
         selectors: selectorsSchema.prefault({}).meta({ description: "Metric names and label selectors." }),
@@ -117,9 +169,20 @@ const analysisSchema = z
 const semanticsSchema = z
     .object({
         failuresBeforeRollback: z.number().int().min(1).default(1).meta({ description: "Consecutive `fail` verdicts that trigger a rollback." }),
-        errorsBeforeFail: z.number().int().min(1).default(3).meta({ description: "Consecutive `error` verdicts (analysis impossible) that trigger a rollback with status `failed`." }),
-        onInconclusive: z.literal("hold").default("hold").meta({ description: "What an inconclusive verdict does; holding is the only safe choice and the only one offered." }),
-        inconclusiveBeforeFail: z.number().int().min(1).default(12).meta({ description: "Consecutive `inconclusive` verdicts after which the canary is rolled back (status `failed`): a canary that never earns a pass (e.g. 1.2 % errors against 0.8 % at low traffic) must not sit at its step for ever. At one update per 30 minutes the default gives it 6 hours." }),
+        errorsBeforeFail: z
+            .number()
+            .int()
+            .min(1)
+            .default(3)
+            .meta({ description: "Consecutive `error` verdicts (analysis impossible) that trigger a rollback with status `failed`." }),
+        onInconclusive: z
+            .literal("hold")
+            .default("hold")
+            .meta({ description: "What an inconclusive verdict does; holding is the only safe choice and the only one offered." }),
+        inconclusiveBeforeFail: z.number().int().min(1).default(12).meta({
+            description:
+                "Consecutive `inconclusive` verdicts after which the canary is rolled back (status `failed`): a canary that never earns a pass (e.g. 1.2 % errors against 0.8 % at low traffic) must not sit at its step for ever. At one update per 30 minutes the default gives it 6 hours.",
+        }),
     })
     .strict();
 
@@ -129,20 +192,41 @@ const controlsSchema = z
         abort: z.boolean().default(false).meta({ description: "Send canary weight to 0 now, whatever the analysis says." }),
         promote: z.boolean().default(false).meta({ description: "Promote now: the canary becomes stable." }),
         skipAnalysis: z.boolean().default(false).meta({ description: "Treat every analysis as passing; only allowed in the `dev` environment." }),
-        acknowledgeDowngrade: z.boolean().default(false).meta({ description: "Let `stableImage` put back an image that stable ran before (after a promotion, stable runs the promoted image; a config still naming the older one with a new canary is refused unless this is set)." }),
+        acknowledgeDowngrade: z.boolean().default(false).meta({
+            description:
+                "Let `stableImage` put back an image that stable ran before (after a promotion, stable runs the promoted image; a config still naming the older one with a new canary is refused unless this is set).",
+        }),
     })
     .strict();
 
 /** Zod schema of one service's progression configuration (input: strings and specs; output: resolved values). */
 export const progressionConfigSchema = z
     .object({
-        service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" }).meta({ description: "Service (Istio destination workload) name." }),
+        service: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" })
+            .meta({ description: "Service (Istio destination workload) name." }),
         environment: z.string().min(1).meta({ description: "Environment name; `dev` unlocks `controls.skipAnalysis`." }),
-        stableImage: pinnedImageSchema.meta({ description: "Image serving as stable. After a promotion the promoted image serves as stable until this names another image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`." }),
+        stableImage: pinnedImageSchema.meta({
+            description:
+                "Image serving as stable. After a promotion the promoted image serves as stable until this names another image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`.",
+        }),
         canaryImage: pinnedImageSchema.meta({ description: "Image being rolled out." }),
-        stableVersionLabel: z.string().min(1).optional().meta({ description: "Istio `destination_version` label of the stable pods; defaults to the stable image tag." }),
-        canaryVersionLabel: z.string().min(1).optional().meta({ description: "Istio `destination_version` label of the canary pods; defaults to the canary image tag." }),
-        steps: z.union([weightList, linearSteps]).default([5, 10, 25, 50, 100]).transform((spec) => resolveSteps(spec)).meta({ description: "Canary weights in percent, or a generator; resolved to an increasing list ending at 100." }),
+        stableVersionLabel: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: "Istio `destination_version` label of the stable pods; defaults to the stable image tag." }),
+        canaryVersionLabel: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: "Istio `destination_version` label of the canary pods; defaults to the canary image tag." }),
+        steps: z
+            .union([weightList, linearSteps])
+            .default([5, 10, 25, 50, 100])
+            .transform((spec) => resolveSteps(spec))
+            .meta({ description: "Canary weights in percent, or a generator; resolved to an increasing list ending at 100." }),
         minIntervalBetweenSteps: durationMs.prefault("30m").meta({ description: "Minimum time between two weight changes (brief: 30 minutes)." }),
         analysis: analysisSchema.meta({ description: "How canary health is measured and judged." }),
         semantics: semanticsSchema.prefault({}).meta({ description: "How verdicts turn into actions." }),

@@ -17,7 +17,7 @@
  */
 import type { ProgressionConfig } from "./config";
 import { resolveStableImage } from "./stable";
-import { HISTORY_LIMIT, STATE_SCHEMA_VERSION, STABLE_HISTORY_LIMIT, type DecisionAction, type DecisionRecord, type ProgressionState } from "./state";
+import { type DecisionAction, type DecisionRecord, HISTORY_LIMIT, type ProgressionState, STABLE_HISTORY_LIMIT, STATE_SCHEMA_VERSION } from "./state";
 import { type AnalysisVerdict, NOTHING_MEASURED } from "./verdict";
 
 /** How traffic should be routed after a decision. */
@@ -101,7 +101,9 @@ export function decide(
         const formerAfter =
             stableAfter === config.stableImage
                 ? stable.formerStableImages
-                : [...stable.formerStableImages.filter((i) => i !== config.stableImage && i !== stableAfter), config.stableImage].slice(-STABLE_HISTORY_LIMIT);
+                : [...stable.formerStableImages.filter((i) => i !== config.stableImage && i !== stableAfter), config.stableImage].slice(
+                      -STABLE_HISTORY_LIMIT,
+                  );
         const merged: ProgressionState = { ...base, ...changes, stableImage: stableAfter, formerStableImages: formerAfter };
         const transitioned = merged.weight !== base.weight || merged.status !== base.status;
         const entry: DecisionRecord = {
@@ -130,11 +132,23 @@ export function decide(
     if (previous === undefined || previous.canaryImage !== config.canaryImage) {
         const fresh = freshState(config, at, stable.stableImage, stable.formerStableImages);
         if (config.canaryImage === config.stableImage) {
-            return finish(fresh, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "none", "canary version equals stable version: nothing to roll out", undefined);
+            return finish(
+                fresh,
+                { status: "promoted", stepIndex: lastIndex, weight: 100 },
+                "none",
+                "canary version equals stable version: nothing to roll out",
+                undefined,
+            );
         }
         if (controls.abort) return finish(fresh, { status: "rolledBack" }, "rollback", "abort requested before the rollout started", undefined);
         if (controls.promote) {
-            return finish(fresh, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "promote", "manual promotion of a new canary version", undefined);
+            return finish(
+                fresh,
+                { status: "promoted", stepIndex: lastIndex, weight: 100 },
+                "promote",
+                "manual promotion of a new canary version",
+                undefined,
+            );
         }
         if (controls.pause) return finish(fresh, { status: "paused" }, "pause", "new canary version, but paused before the first step", undefined);
         const why = previous === undefined ? "new rollout" : `canary version changed from ${previous.canaryImage}`;
@@ -143,7 +157,14 @@ export function decide(
 
     // 2. Terminal rollouts stay where they are; nothing is recorded so the history keeps the interesting part.
     if (previous.status === "promoted" || previous.status === "rolledBack" || previous.status === "failed") {
-        return finish(previous, {}, "none", `rollout of ${previous.canaryImage} is ${previous.status}; change canaryImage to start another`, undefined, false);
+        return finish(
+            previous,
+            {},
+            "none",
+            `rollout of ${previous.canaryImage} is ${previous.status}; change canaryImage to start another`,
+            undefined,
+            false,
+        );
     }
 
     // The steps may have been reconfigured mid-rollout: re-anchor on the largest step not above the current
@@ -159,7 +180,13 @@ export function decide(
     }
     if (current.status === "paused") {
         if (current.stepIndex === -1) {
-            return finish(current, { status: "progressing", stepIndex: 0, weight: steps[0] ?? 100 }, "start", `resumed: starting at the first step (${steps[0]}%)`, undefined);
+            return finish(
+                current,
+                { status: "progressing", stepIndex: 0, weight: steps[0] ?? 100 },
+                "start",
+                `resumed: starting at the first step (${steps[0]}%)`,
+                undefined,
+            );
         }
         // Resuming is a transition, so the next step again waits a full interval: the conservative reading of "paused".
         return finish(current, { status: "progressing" }, "hold", `resumed at ${current.weight}%; next step after the minimum interval`, verdict);
@@ -173,17 +200,39 @@ export function decide(
         case "error": {
             const errors = current.consecutiveErrors + 1;
             if (errors >= config.semantics.errorsBeforeFail) {
-                return rollback({ ...current, consecutiveErrors: errors }, "failed", `analysis failed ${errors} times in a row (${effective.reason})`, effective);
+                return rollback(
+                    { ...current, consecutiveErrors: errors },
+                    "failed",
+                    `analysis failed ${errors} times in a row (${effective.reason})`,
+                    effective,
+                );
             }
-            return finish(current, { consecutiveErrors: errors }, "hold", `analysis error ${errors}/${config.semantics.errorsBeforeFail}: ${effective.reason}`, effective);
+            return finish(
+                current,
+                { consecutiveErrors: errors },
+                "hold",
+                `analysis error ${errors}/${config.semantics.errorsBeforeFail}: ${effective.reason}`,
+                effective,
+            );
         }
         case "inconclusive": {
             const n = current.consecutiveInconclusive + 1;
             const limit = config.semantics.inconclusiveBeforeFail;
             if (n >= limit) {
-                return rollback({ ...current, consecutiveInconclusive: n, consecutiveErrors: 0 }, "failed", `no pass earned in ${n} analyses in a row (${effective.reason})`, effective);
+                return rollback(
+                    { ...current, consecutiveInconclusive: n, consecutiveErrors: 0 },
+                    "failed",
+                    `no pass earned in ${n} analyses in a row (${effective.reason})`,
+                    effective,
+                );
             }
-            return finish(current, { consecutiveInconclusive: n, consecutiveErrors: 0 }, "hold", `inconclusive (${n}/${limit} in a row): ${effective.reason}`, effective);
+            return finish(
+                current,
+                { consecutiveInconclusive: n, consecutiveErrors: 0 },
+                "hold",
+                `inconclusive (${n}/${limit} in a row): ${effective.reason}`,
+                effective,
+            );
         }
         case "fail": {
             const failures = current.consecutiveFailures + 1;
@@ -191,7 +240,13 @@ export function decide(
             if (failures >= config.semantics.failuresBeforeRollback) {
                 return rollback({ ...current, ...counters }, "rolledBack", `canary unhealthy: ${effective.reason}`, effective);
             }
-            return finish(current, counters, "hold", `canary unhealthy ${failures}/${config.semantics.failuresBeforeRollback}: ${effective.reason}`, effective);
+            return finish(
+                current,
+                counters,
+                "hold",
+                `canary unhealthy ${failures}/${config.semantics.failuresBeforeRollback}: ${effective.reason}`,
+                effective,
+            );
         }
         case "pass": {
             const counters = { consecutiveFailures: 0, consecutiveErrors: 0, consecutiveInconclusive: 0 };
@@ -202,9 +257,21 @@ export function decide(
             const nextIndex = Math.min(current.stepIndex + 1, lastIndex);
             const nextWeight = steps[nextIndex] ?? 100;
             if (nextIndex === lastIndex) {
-                return finish(current, { ...counters, stepIndex: nextIndex, weight: nextWeight, status: "promoted" }, "promote", `healthy at ${current.weight}%: reached ${nextWeight}%, canary promoted`, effective);
+                return finish(
+                    current,
+                    { ...counters, stepIndex: nextIndex, weight: nextWeight, status: "promoted" },
+                    "promote",
+                    `healthy at ${current.weight}%: reached ${nextWeight}%, canary promoted`,
+                    effective,
+                );
             }
-            return finish(current, { ...counters, stepIndex: nextIndex, weight: nextWeight }, "advance", `healthy at ${current.weight}%: advancing to ${nextWeight}%`, effective);
+            return finish(
+                current,
+                { ...counters, stepIndex: nextIndex, weight: nextWeight },
+                "advance",
+                `healthy at ${current.weight}%: advancing to ${nextWeight}%`,
+                effective,
+            );
         }
     }
 

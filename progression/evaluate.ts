@@ -21,7 +21,7 @@
  */
 import type { AnalysisSettings } from "./config";
 import { differenceBounds, oneProportionZTest, twoProportionMarginTest, wilsonBounds } from "./statistics";
-import { type AnalysisVerdict, type CheckResult, type MeasuredValues, type VerdictKind, errorVerdict } from "./verdict";
+import { type AnalysisVerdict, type CheckResult, errorVerdict, type MeasuredValues, type VerdictKind } from "./verdict";
 
 /** One cumulative bucket of a latency histogram: its upper bound (`le`, +Infinity for the last) and value. */
 export interface HistogramBucket {
@@ -84,11 +84,13 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
     for (const key of COUNT_KEYS) {
         const v = m[key];
         if (v === undefined) return errorVerdict(`measurement ${key} missing from the response`, thresholds, at);
-        if (!Number.isFinite(v) || v < 0) return errorVerdict(`implausible measurement: ${key} is ${v}, not a finite non-negative count`, thresholds, at);
+        if (!Number.isFinite(v) || v < 0)
+            return errorVerdict(`implausible measurement: ${key} is ${v}, not a finite non-negative count`, thresholds, at);
     }
     for (const key of PASS_COUNT_KEYS) {
         const v = m[key];
-        if (v !== undefined && (!Number.isFinite(v) || v < 0)) return errorVerdict(`implausible measurement: ${key} is ${v}, not a finite non-negative count`, thresholds, at);
+        if (v !== undefined && (!Number.isFinite(v) || v < 0))
+            return errorVerdict(`implausible measurement: ${key} is ${v}, not a finite non-negative count`, thresholds, at);
     }
     const cReq = m.canaryRequests ?? 0;
     const cErr = m.canaryErrors ?? 0;
@@ -150,11 +152,24 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
     const alpha = 1 - confidence;
     const checks: CheckResult[] = [];
     const rate = cErr / cReq;
-    const errorRateCheck = rateCheck("errorRate", { errors: cErr, requests: cReq }, { errors: pass.cErr, requests: pass.cReq }, thresholds.maxErrorRate, confidence);
+    const errorRateCheck = rateCheck(
+        "errorRate",
+        { errors: cErr, requests: cReq },
+        { errors: pass.cErr, requests: pass.cReq },
+        thresholds.maxErrorRate,
+        confidence,
+    );
     checks.push(errorRateCheck.check);
     if (thresholds.maxBurnRate !== undefined) {
         const limitRate = Math.min(1, thresholds.maxBurnRate * budget);
-        const c = rateCheck("burnRate", { errors: cErr, requests: cReq }, { errors: pass.cErr, requests: pass.cReq }, limitRate, confidence, (r) => `${round(r / budget)}× budget`);
+        const c = rateCheck(
+            "burnRate",
+            { errors: cErr, requests: cReq },
+            { errors: pass.cErr, requests: pass.cReq },
+            limitRate,
+            confidence,
+            (r) => `${round(r / budget)}× budget`,
+        );
         checks.push({ ...c.check, measured: rate / budget, threshold: thresholds.maxBurnRate });
     }
     let comparisonPValue: number | null = null;
@@ -167,7 +182,13 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
         deltaUpper = passBounds.upper;
         const bound = `upper ${pctConf(confidence)} bound ${pct(deltaUpper)} over ${pass.cReq} canary / ${pass.sReq} stable requests in the pass window`;
         if (delta > limit && t.pValue < alpha) {
-            checks.push({ name: "errorRateDelta", outcome: "fail", measured: delta, threshold: limit, detail: `delta ${pct(delta)} > ${pct(limit)} (p=${fmtP(t.pValue)})` });
+            checks.push({
+                name: "errorRateDelta",
+                outcome: "fail",
+                measured: delta,
+                threshold: limit,
+                detail: `delta ${pct(delta)} > ${pct(limit)} (p=${fmtP(t.pValue)})`,
+            });
         } else if (passBounds.lower > limit) {
             checks.push({
                 name: "errorRateDelta",
@@ -177,7 +198,13 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
                 detail: `delta over the pass window > ${pct(limit)} (lower ${pctConf(confidence)} bound ${pct(passBounds.lower)} over ${pass.cReq} canary / ${pass.sReq} stable requests)`,
             });
         } else if (delta <= limit && deltaUpper <= limit) {
-            checks.push({ name: "errorRateDelta", outcome: "pass", measured: delta, threshold: limit, detail: `delta ${pct(delta)} ≤ ${pct(limit)}, ${bound} ≤ ${pct(limit)}` });
+            checks.push({
+                name: "errorRateDelta",
+                outcome: "pass",
+                measured: delta,
+                threshold: limit,
+                detail: `delta ${pct(delta)} ≤ ${pct(limit)}, ${bound} ≤ ${pct(limit)}`,
+            });
         } else {
             checks.push({
                 name: "errorRateDelta",
@@ -264,7 +291,8 @@ export function plausibilityProblem(m: Measurements, settings: Pick<AnalysisSett
         if (age > tolerance) {
             return `stale data: the newest ${requestsKey === "canaryRequests" ? "canary" : "stable"} request sample is ${round(age)} s old (${ageKey} ${round(age)} > maxSampleAge ${tolerance} s): the metrics source is lagging or frozen`;
         }
-        if (age < -tolerance) return `implausible measurement: ${ageKey} is ${round(age)}, a sample ${round(-age)} s in the future of the evaluation time`;
+        if (age < -tolerance)
+            return `implausible measurement: ${ageKey} is ${round(age)}, a sample ${round(-age)} s in the future of the evaluation time`;
     }
     const replicas = m.stableReplicas;
     if (replicas !== undefined && !Number.isNaN(replicas) && !(Number.isFinite(replicas) && replicas >= 0)) {
@@ -329,7 +357,13 @@ function rateCheck(
     if (rate > limit && t.pValue < 1 - confidence) {
         return {
             upper,
-            check: { name, outcome: "fail", measured: rate, threshold: limit, detail: `${label(rate)} > ${label(limit)} over ${window.requests} requests (p=${fmtP(t.pValue)})` },
+            check: {
+                name,
+                outcome: "fail",
+                measured: rate,
+                threshold: limit,
+                detail: `${label(rate)} > ${label(limit)} over ${window.requests} requests (p=${fmtP(t.pValue)})`,
+            },
         };
     }
     // Sustained evidence counts against the canary too: a rate just above the limit is rarely significant on one
@@ -360,7 +394,16 @@ function rateCheck(
         };
     }
     if (upper <= limit) {
-        return { upper, check: { name, outcome: "pass", measured: rate, threshold: limit, detail: `${label(rate)} ≤ ${label(limit)}, ${bound} ≤ ${label(limit)}` } };
+        return {
+            upper,
+            check: {
+                name,
+                outcome: "pass",
+                measured: rate,
+                threshold: limit,
+                detail: `${label(rate)} ≤ ${label(limit)}, ${bound} ≤ ${label(limit)}`,
+            },
+        };
     }
     return {
         upper,

@@ -1,2 +1,2 @@
 // Image references are parsed the same way everywhere in the package.
-export { type ImageReference, parseImageReference, isPinnedImage, defaultVersionLabel } from "../components/common/image";
+export { defaultVersionLabel, type ImageReference, isPinnedImage, parseImageReference } from "../components/common/image";

@@ -3,23 +3,24 @@
  * tests, tools and other programs). What a user composes: the config schema, the decision of one step, the
  * metrics seam and the record the policy pack reads. Statistics, PromQL building and sample parsing are internal.
  */
-export { type LinearSteps, type StepsSpec, resolveSteps } from "./steps";
+
+export { analyzeServices } from "./analysis";
 export {
-    pinnedImageSchema,
-    progressionConfigSchema,
-    parseProgressionConfig,
-    versionLabels,
+    type AnalysisSettings,
     type ProgressionConfig,
     type ProgressionConfigInput,
+    parseProgressionConfig,
+    pinnedImageSchema,
+    progressionConfigSchema,
     type Thresholds,
-    type AnalysisSettings,
+    versionLabels,
 } from "./config";
-export { parseState, type ProgressionState, type RolloutStatus, type DecisionAction, type DecisionRecord, type StateReadResult } from "./state";
-export { decide, type Decision, type Routing } from "./decide";
-export { resolveStableImage, stableInForce, type ConfiguredImages, type StableResolution } from "./stable";
-export { type AnalysisVerdict, type VerdictKind, type CheckResult, type MeasuredValues } from "./verdict";
+export { type Decision, decide, type Routing } from "./decide";
 export { evaluateMeasurements, type Measurements } from "./evaluate";
-export { type MetricsProvider, type InstantSample, type QueryOutcome } from "./metrics-provider";
+export type { InstantSample, MetricsProvider, QueryOutcome } from "./metrics-provider";
 export { PrometheusProvider, type PrometheusProviderOptions } from "./prometheus-provider";
-export { analyzeServices } from "./analysis";
 export { runProgression, type ServiceProgressionInput, type ServiceProgressionResult } from "./run";
+export { type ConfiguredImages, resolveStableImage, type StableResolution, stableInForce } from "./stable";
+export { type DecisionAction, type DecisionRecord, type ProgressionState, parseState, type RolloutStatus, type StateReadResult } from "./state";
+export { type LinearSteps, resolveSteps, type StepsSpec } from "./steps";
+export type { AnalysisVerdict, CheckResult, MeasuredValues, VerdictKind } from "./verdict";

@@ -30,7 +30,7 @@ export type QueryOutcome =
            */
           readonly warnings?: ReadonlyArray<string>;
       }
-    | { /** The query failed. */ readonly ok: false; /** What went wrong, for the verdict's reason. */ readonly error: string };
+    | { /** The query failed. */ readonly ok: false /** What went wrong, for the verdict's reason. */; readonly error: string };
 
 /** Something that evaluates PromQL instant queries (Prometheus, Thanos Query, a fake). */
 export interface MetricsProvider {

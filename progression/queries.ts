@@ -57,8 +57,12 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
     const labels = versionLabels(config);
     const window = toPromQLRange(config.analysis.window);
     const passWindow = toPromQLRange(config.analysis.passWindow);
-    const canary = s.canary ?? `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
-    const stable = s.stable ?? `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.stable)}`;
+    const canary =
+        s.canary ??
+        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
+    const stable =
+        s.stable ??
+        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.stable)}`;
     const restarts = s.restarts ?? `pod=~${promqlString(`${config.service}-canary-.*`)}`;
     const stableDeployment = s.stableReplicas ?? `deployment=${promqlString(`${config.service}-stable`)}`;
     const errors = `response_code=~${promqlString(s.errorCodes)}`;
@@ -87,7 +91,9 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
 export function latencyBucketsQuery(config: ProgressionConfig): string {
     const s = config.analysis.selectors;
     const labels = versionLabels(config);
-    const canary = s.canary ?? `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
+    const canary =
+        s.canary ??
+        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
     return `sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${toPromQLRange(config.analysis.window)}]))`;
 }
 
@@ -121,7 +127,8 @@ export function measurementsByService(samples: ReadonlyArray<InstantSample>): Ma
             const leText = sample.labels["le"];
             const le = leText === undefined ? NaN : parseSampleValue(leText);
             if (Number.isNaN(le)) return `bucket of ${LATENCY_BUCKETS_MEASURE} of ${service} has le=${JSON.stringify(leText ?? null)}, not a bound`;
-            if (entry.buckets.some((b) => b.le === le)) return `bucket le=${leText} of ${LATENCY_BUCKETS_MEASURE} of ${service} returned more than once`;
+            if (entry.buckets.some((b) => b.le === le))
+                return `bucket le=${leText} of ${LATENCY_BUCKETS_MEASURE} of ${service} returned more than once`;
             entry.buckets.push({ le, value: sample.value });
         } else if ((MEASURE_NAMES as ReadonlyArray<string>).includes(measure)) {
             if (entry.values[measure as MeasureName] !== undefined) return `measurement ${measure} of ${service} returned more than once`;

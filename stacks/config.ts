@@ -4,15 +4,15 @@
  * problem of every part is reported at once, at the path the user wrote (`services[0].routing.optInHeaders[0].name`).
  */
 import { z } from "zod";
-import { canaryRoutingArgsSchema, type CanaryRoutingArgs } from "../components/canary-routing";
-import { canaryWorkloadArgsSchema, type CanaryWorkloadArgs } from "../components/canary-workload";
+import { type CanaryRoutingArgs, canaryRoutingArgsSchema } from "../components/canary-routing";
+import { type CanaryWorkloadArgs, canaryWorkloadArgsSchema } from "../components/canary-workload";
 import { dnsLabel } from "../components/common/k8s-names";
 import { formatPath, InvalidArgsError } from "../components/common/validation";
-import { grayNamespaceArgsSchema, type GrayNamespaceArgs } from "../components/gray-namespace";
-import { agentPodSelector, otelCollectorArgsSchema, type OtelCollectorArgs } from "../components/otel-collector";
-import { sloRulesArgsSchema, type SloRulesArgs } from "../components/slo-rules";
-import { thanosArgsSchema, type ThanosArgs } from "../components/thanos";
-import { progressionConfigSchema, type ProgressionConfig, type ProgressionConfigInput, versionLabels } from "../progression/config";
+import { type GrayNamespaceArgs, grayNamespaceArgsSchema } from "../components/gray-namespace";
+import { agentPodSelector, type OtelCollectorArgs, otelCollectorArgsSchema } from "../components/otel-collector";
+import { type SloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
+import { type ThanosArgs, thanosArgsSchema } from "../components/thanos";
+import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigSchema, versionLabels } from "../progression/config";
 
 /**
  * Keys of each part the program fills itself, from the service's own keys or from the decision of the update; a
@@ -66,7 +66,10 @@ const serviceSchema = z
                     description:
                         "Where the risk assessment of the current release is (DB changes, third-party compatibility, rollback steps), e.g. a URL.",
                 }),
-                core: z.boolean().default(false).meta({ description: "A core service: the policy pack allows it one canary start per core interval (default biweekly)." }),
+                core: z
+                    .boolean()
+                    .default(false)
+                    .meta({ description: "A core service: the policy pack allows it one canary start per core interval (default biweekly)." }),
             })
             .strict()
             .prefault({})
@@ -77,7 +80,10 @@ const serviceSchema = z
 /** Shared parts of the environment: gray namespaces, Thanos, OpenTelemetry collectors. */
 const platformSchema = z
     .object({
-        namespaces: z.array(part<GrayNamespaceArgs>("GrayNamespace")).default([]).meta({ description: "GrayNamespace args, one per gray namespace." }),
+        namespaces: z
+            .array(part<GrayNamespaceArgs>("GrayNamespace"))
+            .default([])
+            .meta({ description: "GrayNamespace args, one per gray namespace." }),
         thanos: part<ThanosArgs>("Thanos").optional().meta({ description: "Thanos args; omit to use an existing metrics stack." }),
         otel: part<OtelCollectorArgs>("OtelCollector").optional().meta({ description: "OtelCollector args; omit to use an existing collector." }),
     })
@@ -93,7 +99,8 @@ export const STACK_ROLES = ["all", "platform", "services"] as const;
 const stackRoleSchema = {
     role: z.enum(STACK_ROLES).default("all").meta({ description: "What this stack owns: `all` (default), `platform` or `services`." }),
     platformStack: z.string().min(1).optional().meta({
-        description: "The platform stack a `services` stack builds on: a stack name of this project (`platform-dev`) or a fully qualified `org/project/stack`.",
+        description:
+            "The platform stack a `services` stack builds on: a stack name of this project (`platform-dev`) or a fully qualified `org/project/stack`.",
     }),
 };
 
@@ -106,9 +113,13 @@ export const stackConfigSchema = z
         ...stackRoleSchema,
         platform: platformSchema.prefault({}).meta({ description: "Shared platform components." }),
         services: z.array(serviceSchema).default([]).meta({ description: "Services under canary release." }),
-        dashboardNamespace: z.union([dnsLabel, z.literal(false)]).default("monitoring").meta({
-            description: "Namespace of the shared canary dashboards (ConfigMaps labelled for the Grafana sidecar, one dashboard per service); `false` creates none.",
-        }),
+        dashboardNamespace: z
+            .union([dnsLabel, z.literal(false)])
+            .default("monitoring")
+            .meta({
+                description:
+                    "Namespace of the shared canary dashboards (ConfigMaps labelled for the Grafana sidecar, one dashboard per service); `false` creates none.",
+            }),
     })
     .strict()
     .superRefine((cfg, ctx) => {
@@ -116,7 +127,11 @@ export const stackConfigSchema = z
             ctx.addIssue({ code: "custom", path: ["platformStack"], message: "a services stack needs platformStack" });
         }
         if (cfg.role !== "services" && cfg.platformStack !== undefined) {
-            ctx.addIssue({ code: "custom", path: ["platformStack"], message: `only a services stack reads a platform stack (role is "${cfg.role}")` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["platformStack"],
+                message: `only a services stack reads a platform stack (role is "${cfg.role}")`,
+            });
         }
         if (cfg.role === "platform" && cfg.services.length > 0) {
             ctx.addIssue({ code: "custom", path: ["services"], message: "a platform stack has no services: put them in a services stack" });
@@ -186,7 +201,11 @@ function managedProblems(part: keyof typeof MANAGED, written: unknown, where: Re
     if (!isObject(written)) return [];
     return MANAGED[part]
         .filter((key) => key in written)
-        .map((key) => ({ path: formatPath([...where, key]), value: written[key], message: `set by the stack program (from the service's own keys or the decision of the update); remove it` }));
+        .map((key) => ({
+            path: formatPath([...where, key]),
+            value: written[key],
+            message: `set by the stack program (from the service's own keys or the decision of the update); remove it`,
+        }));
 }
 
 /**
@@ -201,9 +220,12 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, co
 
     const environment = typeof raw["environment"] === "string" ? raw["environment"] : undefined;
     const platform = isObject(raw["platform"]) ? raw["platform"] : {};
-    const otel = isObject(platform["otel"]) ? checkPart(otelCollectorArgsSchema, platform["otel"], ["platform", "otel"], platform["otel"]) : undefined;
+    const otel = isObject(platform["otel"])
+        ? checkPart(otelCollectorArgsSchema, platform["otel"], ["platform", "otel"], platform["otel"])
+        : undefined;
     if (otel) problems.push(...otel.problems);
-    if (platform["thanos"] !== undefined) problems.push(...checkPart(thanosArgsSchema, withThanosCredentials(platform["thanos"]), ["platform", "thanos"], platform["thanos"]).problems);
+    if (platform["thanos"] !== undefined)
+        problems.push(...checkPart(thanosArgsSchema, withThanosCredentials(platform["thanos"]), ["platform", "thanos"], platform["thanos"]).problems);
 
     // A namespace that does not configure `telemetry` sends it to exactly this stack's agent pods.
     const telemetry = otel?.data && { namespace: (otel.data as { namespace: string }).namespace, podSelector: agentPodSelector(otel.data as never) };
@@ -215,7 +237,12 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, co
         problems.push(...checkPart(grayNamespaceArgsSchema, args, where, ns).problems);
         if (isObject(ns) && typeof ns["name"] === "string") {
             const first = namespaceNames.get(ns["name"]);
-            if (first !== undefined) problems.push({ path: formatPath([...where, "name"]), value: ns["name"], message: `the same gray namespace as platform.namespaces[${first}]` });
+            if (first !== undefined)
+                problems.push({
+                    path: formatPath([...where, "name"]),
+                    value: ns["name"],
+                    message: `the same gray namespace as platform.namespaces[${first}]`,
+                });
             else namespaceNames.set(ns["name"], i);
         }
         if (isObject(ns) && environment !== undefined && typeof ns["environment"] === "string" && ns["environment"] !== environment) {
@@ -256,7 +283,12 @@ function parseService(
     const workload = isObject(raw["workload"]) ? raw["workload"] : {};
     const slo = isObject(raw["slo"]) ? raw["slo"] : {};
     const progression = isObject(raw["progression"]) ? raw["progression"] : {};
-    for (const [name, written] of [["routing", routing], ["workload", workload], ["slo", slo], ["progression", progression]] as const) {
+    for (const [name, written] of [
+        ["routing", routing],
+        ["workload", workload],
+        ["slo", slo],
+        ["progression", progression],
+    ] as const) {
         problems.push(...managedProblems(name, written, where(name)));
     }
     const analysis = isObject(progression["analysis"]) ? progression["analysis"] : undefined;
@@ -264,7 +296,13 @@ function parseService(
         context.prometheusUrl !== undefined && (analysis === undefined || analysis["prometheusUrl"] === undefined)
             ? { ...progression, analysis: { ...analysis, prometheusUrl: context.prometheusUrl } }
             : progression;
-    const parsed = checkPart(progressionConfigSchema, { ...withSource, ...images, service: raw["name"], environment }, where("progression"), progression, fromService);
+    const parsed = checkPart(
+        progressionConfigSchema,
+        { ...withSource, ...images, service: raw["name"], environment },
+        where("progression"),
+        progression,
+        fromService,
+    );
     // Each other part is checked as its component will receive it, with the keys the program fills.
     const labels = parsed.data ? versionLabels(parsed.data as ProgressionConfig) : { stable: "stable", canary: "canary" };
     const partProblems = [

@@ -40,8 +40,7 @@ export type PlatformFacts = z.output<typeof platformFactsSchema>;
 export function parsePlatformFacts(stack: string, value: unknown): PlatformFacts {
     if (value === undefined || value === null) {
         throw new pulumi.RunError(
-            `platform stack "${stack}" has no output "${PLATFORM_OUTPUT}": run \`pulumi up\` on it first ` +
-                `(or check gray-release:platformStack)`,
+            `platform stack "${stack}" has no output "${PLATFORM_OUTPUT}": run \`pulumi up\` on it first ` + `(or check gray-release:platformStack)`,
         );
     }
     return parseArgs(`output "${PLATFORM_OUTPUT}" of platform stack "${stack}"`, platformFactsSchema, value);

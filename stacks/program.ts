@@ -14,13 +14,13 @@ import { GrayNamespace, type GrayNamespaceArgs } from "../components/gray-namesp
 import { OtelCollector, otelCollectorArgsSchema, planCollectors } from "../components/otel-collector";
 import type { SloRulesSpec } from "../components/slo-rules";
 import { Thanos, type ThanosArgs } from "../components/thanos";
-import { parseState, PrometheusProvider, runProgression, stableInForce, type ServiceProgressionResult } from "../progression";
-import { parsePromotionsOutput, PROMOTIONS_OUTPUT, type PromotionRecord } from "../progression/record";
+import { PrometheusProvider, parseState, runProgression, type ServiceProgressionResult, stableInForce } from "../progression";
+import { PROMOTIONS_OUTPUT, type PromotionRecord, parsePromotionsOutput } from "../progression/record";
 import { CanaryRelease } from "./canary-release";
 import { CanaryService } from "./canary-service";
 import { parseStackConfig, platformStackOf, type ServiceConfig, type StackConfig } from "./config";
 import { createDashboards } from "./dashboards";
-import { parsePlatformFacts, PLATFORM_OUTPUT, type PlatformFacts, PlatformReference, qualifiedStackName } from "./platform-outputs";
+import { PLATFORM_OUTPUT, type PlatformFacts, PlatformReference, parsePlatformFacts, qualifiedStackName } from "./platform-outputs";
 import { describeRelease, type ReleaseSummary, summaryLine } from "./release-summary";
 
 export { canarySizingWeight } from "./canary-service";
@@ -32,6 +32,7 @@ export const STATE_OUTPUT = "releaseStates";
  * The next environment's policy pack reads it to allow an image there only after it was promoted here.
  */
 export { PROMOTIONS_OUTPUT, type PromotionRecord } from "../progression/record";
+
 /** How many promotions per service the stack remembers. */
 const PROMOTIONS_KEPT = 20;
 /**
@@ -154,12 +155,7 @@ export function recordStart(previous: ReadonlyArray<string>, action: string, now
 }
 
 /** Appends a promotion when this update promoted the service's canary. */
-export function recordPromotion(
-    previous: ReadonlyArray<PromotionRecord>,
-    action: string,
-    image: string,
-    at: string,
-): PromotionRecord[] {
+export function recordPromotion(previous: ReadonlyArray<PromotionRecord>, action: string, image: string, at: string): PromotionRecord[] {
     if (action !== "promote" || previous.some((p) => p.image === image)) return [...previous];
     return [...previous, { image, at }].slice(-PROMOTIONS_KEPT);
 }
@@ -168,7 +164,12 @@ export function recordPromotion(
  * Step 3, decide: analyses and decides for every service; services sharing a metrics endpoint share one batched
  * query. A decision that would silently downgrade stable is the user's to fix: refused before any resource changes.
  */
-async function decideAll(stack: string, services: ServiceConfig[], previous: Record<string, unknown>, now: Date): Promise<Map<string, ServiceProgressionResult>> {
+async function decideAll(
+    stack: string,
+    services: ServiceConfig[],
+    previous: Record<string, unknown>,
+    now: Date,
+): Promise<Map<string, ServiceProgressionResult>> {
     const byEndpoint = new Map<string, ServiceConfig[]>();
     for (const s of services) {
         const url = s.progression.analysis.prometheusUrl;
@@ -232,7 +233,9 @@ function declarePlatform(plan: StackPlan, provider: k8s.Provider): DeclaredPlatf
     const opts = { provider };
     return {
         namespaces: plan.namespaces.map((args) => new GrayNamespace(args.name, args, opts)),
-        thanos: config.platform.thanos ? new Thanos("thanos", thanosArgs(config.platform.thanos), { providers: { kubernetes: provider } }) : undefined,
+        thanos: config.platform.thanos
+            ? new Thanos("thanos", thanosArgs(config.platform.thanos), { providers: { kubernetes: provider } })
+            : undefined,
         otel: config.platform.otel ? new OtelCollector("otel", config.platform.otel, opts) : undefined,
     };
 }
@@ -267,31 +270,28 @@ async function declareServices(
         if (result === undefined) throw new Error(`no progression decision for service "${s.name}"`);
         const { decision, verdict } = result;
         const previousState = parseState(previous.states[s.name]).state;
-        const record = new CanaryRelease(
-            s.name,
-            {
-                service: s.name,
-                namespace: s.namespace,
-                environment: config.environment,
-                canaryImage: s.progression.canaryImage,
-                stableImage: decision.routing.stableImage,
-                previousWeight: previousState?.weight ?? 0,
-                weight: decision.routing.canaryWeight,
-                stepIndex: decision.state.stepIndex,
-                steps: [...s.progression.steps],
-                status: decision.state.status,
-                verdict: verdict?.verdict ?? "none",
-                skipAnalysis: s.progression.controls.skipAnalysis,
-                action: decision.action,
-                evaluatedAt: now.toISOString(),
-                ...(s.release.owner !== undefined ? { owner: s.release.owner } : {}),
-                ...(s.release.riskAssessment !== undefined ? { riskAssessment: s.release.riskAssessment } : {}),
-                core: s.release.core,
-                recentStarts: recordStart(out.starts[s.name] ?? [], "none", now),
-                previousStableImage: stableInForce(previousState, s.stableImage),
-                formerStableImages: [...(previousState?.formerStableImages ?? [])],
-            },
-        );
+        const record = new CanaryRelease(s.name, {
+            service: s.name,
+            namespace: s.namespace,
+            environment: config.environment,
+            canaryImage: s.progression.canaryImage,
+            stableImage: decision.routing.stableImage,
+            previousWeight: previousState?.weight ?? 0,
+            weight: decision.routing.canaryWeight,
+            stepIndex: decision.state.stepIndex,
+            steps: [...s.progression.steps],
+            status: decision.state.status,
+            verdict: verdict?.verdict ?? "none",
+            skipAnalysis: s.progression.controls.skipAnalysis,
+            action: decision.action,
+            evaluatedAt: now.toISOString(),
+            ...(s.release.owner !== undefined ? { owner: s.release.owner } : {}),
+            ...(s.release.riskAssessment !== undefined ? { riskAssessment: s.release.riskAssessment } : {}),
+            core: s.release.core,
+            recentStarts: recordStart(out.starts[s.name] ?? [], "none", now),
+            previousStableImage: stableInForce(previousState, s.stableImage),
+            formerStableImages: [...(previousState?.formerStableImages ?? [])],
+        });
         return { s, decision, verdict, previousState, record };
     });
     await Promise.all(decided.map((d) => new Promise((registered) => d.record.urn.apply(registered))));
@@ -312,7 +312,8 @@ async function declareServices(
         out.starts[s.name] = recordStart(out.starts[s.name] ?? [], decision.action, now);
         pulumi.log.info(summaryLine(summary, s.name));
     }
-    if (config.dashboardNamespace !== false && out.sloSpecs.length > 0) createDashboards(pulumi.getStack(), config.dashboardNamespace, out.sloSpecs, { provider });
+    if (config.dashboardNamespace !== false && out.sloSpecs.length > 0)
+        createDashboards(pulumi.getStack(), config.dashboardNamespace, out.sloSpecs, { provider });
     return out;
 }
 
@@ -322,7 +323,9 @@ function stackOutputs(plan: StackPlan, platform: DeclaredPlatform, services: Dec
     const { thanos, otel } = platform;
     // What services stacks read back; Thanos' URL and storage type are the component's own outputs.
     const platformOutput = thanos
-        ? pulumi.all([thanos.queryUrl, thanos.storageType]).apply(([thanosQueryUrl, thanosStorageType]) => ({ ...plan.platform, thanosQueryUrl, thanosStorageType }))
+        ? pulumi
+              .all([thanos.queryUrl, thanos.storageType])
+              .apply(([thanosQueryUrl, thanosStorageType]) => ({ ...plan.platform, thanosQueryUrl, thanosStorageType }))
         : pulumi.output(plan.platform);
     return {
         environment: config.environment,

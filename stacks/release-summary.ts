@@ -35,11 +35,7 @@ export interface ReleaseSummary {
     };
 }
 
-export function describeRelease(
-    previousWeight: number,
-    decision: Decision,
-    verdict: AnalysisVerdict | undefined,
-): ReleaseSummary {
+export function describeRelease(previousWeight: number, decision: Decision, verdict: AnalysisVerdict | undefined): ReleaseSummary {
     const st = decision.state;
     return {
         weight: decision.routing.canaryWeight,

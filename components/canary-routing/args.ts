@@ -10,16 +10,12 @@ import { parseArgs } from "../common/validation";
 import * as d from "./defaults";
 import { re2Problem } from "./re2";
 
-const headerName = z
-    .string()
-    .regex(/^[a-z0-9][-a-z0-9_]*$/, "must be a lowercase header name (Envoy lowercases names; uppercase never matches)");
+const headerName = z.string().regex(/^[a-z0-9][-a-z0-9_]*$/, "must be a lowercase header name (Envoy lowercases names; uppercase never matches)");
 /**
  * An Istio/Envoy duration (protobuf Duration as Istio parses it: `500ms`, `1.5s`, `1m30s`). Not the package's
  * `durationString`: that one takes `d`, `w` and `y`, which Istio refuses, and no fractions, which Istio takes.
  */
-const duration = z
-    .string()
-    .regex(/^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$/, "must be a duration such as 500ms, 2s or 1m30s");
+const duration = z.string().regex(/^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$/, "must be a duration such as 500ms, 2s or 1m30s");
 const re2 = z.string().superRefine((pattern, ctx) => {
     const problem = re2Problem(pattern);
     if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
@@ -34,7 +30,8 @@ const gatewayName = z
 /** Pod labels of one subset: at least one, no empty value (an empty value selects pods without the label). */
 const subsetSelector = labelMap
     .superRefine((labels, ctx) => {
-        for (const [key, value] of Object.entries(labels)) if (value === "") ctx.addIssue({ code: "custom", path: [key], message: "must not be empty" });
+        for (const [key, value] of Object.entries(labels))
+            if (value === "") ctx.addIssue({ code: "custom", path: [key], message: "must not be empty" });
     })
     .refine((l) => Object.keys(l).length > 0, "list at least one label");
 
@@ -66,6 +63,7 @@ export const allowlistSchema = z
                     .string()
                     .min(1, "must not be empty")
                     .max(256, "must be at most 256 characters")
+                    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
                     .regex(/^[^\s\x00-\x1f\x7f]+$/, "must not contain whitespace or control characters"),
             )
             .min(1, "list at least one id (omit `allowlist` to disable it)")
@@ -89,7 +87,10 @@ export const stickySessionSchema = z
         header: headerName.optional().meta({ description: "Hash on this request header (lowercase)." }),
         cookie: z
             .object({
-                name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a cookie name").meta({ description: "Cookie name." }),
+                name: z
+                    .string()
+                    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a cookie name")
+                    .meta({ description: "Cookie name." }),
                 ttl: duration.optional().meta({ description: "Cookie lifetime, e.g. `3600s`." }),
                 path: z.string().startsWith("/", "must start with '/'").optional().meta({ description: "Cookie path." }),
             })
@@ -207,29 +208,37 @@ export const canaryRoutingArgsSchema = z
             .default(() => [...d.DEFAULT_GATEWAYS])
             .meta({ description: "Gateways the routes apply to: `mesh` for sidecars, `<namespace>/<name>` for ingress gateways." }),
         port: portNumber.optional().meta({ description: "Destination port, when the service exposes more than one." }),
-        subsetLabels: subsetLabelsSchema.default(() => ({ stable: trackSelector("stable"), canary: trackSelector("canary") })).meta({
-            description:
-                "Pod labels of each subset. Defaults to the track label CanaryWorkload sets (`gray-release.io/track: " +
-                "stable|canary`): a subset that selected a version would lose every ready pod while its Deployment rolls to " +
-                "a new version (promotion). The two must differ.",
-        }),
+        subsetLabels: subsetLabelsSchema
+            .default(() => ({ stable: trackSelector("stable"), canary: trackSelector("canary") }))
+            .meta({
+                description:
+                    "Pod labels of each subset. Defaults to the track label CanaryWorkload sets (`gray-release.io/track: " +
+                    "stable|canary`): a subset that selected a version would lose every ready pod while its Deployment rolls to " +
+                    "a new version (promotion). The two must differ.",
+            }),
         canaryWeight: z
             .number()
             .int("must be an integer percentage")
             .min(0, "must be 0..100")
             .max(100, "must be 0..100")
             .meta({ description: "Share of the weighted split sent to the canary, an integer percentage 0..100; stable gets the rest." }),
-        canaryAvailable: z.boolean().default(true).meta({
-            description:
-                "Whether the canary subset has pods to serve. With false no route names the canary (no weighted share, " +
-                "opt-in, allowlist, path or mirror route), so no request is sent to a subset without pods; `canaryWeight` " +
-                "must then be 0. The canary program sets it false once a canary is rolled back or promoted.",
-        }),
-        keepOptInAtZero: z.boolean().default(d.DEFAULT_KEEP_OPT_IN_AT_ZERO).meta({
-            description:
-                "Whether opt-in, allowlist and path routes stay when `canaryWeight` is 0. With false, weight 0 cuts the " +
-                "canary off completely (no opt-in, path or mirrored request reaches it): a rollback.",
-        }),
+        canaryAvailable: z
+            .boolean()
+            .default(true)
+            .meta({
+                description:
+                    "Whether the canary subset has pods to serve. With false no route names the canary (no weighted share, " +
+                    "opt-in, allowlist, path or mirror route), so no request is sent to a subset without pods; `canaryWeight` " +
+                    "must then be 0. The canary program sets it false once a canary is rolled back or promoted.",
+            }),
+        keepOptInAtZero: z
+            .boolean()
+            .default(d.DEFAULT_KEEP_OPT_IN_AT_ZERO)
+            .meta({
+                description:
+                    "Whether opt-in, allowlist and path routes stay when `canaryWeight` is 0. With false, weight 0 cuts the " +
+                    "canary off completely (no opt-in, path or mirrored request reaches it): a rollback.",
+            }),
         optInHeaders: z
             .array(headerMatchSchema)
             .default(() => d.DEFAULT_OPT_IN_HEADERS.map((h) => ({ ...h })))
@@ -241,7 +250,12 @@ export const canaryRoutingArgsSchema = z
                 // A prefix covered by another is a match Envoy never reaches (Istio's validation warns about it).
                 list.forEach((p, i) => {
                     const j = list.findIndex((q, k) => k !== i && p.startsWith(q) && (q !== p || k < i));
-                    if (j !== -1) ctx.addIssue({ code: "custom", path: [i], message: `is covered by pathPrefixes[${j}] "${list[j]}": that match would never be used` });
+                    if (j !== -1)
+                        ctx.addIssue({
+                            code: "custom",
+                            path: [i],
+                            message: `is covered by pathPrefixes[${j}] "${list[j]}": that match would never be used`,
+                        });
                 });
             })
             .default(() => [])
@@ -250,14 +264,17 @@ export const canaryRoutingArgsSchema = z
                     "Path prefixes sent to the canary, e.g. `/api/v2/` served only by the new version. They are routing by " +
                     "API, not a privilege, so they apply to gateway traffic too.",
             }),
-        optInThroughGateways: z.boolean().default(d.DEFAULT_OPT_IN_THROUGH_GATEWAYS).meta({
-            description:
-                "Whether opt-in headers and the allowlist are honoured for requests that entered through an ingress " +
-                "gateway. Anyone on the internet can send `x-canary: true`, so by default those matches are scoped with " +
-                '`gateways: ["mesh"]` (sidecar traffic only) and gateway traffic gets only the weighted split. (Also strip ' +
-                "such headers at the edge: the scope does not stop a service downstream.) When true and " +
-                "`trustedGatewayHeader` is set, gateway traffic must carry that header as well.",
-        }),
+        optInThroughGateways: z
+            .boolean()
+            .default(d.DEFAULT_OPT_IN_THROUGH_GATEWAYS)
+            .meta({
+                description:
+                    "Whether opt-in headers and the allowlist are honoured for requests that entered through an ingress " +
+                    "gateway. Anyone on the internet can send `x-canary: true`, so by default those matches are scoped with " +
+                    '`gateways: ["mesh"]` (sidecar traffic only) and gateway traffic gets only the weighted split. (Also strip ' +
+                    "such headers at the edge: the scope does not stop a service downstream.) When true and " +
+                    "`trustedGatewayHeader` is set, gateway traffic must carry that header as well.",
+            }),
         trustedGatewayHeader: headerMatchSchema.optional().meta({
             description:
                 "A header the ingress gateway sets only after verifying the caller's JWT (e.g. via RequestAuthentication " +

@@ -1,7 +1,7 @@
 /** The CanaryRouting component: a thin Pulumi wrapper around the pure spec builders of this folder. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveCanaryRoutingArgs, type CanaryRoutingArgs } from "./args";
+import { type CanaryRoutingArgs, resolveCanaryRoutingArgs } from "./args";
 import { buildDestinationRule } from "./destination-rule";
 import { buildVirtualService } from "./virtual-service";
 import { splitWeights } from "./weights";

@@ -1,25 +1,26 @@
 // Public API of the CanaryRouting component.
-export { CanaryRouting } from "./canary-routing";
+
 export {
-    allowlistSchema,
-    canaryRoutingArgsSchema,
-    connectionPoolSchema,
-    headerMatchSchema,
-    outlierDetectionSchema,
-    resolveCanaryRoutingArgs,
-    retrySchema,
-    stickySessionSchema,
-    subsetLabelsSchema,
     type AllowlistArgs,
+    allowlistSchema,
     type CanaryRoutingArgs,
     type ConnectionPoolArgs,
+    canaryRoutingArgsSchema,
+    connectionPoolSchema,
     type HeaderMatch,
+    headerMatchSchema,
     type OutlierDetectionArgs,
+    outlierDetectionSchema,
     type ResolvedCanaryRoutingArgs,
     type RetryArgs,
+    resolveCanaryRoutingArgs,
+    retrySchema,
     type StickySessionArgs,
     type SubsetLabelsArgs,
+    stickySessionSchema,
+    subsetLabelsSchema,
 } from "./args";
+export { CanaryRouting } from "./canary-routing";
 export * as canaryRoutingDefaults from "./defaults";
 export { CANARY_SUBSET, MESH_GATEWAY, STABLE_SUBSET } from "./defaults";
 export { buildDestinationRule, buildDestinationRuleSpec, type DestinationRuleSpec } from "./destination-rule";
@@ -29,10 +30,10 @@ export {
     buildVirtualService,
     buildVirtualServiceSpec,
     buildWeightedRoute,
-    ROUTE_NAMES,
-    scopeOptInMatches,
     type HttpMatch,
     type HttpRoute,
+    ROUTE_NAMES,
+    scopeOptInMatches,
     type VirtualServiceSpec,
 } from "./virtual-service";
-export { splitWeights, type SplitWeights } from "./weights";
+export { type SplitWeights, splitWeights } from "./weights";

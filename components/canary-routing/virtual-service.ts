@@ -2,7 +2,7 @@
  * The VirtualService of a canary service. Route order is the contract: opt-in headers, then the allowlist,
  * then path prefixes (all to the canary), then the weighted split. Istio takes the first route that matches.
  */
-import { VirtualService, type IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService";
+import { type IVirtualService, VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService";
 import type { HeaderMatch, ResolvedCanaryRoutingArgs } from "./args";
 import { CANARY_SUBSET, MESH_GATEWAY, STABLE_SUBSET } from "./defaults";
 import { dropUndefined } from "./destination-rule";

@@ -78,11 +78,7 @@ export const canaryWorkloadArgsSchema = z
         maxCanaryReplicas: replicas(1).default(D.maxCanaryReplicas).meta({ description: "Most canary replicas the weight may ask for." }),
         containerPort: portNumber.default(D.containerPort).meta({ description: "Container port the service listens on." }),
         servicePort: portNumber.default(D.servicePort).meta({ description: "Service port (named `http` so Istio treats it as HTTP)." }),
-        healthPath: z
-            .string()
-            .startsWith("/")
-            .default(D.healthPath)
-            .meta({ description: "HTTP path of the readiness and liveness probes." }),
+        healthPath: z.string().startsWith("/").default(D.healthPath).meta({ description: "HTTP path of the readiness and liveness probes." }),
         resources: workloadResourcesSchema.prefault({}),
         env: z
             .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an env var name" }), z.string())

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveCanaryWorkloadArgs, type CanaryWorkloadArgs } from "./args";
+import { type CanaryWorkloadArgs, resolveCanaryWorkloadArgs } from "./args";
 import { deploymentSpec, serviceSpec } from "./spec";
 
 /** Stable and canary Deployments of one service behind one Service (3 Kubernetes objects). */

@@ -1,5 +1,5 @@
 export * from "./args";
-export * from "./defaults";
-export * from "./spec";
 export * from "./canary-workload";
+export * from "./defaults";
 export * from "./replicas";
+export * from "./spec";

@@ -50,7 +50,8 @@ export const durationString = z.string().refine(isDuration, { message: 'must be 
 export const labelMap = z.record(z.string(), labelValue).superRefine((labels, ctx) => {
     for (const key of Object.keys(labels)) {
         const result = labelKey.safeParse(key);
-        if (!result.success) ctx.addIssue({ code: "custom", path: [key], message: `key ${JSON.stringify(key)} ${result.error.issues[0]?.message ?? "is invalid"}` });
+        if (!result.success)
+            ctx.addIssue({ code: "custom", path: [key], message: `key ${JSON.stringify(key)} ${result.error.issues[0]?.message ?? "is invalid"}` });
     }
 });
 

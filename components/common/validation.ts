@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 
 /**
  * Thrown when a component's or a stack's input does not match its schema. The message names every offending
@@ -11,10 +11,7 @@ export class InvalidArgsError extends Error {
         /** One entry per problem: the dotted key path, the value found and what was expected. */
         public readonly problems: ReadonlyArray<{ path: string; value: unknown; message: string }>,
     ) {
-        super(
-            `${subject}: invalid input\n` +
-                problems.map((p) => `  - ${p.path || "(root)"} = ${describeValue(p.value)}: ${p.message}`).join("\n"),
-        );
+        super(`${subject}: invalid input\n` + problems.map((p) => `  - ${p.path || "(root)"} = ${describeValue(p.value)}: ${p.message}`).join("\n"));
         this.name = "InvalidArgsError";
     }
 }

@@ -3,11 +3,11 @@
  * (taken from defaults.ts); the types are inferred from it.
  */
 import { z } from "zod";
+import { dnsLabel, dnsSubdomain, labelMap, nonEmptyLabelValue, portNumber, quantity, quantityValue } from "../common/k8s-names";
 import { InvalidArgsError, parseArgs } from "../common/validation";
 import * as d from "./defaults";
-import { dnsLabel, dnsSubdomain, labelMap, nonEmptyLabelValue, portNumber, quantity, quantityValue } from "../common/k8s-names";
-import type { ConfigTree } from "./layered-config";
 import { claimsEnvironment, isReservedLabel, LABEL_KEYS } from "./labels";
+import type { ConfigTree } from "./layered-config";
 
 const doc = (description: string) => ({ description });
 
@@ -15,19 +15,17 @@ const CONFIG_KEY = /^[-_a-zA-Z0-9]+$/;
 // Keys are checked in a refinement rather than by the record's key schema, whose error ("Invalid key in
 // record") would not say what a valid key is.
 const configTree: z.ZodType<ConfigTree> = z.lazy(() =>
-    z
-        .record(z.string(), z.union([z.string(), configTree], { error: "must be a string or a map of strings" }))
-        .superRefine((tree, ctx) => {
-            for (const key of Object.keys(tree)) {
-                if (!CONFIG_KEY.test(key)) {
-                    ctx.addIssue({
-                        code: "custom",
-                        path: [key],
-                        message: "config keys may hold only alphanumerics, '-' and '_' (dots would make flattening ambiguous)",
-                    });
-                }
+    z.record(z.string(), z.union([z.string(), configTree], { error: "must be a string or a map of strings" })).superRefine((tree, ctx) => {
+        for (const key of Object.keys(tree)) {
+            if (!CONFIG_KEY.test(key)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [key],
+                    message: "config keys may hold only alphanumerics, '-' and '_' (dots would make flattening ambiguous)",
+                });
             }
-        }),
+        }
+    }),
 );
 
 /** CPU and memory of a LimitRange entry; each field left out keeps its default. */
@@ -48,10 +46,7 @@ const sharedService = z
         namespace: dnsLabel.meta(doc("Namespace the service runs in.")),
         podSelector: labelMap.optional().meta(doc("Labels of the service's pods; omitted means every pod of that namespace.")),
         ports: ports("Ports the gray pods may dial."),
-        protocol: z
-            .enum(["TCP", "UDP"])
-            .default(d.DEFAULT_SHARED_SERVICE_PROTOCOL)
-            .meta(doc("Transport protocol of `ports`; defaults to TCP.")),
+        protocol: z.enum(["TCP", "UDP"]).default(d.DEFAULT_SHARED_SERVICE_PROTOCOL).meta(doc("Transport protocol of `ports`; defaults to TCP.")),
     })
     .strict()
     .meta(doc("A backing service the gray namespace shares with stable (e.g. Redis), reached by egress."));
@@ -65,10 +60,7 @@ export const grayNamespaceArgsSchema = z
         name: dnsLabel.meta(doc("Namespace name, e.g. `staging-gray`.")),
         environment: nonEmptyLabelValue.meta(doc("Environment the namespace belongs to, e.g. `staging`; becomes the `environment` label.")),
         zone: nonEmptyLabelValue.optional().meta(doc("Zone (region, cell or availability zone); becomes the `zone` label when set.")),
-        canary: z
-            .boolean()
-            .default(d.DEFAULT_CANARY_LABEL)
-            .meta(doc('Value of the `canary` label (`"true"`/`"false"`); defaults to true.')),
+        canary: z.boolean().default(d.DEFAULT_CANARY_LABEL).meta(doc('Value of the `canary` label (`"true"`/`"false"`); defaults to true.')),
         labels: labelMap
             .superRefine((labels, ctx) => {
                 for (const key of Object.keys(labels)) {
@@ -79,7 +71,11 @@ export const grayNamespaceArgsSchema = z
                 }
             })
             .default({})
-            .meta(doc("Extra namespace labels; cannot override the environment, canary, injection or pod-security labels, nor name another environment.")),
+            .meta(
+                doc(
+                    "Extra namespace labels; cannot override the environment, canary, injection or pod-security labels, nor name another environment.",
+                ),
+            ),
         istioRevision: nonEmptyLabelValue
             .optional()
             .meta(
@@ -139,10 +135,7 @@ export const grayNamespaceArgsSchema = z
                         "and metrics before any SLO could see them.",
                 ),
             ),
-        sharedServices: z
-            .array(sharedService)
-            .default([])
-            .meta(doc("Backing services shared with stable (e.g. Redis), allowed by egress.")),
+        sharedServices: z.array(sharedService).default([]).meta(doc("Backing services shared with stable (e.g. Redis), allowed by egress.")),
         podSecurityVersion: z
             .string()
             .regex(/^(latest|v1\.[0-9]+)$/, "must be `latest` or a Kubernetes minor version such as v1.30")
@@ -180,10 +173,7 @@ export const grayNamespaceArgsSchema = z
                 base: configTree.optional().meta(doc("Base layer.")),
                 environment: configTree.optional().meta(doc("Environment layer, merged over base.")),
                 gray: configTree.optional().meta(doc("Gray fragment, merged only when the gray switch is on.")),
-                grayEnabled: z
-                    .boolean()
-                    .optional()
-                    .meta(doc("The gray switch; when omitted, read from `gray.enabled` of base → environment.")),
+                grayEnabled: z.boolean().optional().meta(doc("The gray switch; when omitted, read from `gray.enabled` of base → environment.")),
                 overrides: configTree.optional().meta(doc("Namespace-only values, merged last.")),
                 isolate: z
                     .array(z.string().regex(/^[-_a-zA-Z0-9]+(\.[-_a-zA-Z0-9]+)*$/, "must be a dotted key path"))

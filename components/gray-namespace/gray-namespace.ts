@@ -1,9 +1,9 @@
 /** The GrayNamespace component: a thin Pulumi wrapper around the pure builders of this folder. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveGrayNamespaceArgs, type GrayNamespaceArgs } from "./args";
+import { type GrayNamespaceArgs, resolveGrayNamespaceArgs } from "./args";
 import { buildNamespaceLabels } from "./labels";
-import { layerConfig, type LayeredConfig } from "./layered-config";
+import { type LayeredConfig, layerConfig } from "./layered-config";
 import { buildNetworkPolicies } from "./network-policies";
 import { buildPeerAuthentication } from "./peer-authentication";
 import { buildLimitRangeSpec, buildResourceQuotaSpec } from "./quota";
@@ -33,8 +33,7 @@ export class GrayNamespace extends pulumi.ComponentResource {
         // Everything that can be wrong with the input is found before the component itself is registered.
         const subject = `GrayNamespace "${name}"`;
         const a = resolveGrayNamespaceArgs(args, subject);
-        const layered: LayeredConfig | undefined =
-            a.config === undefined ? undefined : layerConfig(a.config, subject);
+        const layered: LayeredConfig | undefined = a.config === undefined ? undefined : layerConfig(a.config, subject);
         const labels = buildNamespaceLabels({
             environment: a.environment,
             zone: a.zone,
@@ -54,7 +53,11 @@ export class GrayNamespace extends pulumi.ComponentResource {
         const meta = (objectName: string) => ({ name: objectName, namespace, labels: { [LABEL_MANAGED_BY]: MANAGED_BY } });
 
         if (a.resourceQuota.enabled) {
-            new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: meta("gray-quota"), spec: buildResourceQuotaSpec(a.resourceQuota.hard) }, parent);
+            new k8s.core.v1.ResourceQuota(
+                `${name}-quota`,
+                { metadata: meta("gray-quota"), spec: buildResourceQuotaSpec(a.resourceQuota.hard) },
+                parent,
+            );
         }
         if (a.limitRange.enabled) {
             new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: meta("gray-limits"), spec: buildLimitRangeSpec(a.limitRange) }, parent);

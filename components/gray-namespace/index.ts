@@ -1,25 +1,26 @@
 // Public API of the GrayNamespace component.
-export { GrayNamespace } from "./gray-namespace";
+
 export {
-    grayNamespaceArgsSchema,
-    resolveGrayNamespaceArgs,
     type CpuMemory,
     type GrayConfigArgs,
     type GrayNamespaceArgs,
+    grayNamespaceArgsSchema,
     type ResolvedGrayNamespaceArgs,
+    resolveGrayNamespaceArgs,
     type SharedService,
 } from "./args";
 export * as grayNamespaceDefaults from "./defaults";
+export { GrayNamespace } from "./gray-namespace";
 export { buildNamespaceLabels, claimsEnvironment, isReservedLabel, LABEL_KEYS, type NamespaceLabelInput } from "./labels";
 export {
+    type ConfigTree,
     deepMerge,
     flattenConfig,
     GRAY_SWITCH_KEY,
-    layerConfig,
-    type ConfigTree,
     type LayeredConfig,
     type LayeredConfigInput,
+    layerConfig,
 } from "./layered-config";
-export { buildNetworkPolicies, namespacePeer, type NamedNetworkPolicy, type NetworkPolicyInput } from "./network-policies";
+export { buildNetworkPolicies, type NamedNetworkPolicy, type NetworkPolicyInput, namespacePeer } from "./network-policies";
 export { buildPeerAuthentication } from "./peer-authentication";
 export { buildLimitRangeSpec, buildResourceQuotaSpec, type CpuMemoryQuantities } from "./quota";

@@ -114,12 +114,9 @@ export function layerConfig(input: LayeredConfigInput, subject = "layered config
         const value = lookup(tree, path);
         if (typeof value !== "string") {
             problems.push({
-                path: `config.isolate.${i}`,
+                path: `config.isolate[${i}]`,
                 value: path,
-                message:
-                    value === undefined
-                        ? "no such key in the layered configuration"
-                        : "names a map; only string values can be isolated",
+                message: value === undefined ? "no such key in the layered configuration" : "names a map; only string values can be isolated",
             });
             return;
         }

@@ -23,14 +23,7 @@ export function k8sAttributes(podLabelAttributes: Readonly<Record<string, string
         passthrough: false,
         filter: { node_from_env_var: NODE_NAME_ENV },
         extract: {
-            metadata: [
-                "k8s.namespace.name",
-                "k8s.pod.name",
-                "k8s.pod.uid",
-                "k8s.pod.start_time",
-                "k8s.deployment.name",
-                "k8s.node.name",
-            ],
+            metadata: ["k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.pod.start_time", "k8s.deployment.name", "k8s.node.name"],
             ...(labels.length > 0 ? { labels } : {}),
         },
         // SDKs that set k8s.pod.ip / k8s.pod.uid are matched on them; the rest by the connection's source IP.
@@ -52,12 +45,7 @@ export function resourceProcessor(attributes: Readonly<Record<string, string>>):
 export function buildAgentConfig(args: ParsedOtelCollectorArgs): CollectorConfig {
     const gateway = tierNames(args.baseName, "gateway");
     const resource = resourceProcessor(args.resourceAttributes);
-    const processors: ProcessorId[] = [
-        "memory_limiter",
-        "k8sattributes",
-        ...(resource ? (["resource"] as const) : []),
-        "batch",
-    ];
+    const processors: ProcessorId[] = ["memory_limiter", "k8sattributes", ...(resource ? (["resource"] as const) : []), "batch"];
     return {
         extensions: { health_check: healthCheck() },
         receivers: { otlp: otlpReceiver() },

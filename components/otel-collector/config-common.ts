@@ -1,12 +1,6 @@
 /** Configuration pieces both tiers share. */
 import { HEALTH_CHECK_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "./defaults";
-import type {
-    BatchProcessorConfig,
-    HealthCheckExtensionConfig,
-    MemoryLimiterProcessorConfig,
-    OtlpReceiverConfig,
-    RetryConfig,
-} from "./model";
+import type { BatchProcessorConfig, HealthCheckExtensionConfig, MemoryLimiterProcessorConfig, OtlpReceiverConfig, RetryConfig } from "./model";
 
 /**
  * Environment variable holding the pod IP. Recent collectors bind to localhost by default, which kubelet probes

@@ -15,9 +15,7 @@ export const DEFAULT_MODE = "plain" as const;
 export const DEFAULT_CANARY_VERSIONS: readonly string[] = [];
 
 /** Matches workloads labelled the way the gray-release rollout labels its canary pods. */
-export const DEFAULT_CANARY_ATTRIBUTES: ReadonlyArray<{ key: string; values: readonly string[] }> = [
-    { key: "deployment.track", values: ["canary"] },
-];
+export const DEFAULT_CANARY_ATTRIBUTES: ReadonlyArray<{ key: string; values: readonly string[] }> = [{ key: "deployment.track", values: ["canary"] }];
 
 export const DEFAULT_LATENCY_THRESHOLD_MS = 1200;
 
@@ -37,9 +35,7 @@ export const DEFAULT_EXPECTED_NEW_TRACES_PER_SEC = 1_000;
 export const DEFAULT_EXTRA_DIMENSIONS: readonly string[] = ["deployment.track", "k8s.namespace.name"];
 
 /** Bucket bounds sit on the SLO thresholds (200, 300, 1200 ms) so ratios against them are exact, not interpolated. */
-export const DEFAULT_HISTOGRAM_BUCKETS_MS: readonly number[] = [
-    2, 5, 10, 25, 50, 100, 200, 300, 500, 800, 1200, 2500, 5000, 10000,
-];
+export const DEFAULT_HISTOGRAM_BUCKETS_MS: readonly number[] = [2, 5, 10, 25, 50, 100, 200, 300, 500, 800, 1200, 2500, 5000, 10000];
 
 export const DEFAULT_METRICS_FLUSH_INTERVAL_SECONDS = 15;
 

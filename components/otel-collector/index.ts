@@ -1,34 +1,35 @@
 // Public API of the OtelCollector component.
-export { OtelCollector, OTEL_COLLECTOR_TYPE } from "./otel-collector";
-export {
-    otelCollectorArgsSchema,
-    type OtelCollectorArgs,
-    type ParsedOtelCollectorArgs,
-    type CollectorMode,
-    type CanaryAttributeMatch,
-    type SamplingArgs,
-    type SpanMetricsArgs,
-    type TracesBackendArgs,
-    type MetricsBackendArgs,
-    type AgentArgs,
-    type GatewayArgs,
-} from "./schema";
-export * from "./model";
+
 export { buildAgentConfig, k8sAttributes } from "./agent-config";
-export { buildGatewayConfig, spanMetrics, REQUIRED_DIMENSIONS } from "./gateway-config";
-export { tailSampling, canaryPolicies } from "./tail-sampling";
+export * as otelCollectorDefaults from "./defaults";
+export { buildGatewayConfig, REQUIRED_DIMENSIONS, spanMetrics } from "./gateway-config";
 export { lintCollectorConfig } from "./lint";
-export { collectorConfigYaml } from "./serialize";
-export { planCollectors, type CollectorPlan, type TierPlan, type CollectorEnvVar } from "./plan";
 export { goMemLimit, parseMemoryQuantity } from "./memory";
-export { workloadEnv, type WorkloadEnvVar } from "./workload-env";
-export { k8sAttributesRules } from "./rbac";
+export * from "./model";
+export { agentPodSelector, type Tier, type TierNames, tierNames } from "./names";
+export { buildCollectorNetworkPolicies, type CollectorNetworkPolicy } from "./network";
 export {
     collectorSpec,
     OPERATOR_API_VERSION,
     OPERATOR_KIND,
     type OpenTelemetryCollectorSpec,
 } from "./operator";
-export { agentPodSelector, tierNames, type TierNames, type Tier } from "./names";
-export { buildCollectorNetworkPolicies, type CollectorNetworkPolicy } from "./network";
-export * as otelCollectorDefaults from "./defaults";
+export { OTEL_COLLECTOR_TYPE, OtelCollector } from "./otel-collector";
+export { type CollectorEnvVar, type CollectorPlan, planCollectors, type TierPlan } from "./plan";
+export { k8sAttributesRules } from "./rbac";
+export {
+    type AgentArgs,
+    type CanaryAttributeMatch,
+    type CollectorMode,
+    type GatewayArgs,
+    type MetricsBackendArgs,
+    type OtelCollectorArgs,
+    otelCollectorArgsSchema,
+    type ParsedOtelCollectorArgs,
+    type SamplingArgs,
+    type SpanMetricsArgs,
+    type TracesBackendArgs,
+} from "./schema";
+export { collectorConfigYaml } from "./serialize";
+export { canaryPolicies, tailSampling } from "./tail-sampling";
+export { type WorkloadEnvVar, workloadEnv } from "./workload-env";

@@ -6,15 +6,13 @@
 import type { CollectorConfig, PipelineConfig } from "./model";
 
 function defined(section: object, id: string): boolean {
-    return Object.prototype.hasOwnProperty.call(section, id);
+    return Object.hasOwn(section, id);
 }
 
 /** Problems found in `config`, one sentence each; empty when it is sound. */
 export function lintCollectorConfig(config: CollectorConfig): string[] {
     const problems: string[] = [];
-    const pipelines = Object.entries(config.service.pipelines).filter(
-        (entry): entry is [string, PipelineConfig] => entry[1] !== undefined,
-    );
+    const pipelines = Object.entries(config.service.pipelines).filter((entry): entry is [string, PipelineConfig] => entry[1] !== undefined);
     if (pipelines.length === 0) problems.push("service.pipelines is empty");
 
     for (const ext of config.service.extensions) {

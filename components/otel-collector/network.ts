@@ -36,7 +36,11 @@ function senders(watched: readonly string[] | undefined): NetworkPolicyPeer[] {
  * The agents accept OTLP from the watched namespaces (every namespace when unset); the gateway accepts it only
  * from the agents, whose load-balancing exporter is the one sender that keeps a trace on one gateway replica.
  */
-export function buildCollectorNetworkPolicies(args: ParsedOtelCollectorArgs, agentSelector: Record<string, string>, gatewaySelector: Record<string, string>): CollectorNetworkPolicy[] {
+export function buildCollectorNetworkPolicies(
+    args: ParsedOtelCollectorArgs,
+    agentSelector: Record<string, string>,
+    gatewaySelector: Record<string, string>,
+): CollectorNetworkPolicy[] {
     return [
         {
             name: `${args.baseName}-agent-ingress`,
@@ -71,7 +75,10 @@ export function createCollectorGuards(ctx: BuildContext): void {
     if ((plan.gateway.replicas ?? 1) >= 2) {
         new k8s.policy.v1.PodDisruptionBudget(
             `${ctx.name}-gateway`,
-            { metadata: { name: plan.gateway.names.workload, namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: gatewaySelector } } },
+            {
+                metadata: { name: plan.gateway.names.workload, namespace, labels },
+                spec: { maxUnavailable: 1, selector: { matchLabels: gatewaySelector } },
+            },
             { parent },
         );
     }

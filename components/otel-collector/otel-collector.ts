@@ -6,13 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseArgs } from "../common";
 import { createAgentService } from "./agent-service";
-import type { CollectorMode, OtelCollectorArgs } from "./schema";
 import type { BuildContext } from "./context";
 import { createIdentity } from "./identity";
 import { createCollectorGuards } from "./network";
 import { createOperatorObjects } from "./operator";
-import { planCollectors } from "./plan";
 import { createPlainObjects } from "./plain";
+import { planCollectors } from "./plan";
+import type { CollectorMode, OtelCollectorArgs } from "./schema";
 import { otelCollectorArgsSchema } from "./schema";
 import type { WorkloadEnvVar } from "./workload-env";
 

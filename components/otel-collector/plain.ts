@@ -7,16 +7,7 @@ import { HEALTH_CHECK_PORT } from "./defaults";
 import type { Identity } from "./identity";
 import { podLabels, selectorLabels } from "./names";
 import type { TierPlan } from "./plan";
-import {
-    CONFIG_DIR,
-    CONFIG_FILE,
-    CONTAINER_NAME,
-    POD_ANNOTATIONS,
-    containerPorts,
-    otlpServicePorts,
-    tmpVolume,
-    tmpVolumeMount,
-} from "./pod";
+import { CONFIG_DIR, CONFIG_FILE, CONTAINER_NAME, containerPorts, otlpServicePorts, POD_ANNOTATIONS, tmpVolume, tmpVolumeMount } from "./pod";
 
 type ObjectMeta = k8s.types.input.meta.v1.ObjectMeta;
 type PodSpec = k8s.types.input.core.v1.PodSpec;

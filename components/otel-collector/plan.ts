@@ -3,21 +3,19 @@
  * sizing of both tiers. The two deployment modes only differ in how they turn this plan into objects.
  */
 import type { ResourceSpec } from "../common";
-import { NODE_NAME_ENV, buildAgentConfig } from "./agent-config";
+import { buildAgentConfig, NODE_NAME_ENV } from "./agent-config";
 import { POD_IP_ENV } from "./config-common";
-import { POD_NAME_ENV, buildGatewayConfig } from "./gateway-config";
+import { buildGatewayConfig, POD_NAME_ENV } from "./gateway-config";
 import { lintCollectorConfig } from "./lint";
 import { goMemLimit } from "./memory";
 import type { CollectorConfig } from "./model";
-import { type Tier, type TierNames, agentNodeLocalServiceName, agentPodSelector, serviceDns, tierNames } from "./names";
+import { agentNodeLocalServiceName, agentPodSelector, serviceDns, type Tier, type TierNames, tierNames } from "./names";
 import type { ParsedOtelCollectorArgs } from "./schema";
 import { collectorConfigYaml } from "./serialize";
 import { type WorkloadEnvVar, workloadEnv } from "./workload-env";
 
 /** A container environment variable: a literal or a field of the pod. */
-export type CollectorEnvVar =
-    | { name: string; value: string }
-    | { name: string; valueFrom: { fieldRef: { fieldPath: string } } };
+export type CollectorEnvVar = { name: string; value: string } | { name: string; valueFrom: { fieldRef: { fieldPath: string } } };
 
 export interface TierPlan {
     tier: Tier;

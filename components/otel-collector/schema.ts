@@ -18,9 +18,7 @@ const describe = (description: string) => ({ description });
  */
 const baseName = dnsLabel.max(35, "must be at most 35 characters").regex(/^[a-z]/, "must start with a letter (it begins Service names)");
 
-const attributeKey = z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_.\-/]*$/, "must be an attribute key such as service.version");
+const attributeKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.\-/]*$/, "must be an attribute key such as service.version");
 
 /** Pinned means a digest, or a tag other than `latest`; a registry port (`host:5000/img`) is not a tag. */
 const pinnedImage = z
@@ -36,9 +34,7 @@ const pinnedImage = z
     }, "must be pinned by a tag other than 'latest' or by an @sha256 digest");
 
 const cpu = z.string().refine(isCpuQuantity, "must be a positive CPU quantity such as 250m or 1");
-const memory = z
-    .string()
-    .refine((q) => (parseMemoryQuantity(q) ?? 0) > 0, "must be a positive memory quantity such as 512Mi");
+const memory = z.string().refine((q) => (parseMemoryQuantity(q) ?? 0) > 0, "must be a positive memory quantity such as 512Mi");
 
 const resourceSpec = z
     .strictObject({
@@ -59,18 +55,14 @@ const resourceSpec = z
     });
 
 /** gRPC exporters take `host:port`, optionally behind http(s)://; a path would be silently ignored. */
-const grpcEndpoint = z
-    .string()
-    .regex(/^(https?:\/\/)?[A-Za-z0-9.-]+:[0-9]{1,5}$/, "must be host:port or http(s)://host:port");
+const grpcEndpoint = z.string().regex(/^(https?:\/\/)?[A-Za-z0-9.-]+:[0-9]{1,5}$/, "must be host:port or http(s)://host:port");
 
-const remoteWriteUrl = z
-    .string()
-    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, "must be an http(s) URL such as http://prometheus:9090/api/v1/write");
+const remoteWriteUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, "must be an http(s) URL such as http://prometheus:9090/api/v1/write");
 
 const canaryAttribute = z
     .strictObject({
         key: attributeKey.meta(describe("Attribute key, e.g. `deployment.track`; matched on resource attributes first, then span attributes.")),
-        values: z.array(z.string().min(1)).min(1).meta(describe("Exact values that mark the canary, e.g. `[\"canary\"]`. At least one.")),
+        values: z.array(z.string().min(1)).min(1).meta(describe('Exact values that mark the canary, e.g. `["canary"]`. At least one.')),
     })
     .meta(describe("A resource or span attribute and the values that mark a trace as canary."));
 
@@ -82,8 +74,13 @@ const modeSchema = z
 
 const tracesSchema = z
     .strictObject({
-        endpoint: grpcEndpoint.meta(describe("OTLP/gRPC endpoint of the trace backend, `host:port` or `https://host:port`, e.g. `tempo.tracing:4317`.")),
-        insecure: z.boolean().default(d.DEFAULT_TRACES_INSECURE).meta(describe("Send in plaintext instead of TLS; only for a backend inside the cluster.")),
+        endpoint: grpcEndpoint.meta(
+            describe("OTLP/gRPC endpoint of the trace backend, `host:port` or `https://host:port`, e.g. `tempo.tracing:4317`."),
+        ),
+        insecure: z
+            .boolean()
+            .default(d.DEFAULT_TRACES_INSECURE)
+            .meta(describe("Send in plaintext instead of TLS; only for a backend inside the cluster.")),
     })
     .meta(describe("Trace backend receiving the sampled traces."));
 
@@ -146,7 +143,9 @@ const spanMetricsSchema = z
         extraDimensions: z
             .array(attributeKey)
             .default([...d.DEFAULT_EXTRA_DIMENSIONS])
-            .meta(describe("Dimensions in addition to `service.version`, which is always present. Default: `deployment.track`, `k8s.namespace.name`.")),
+            .meta(
+                describe("Dimensions in addition to `service.version`, which is always present. Default: `deployment.track`, `k8s.namespace.name`."),
+            ),
         histogramBucketsMs: z
             .array(z.number().positive())
             .min(1)
@@ -195,10 +194,16 @@ export const otelCollectorArgsSchema = z
     .strictObject({
         namespace: dnsLabel.meta(describe("Existing namespace the collectors run in, e.g. `observability`.")),
         mode: modeSchema.default(d.DEFAULT_MODE),
-        baseName: baseName.default(d.DEFAULT_BASE_NAME).meta(describe("Prefix of every Kubernetes object name (a DNS label starting with a letter, at most 35 characters).")),
+        baseName: baseName
+            .default(d.DEFAULT_BASE_NAME)
+            .meta(describe("Prefix of every Kubernetes object name (a DNS label starting with a letter, at most 35 characters).")),
         image: pinnedImage
             .default(d.DEFAULT_IMAGE)
-            .meta(describe("Collector-contrib image, pinned by tag or digest (`latest` is refused). Default: `otel/opentelemetry-collector-contrib:0.114.0`.")),
+            .meta(
+                describe(
+                    "Collector-contrib image, pinned by tag or digest (`latest` is refused). Default: `otel/opentelemetry-collector-contrib:0.114.0`.",
+                ),
+            ),
         traces: tracesSchema,
         metrics: metricsSchema,
         sampling: samplingSchema.prefault({}),
@@ -206,30 +211,34 @@ export const otelCollectorArgsSchema = z
         resourceAttributes: z
             .record(attributeKey, z.string())
             .default({ ...d.DEFAULT_RESOURCE_ATTRIBUTES })
-            .meta(describe("Resource attributes the agent upserts on all telemetry, e.g. `{ \"k8s.cluster.name\": \"prod\" }`. Default: none.")),
+            .meta(describe('Resource attributes the agent upserts on all telemetry, e.g. `{ "k8s.cluster.name": "prod" }`. Default: none.')),
         agent: agentSchema.prefault({}).meta(describe("Agent DaemonSet settings.")),
         gateway: gatewaySchema.prefault({}).meta(describe("Gateway Deployment settings.")),
         labels: labelMap.default({}).meta(describe("Labels added to every Kubernetes object created. Default: none.")),
         networkPolicies: z
             .boolean()
             .default(d.DEFAULT_NETWORK_POLICIES)
-            .meta(describe(
-                "NetworkPolicies: the agents accept OTLP only from the `watchedNamespaces` (every namespace when unset), " +
-                    "the gateway only from the agents; the health port stays open for kubelet probes.",
-            )),
+            .meta(
+                describe(
+                    "NetworkPolicies: the agents accept OTLP only from the `watchedNamespaces` (every namespace when unset), " +
+                        "the gateway only from the agents; the health port stays open for kubelet probes.",
+                ),
+            ),
         watchedNamespaces: z
             .array(z.union([z.literal("*"), dnsLabel]))
             .min(1, "must list at least one namespace (leave it unset to cover every namespace)")
             .optional()
-            .meta(describe(
-                "Namespaces whose workloads this collector serves, declared for the policy pack (`canary-namespace-otel-coverage`). " +
-                    "Entries are namespace names or `\"*\"` (all). Default: unset, which means every namespace: the agent is a " +
-                    "DaemonSet on every node and accepts OTLP from any pod, and its `k8sattributes` processor watches pods in all " +
-                    "namespaces. The list is registered as the component's input and output so that policies can check which canary " +
-                    "namespaces have telemetry, and it is who the agents' NetworkPolicy admits (see `networkPolicies`). It does not " +
-                    "change the collectors' configuration: the `k8sattributes` processor can filter on a single namespace only " +
-                    "(`filter.namespace`), and filtering it would not stop collection anyway (only metadata enrichment).",
-            )),
+            .meta(
+                describe(
+                    "Namespaces whose workloads this collector serves, declared for the policy pack (`canary-namespace-otel-coverage`). " +
+                        'Entries are namespace names or `"*"` (all). Default: unset, which means every namespace: the agent is a ' +
+                        "DaemonSet on every node and accepts OTLP from any pod, and its `k8sattributes` processor watches pods in all " +
+                        "namespaces. The list is registered as the component's input and output so that policies can check which canary " +
+                        "namespaces have telemetry, and it is who the agents' NetworkPolicy admits (see `networkPolicies`). It does not " +
+                        "change the collectors' configuration: the `k8sattributes` processor can filter on a single namespace only " +
+                        "(`filter.namespace`), and filtering it would not stop collection anyway (only metadata enrichment).",
+                ),
+            ),
     })
     .superRefine((a, ctx) => {
         // The pods' `app.kubernetes.io/instance` label is `<namespace>.<baseName>-gateway`, limited to 63 characters.

@@ -8,7 +8,7 @@ import { parseArgs } from "../common/validation";
 import { buildDashboard } from "./dashboard";
 import { generateRuleGroups } from "./generator";
 import { renderRuleFile, toPrometheusRule } from "./render";
-import { sloRulesArgsSchema, toSloRulesSpec, type SloRulesArgs } from "./schema";
+import { type SloRulesArgs, sloRulesArgsSchema, toSloRulesSpec } from "./schema";
 import type { RuleGroup, SloRulesSpec } from "./types";
 
 export type { SloRulesArgs };

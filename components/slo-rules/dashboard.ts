@@ -2,7 +2,7 @@
  * Pure Grafana dashboard builder: canary vs stable side by side (traffic ratio, error rates and delta,
  * p95/p99, restarts) and, per SLO, burn rates and error budget left. Reads only the recorded series.
  */
-import { ALERT_NAMES, SLO_METRICS, num } from "./generator";
+import { ALERT_NAMES, num, SLO_METRICS } from "./generator";
 import type { SloRulesSpec } from "./types";
 
 /** One PromQL query of a panel. */
@@ -93,14 +93,26 @@ export function buildDashboard(spec: SloRulesSpec, title = spec.dashboard?.title
     if (spec.canary) {
         const c = spec.canary;
         row("Canary vs stable");
-        ts("Canary traffic ratio", 0, 8, "percentunit", [[`canary_traffic_ratio{${svc}}`, "canary share"]],
-            `P1 needs more than ${num(c.trafficRatioThreshold * 100)}% of the traffic on the canary.`);
+        ts(
+            "Canary traffic ratio",
+            0,
+            8,
+            "percentunit",
+            [[`canary_traffic_ratio{${svc}}`, "canary share"]],
+            `P1 needs more than ${num(c.trafficRatioThreshold * 100)}% of the traffic on the canary.`,
+        );
         ts("Error rate: canary vs stable", 8, 8, "percentunit", [
             [`canary_error_rate{${svc}}`, "canary"],
             [`stable_error_rate{${svc}}`, "stable"],
         ]);
-        ts("Error-rate delta (canary - stable)", 16, 8, "percentunit", [[`canary_error_rate_delta{${svc}}`, "delta"]],
-            `${ALERT_NAMES.canaryP1} pages above ${num(c.errorRateDeltaThreshold)}.`);
+        ts(
+            "Error-rate delta (canary - stable)",
+            16,
+            8,
+            "percentunit",
+            [[`canary_error_rate_delta{${svc}}`, "delta"]],
+            `${ALERT_NAMES.canaryP1} pages above ${num(c.errorRateDeltaThreshold)}.`,
+        );
         y += 8;
         ts("Latency p95 / p99: canary vs stable", 0, 16, "ms", [
             [`canary_latency_p95_ms{${svc}}`, "canary p95"],
@@ -116,10 +128,17 @@ export function buildDashboard(spec: SloRulesSpec, title = spec.dashboard?.title
         const sel = `{${svc},slo="${slo.name}"}`;
         row(`SLO ${slo.name}: ${slo.description}`);
         const windows = [...new Set([...slo.page, ...slo.ticket].map((w) => w.long))];
-        ts(`Burn rate (${slo.name})`, 0, 16, "short",
-            [[`${SLO_METRICS.errorRatio("5m")}${sel} / ${num(slo.errorBudget)}`, "5m"],
-             ...windows.map((w): [string, string] => [`${SLO_METRICS.errorRatio(w)}${sel} / ${num(slo.errorBudget)}`, w])],
-            `1 = budget lasts exactly ${slo.window}. Pages at ${slo.page.map((w) => `${num(w.factor)}x`).join(", ")}; tickets at ${slo.ticket.map((w) => `${num(w.factor)}x`).join(", ")}.`);
+        ts(
+            `Burn rate (${slo.name})`,
+            0,
+            16,
+            "short",
+            [
+                [`${SLO_METRICS.errorRatio("5m")}${sel} / ${num(slo.errorBudget)}`, "5m"],
+                ...windows.map((w): [string, string] => [`${SLO_METRICS.errorRatio(w)}${sel} / ${num(slo.errorBudget)}`, w]),
+            ],
+            `1 = budget lasts exactly ${slo.window}. Pages at ${slo.page.map((w) => `${num(w.factor)}x`).join(", ")}; tickets at ${slo.ticket.map((w) => `${num(w.factor)}x`).join(", ")}.`,
+        );
         panels.push({
             id: id++,
             type: "stat",
@@ -131,7 +150,14 @@ export function buildDashboard(spec: SloRulesSpec, title = spec.dashboard?.title
                 defaults: {
                     unit: "percentunit",
                     max: 1,
-                    thresholds: { mode: "absolute", steps: [{ color: "red", value: null }, { color: "orange", value: 0.25 }, { color: "green", value: 0.5 }] },
+                    thresholds: {
+                        mode: "absolute",
+                        steps: [
+                            { color: "red", value: null },
+                            { color: "orange", value: 0.25 },
+                            { color: "green", value: 0.5 },
+                        ],
+                    },
                 },
                 overrides: [],
             },
@@ -150,14 +176,16 @@ export function buildDashboard(spec: SloRulesSpec, title = spec.dashboard?.title
             list: [{ name: "datasource", type: "datasource", query: "prometheus", label: "Data source", current: {} }],
         },
         annotations: {
-            list: [{
-                name: "Alerts",
-                datasource: DS,
-                enable: true,
-                expr: `ALERTS{${svc},alertstate="firing"}`,
-                titleFormat: "{{alertname}} ({{severity}})",
-                iconColor: "red",
-            }],
+            list: [
+                {
+                    name: "Alerts",
+                    datasource: DS,
+                    enable: true,
+                    expr: `ALERTS{${svc},alertstate="firing"}`,
+                    titleFormat: "{{alertname}} ({{severity}})",
+                    iconColor: "red",
+                },
+            ],
         },
         panels,
     };

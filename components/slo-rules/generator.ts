@@ -182,8 +182,7 @@ export function canaryRuleGroup(spec: SloRulesSpec, c: ResolvedCanary): RuleGrou
     const sel = `{service="${spec.service}"}`;
     const version = (v: string) => `${c.versionLabel}="${escapeLabelValue(v)}"`;
     const req = (...m: string[]) => `sum(rate(${selectorOf(c.requestsMetric, spec.serviceMatchers, ...m)}[${c.rateWindow}]))`;
-    const errorRate = (v: string) =>
-        `(\n  ${req(version(v), c.errorMatchers)}\n  or\n  0 * ${req(version(v))}\n)\n/\n${req(version(v))}`;
+    const errorRate = (v: string) => `(\n  ${req(version(v), c.errorMatchers)}\n  or\n  0 * ${req(version(v))}\n)\n/\n${req(version(v))}`;
     const quantile = (q: number, v: string) =>
         `histogram_quantile(${q}, sum by (le) (rate(${selectorOf(`${c.latencyHistogram}_bucket`, spec.serviceMatchers, version(v))}[${c.rateWindow}])))`;
 

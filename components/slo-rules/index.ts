@@ -1,31 +1,32 @@
 // Public API of the SLO rules component: pure generator (spec -> rule groups -> YAML / PrometheusRule /
 // dashboard) and the thin `SloRules` Pulumi component.
-export * from "./types";
-export { SLO_RULES_DEFAULTS, BASE_WINDOW } from "./defaults";
+
+export { budgetConsumed, burnRateFactor } from "./burn-rate";
+export { GRAFANA_DASHBOARD_LABEL, parseSloRulesArgs, SloRules, type SloRulesArgs } from "./component";
+export { buildDashboard, type GrafanaDashboard, type GrafanaPanel, type GrafanaTarget } from "./dashboard";
+export { BASE_WINDOW, SLO_RULES_DEFAULTS } from "./defaults";
 export { isSingleUnitDuration } from "./durations";
-export { burnRateFactor, budgetConsumed } from "./burn-rate";
+export { ALERT_NAMES, canaryRuleGroup, generateRuleGroups, recordedWindows, SLO_METRICS, sloRuleGroups } from "./generator";
+export { type PrometheusRuleMetadata, renderRuleFile, toPrometheusRule } from "./render";
 export {
-    sloRulesSpecSchema,
-    sloRulesArgsSchema,
-    resolveSloRulesSpec,
-    toSloRulesSpec,
-    type SloRulesSpecArgs,
-    type ResolvedSloRulesSpecArgs,
-    type ResolvedSloRulesArgs,
-    type ErrorRatioSliArgs,
-    type LatencySliArgs,
-    type SliArgs,
-    type SloArgs,
-    type BurnWindowArgs,
     type BurnAlertPolicyArgs,
-    type SloAlertingArgs,
+    type BurnWindowArgs,
     type CanaryRestartsArgs,
     type CanaryRulesArgs,
+    type DashboardArgs,
+    type ErrorRatioSliArgs,
+    type LatencySliArgs,
     type ResolvedCanaryRulesArgs,
     type ResolvedSloArgs,
-    type DashboardArgs,
+    type ResolvedSloRulesArgs,
+    type ResolvedSloRulesSpecArgs,
+    resolveSloRulesSpec,
+    type SliArgs,
+    type SloAlertingArgs,
+    type SloArgs,
+    type SloRulesSpecArgs,
+    sloRulesArgsSchema,
+    sloRulesSpecSchema,
+    toSloRulesSpec,
 } from "./schema";
-export { generateRuleGroups, sloRuleGroups, canaryRuleGroup, recordedWindows, SLO_METRICS, ALERT_NAMES } from "./generator";
-export { renderRuleFile, toPrometheusRule, type PrometheusRuleMetadata } from "./render";
-export { buildDashboard, type GrafanaDashboard, type GrafanaPanel, type GrafanaTarget } from "./dashboard";
-export { SloRules, parseSloRulesArgs, GRAFANA_DASHBOARD_LABEL, type SloRulesArgs } from "./component";
+export * from "./types";

@@ -8,13 +8,7 @@ import { z } from "zod";
 import { dnsLabel, labelMap as k8sLabelMap, nonEmptyLabelValue } from "../common/k8s-names";
 import { parseArgs } from "../common/validation";
 import { burnRateFactor, roundFactor } from "./burn-rate";
-import {
-    BASE_WINDOW,
-    SLO_RULES_DEFAULTS as D,
-    defaultCanaryPodRegex,
-    defaultDashboardTitle,
-    defaultServiceMatchers,
-} from "./defaults";
+import { BASE_WINDOW, SLO_RULES_DEFAULTS as D, defaultCanaryPodRegex, defaultDashboardTitle, defaultServiceMatchers } from "./defaults";
 import { durationSeconds, isSingleUnitDuration as isDuration } from "./durations";
 import type { ResolvedBurnWindow, ResolvedSli, SloRulesSpec } from "./types";
 
@@ -40,15 +34,18 @@ const windowDuration = duration.refine((d) => !isDuration(d) || durationSeconds(
 const sloWindow = z
     .string()
     .regex(/^[1-9][0-9]*d$/, { message: "expected whole days like 7d, 28d, 30d" })
-    .refine((w) => {
-        const days = Number(w.slice(0, -1));
-        return days >= 7 && days <= 90;
-    }, { message: "SLO window must be between 7d and 90d" });
+    .refine(
+        (w) => {
+            const days = Number(w.slice(0, -1));
+            return days >= 7 && days <= 90;
+        },
+        { message: "SLO window must be between 7d and 90d" },
+    );
 const selector = z
     .string()
     .min(1)
     .refine((s) => SELECTOR.test(s) && s.trim() !== "", {
-        message: "expected a plain metric selector like metric{label=\"value\"} (no functions, no range)",
+        message: 'expected a plain metric selector like metric{label="value"} (no functions, no range)',
     });
 const matchers = z.string().refine((s) => MATCHERS.test(s), {
     message: 'expected PromQL label matchers without braces, like a="b",c=~"d.*"',
@@ -91,16 +88,24 @@ const budgetFraction = z
 const errorRatioSli = z
     .strictObject({
         kind: z.literal("errorRatio").meta(describe("Discriminator.")),
-        errors: selector.optional().meta(describe(
-            "Metric selector (no function, no range) of the *failed* requests, e.g. " +
-                '`http_requests_total{job="checkout",code=~"5.."}`. Give either `errors` or `good`, not both. ' +
-                'Default (when neither is given): `istio_requests_total{<serviceMatchers>,response_code=~"5.."}`.',
-        )),
+        errors: selector
+            .optional()
+            .meta(
+                describe(
+                    "Metric selector (no function, no range) of the *failed* requests, e.g. " +
+                        '`http_requests_total{job="checkout",code=~"5.."}`. Give either `errors` or `good`, not both. ' +
+                        'Default (when neither is given): `istio_requests_total{<serviceMatchers>,response_code=~"5.."}`.',
+                ),
+            ),
         good: selector.optional().meta(describe("Metric selector of the *successful* requests; the SLI then uses `total - good` as errors.")),
-        total: selector.optional().meta(describe(
-            "Metric selector of all requests. Required when `errors` or `good` is given; otherwise defaults to " +
-                "`istio_requests_total{<serviceMatchers>}`.",
-        )),
+        total: selector
+            .optional()
+            .meta(
+                describe(
+                    "Metric selector of all requests. Required when `errors` or `good` is given; otherwise defaults to " +
+                        "`istio_requests_total{<serviceMatchers>}`.",
+                ),
+            ),
     })
     .superRefine((v, ctx) => {
         if (v.errors !== undefined && v.good !== undefined) {
@@ -125,7 +130,9 @@ const latencySli = z
             .finite()
             .default(D.latencyThreshold)
             .meta(describe("Threshold in the histogram's unit; must equal one of its bucket bounds (`le`). Default 300 (ms).")),
-        matchers: matchers.optional().meta(describe("Label matchers (PromQL syntax, no braces) selecting the service's series. Default: the service matchers.")),
+        matchers: matchers
+            .optional()
+            .meta(describe("Label matchers (PromQL syntax, no braces) selecting the service's series. Default: the service matchers.")),
     })
     .meta(describe("Latency SLI: share of requests slower than a threshold, from a classic histogram."));
 
@@ -135,7 +142,9 @@ const burnWindow = z
     .strictObject({
         short: windowDuration.meta(describe("Short window (confirms the burn is still happening), e.g. `5m`. At least 5m.")),
         long: windowDuration.meta(describe("Long window (measures the burn), e.g. `1h`; longer than `short`, not longer than the SLO window.")),
-        budgetFraction: budgetFraction.meta(describe("Fraction (below 1) of the whole error budget consumed within `long` that should alert, e.g. 0.02 for 2 %.")),
+        budgetFraction: budgetFraction.meta(
+            describe("Fraction (below 1) of the whole error budget consumed within `long` that should alert, e.g. 0.02 for 2 %."),
+        ),
     })
     .superRefine((v, ctx) => {
         if (isDuration(v.short) && isDuration(v.long) && durationSeconds(v.short) >= durationSeconds(v.long)) {
@@ -161,14 +170,18 @@ const sloSchema = z
             .string()
             .regex(NAME, { message: "expected [a-z0-9_-], at most 63 characters" })
             .meta(describe("SLO name, unique within the service (`[a-z0-9_-]`), e.g. `availability`; becomes the `slo` label.")),
-        description: z.string().min(1).optional().meta(describe("Human description shown in alert annotations and the dashboard. Default: derived from the SLI.")),
+        description: z
+            .string()
+            .min(1)
+            .optional()
+            .meta(describe("Human description shown in alert annotations and the dashboard. Default: derived from the SLI.")),
         objective: objectivePercent.meta(describe("Objective in percent, strictly between 0 and 100, e.g. 99.95 (not 0.9995).")),
         window: sloWindow.default(D.sloWindow).meta(describe("SLO (compliance) window, whole days between 7d and 90d, e.g. `7d`, `28d`, `30d`.")),
         sli: sliSchema.prefault({ kind: "errorRatio" }).meta(describe("The SLI. Default: Istio error ratio (5xx over all requests) of the service.")),
         groupBy: z
             .array(labelName.refine((l) => l !== "service" && l !== "slo", { message: "service and slo are reserved" }))
             .default(() => [...D.groupBy])
-            .meta(describe("Labels kept through the aggregation (one SLI per combination), e.g. `[\"destination_version\"]`. Default none.")),
+            .meta(describe('Labels kept through the aggregation (one SLI per combination), e.g. `["destination_version"]`. Default none.')),
         runbookUrl: z.url().optional().meta(describe("Runbook URL for this SLO's alerts. Default: the top-level `runbookUrl`.")),
     })
     .meta(describe("One service-level objective."));
@@ -191,8 +204,10 @@ const restartsSchema = z
     .strictObject({
         metric: metricName.default(D.canary.restartsMetric).meta(describe("Restart counter.")),
         podRegex: z.string().min(1).optional().meta(describe("Regex of the canary's pod names. Default `<service>-canary-.*`.")),
-        namespace: dnsLabel.optional().meta(describe("Namespace of the canary's pods, when set added as `namespace=\"...\"`. Default: no namespace matcher.")),
-        matchers: matchers.optional().meta(describe("Extra label matchers (PromQL syntax, no braces), e.g. `container=\"app\"`. Default none.")),
+        namespace: dnsLabel
+            .optional()
+            .meta(describe('Namespace of the canary\'s pods, when set added as `namespace="..."`. Default: no namespace matcher.')),
+        matchers: matchers.optional().meta(describe('Extra label matchers (PromQL syntax, no braces), e.g. `container="app"`. Default none.')),
     })
     .meta(describe("Where to find the canary's restarts (kube-state-metrics)."));
 
@@ -244,11 +259,20 @@ const canarySchema = z
         rateWindow: duration.default(D.canary.rateWindow).meta(describe("Rate window of the canary recordings.")),
         errorRateDeltaThreshold: errorRateDelta
             .default(D.canary.errorRateDeltaThreshold)
-            .meta(describe("P1 fires when `canary_error_rate_delta` (a fraction: canary error rate minus stable's) exceeds this; 0.003 = 0.3 percentage points, below 0.1.")),
+            .meta(
+                describe(
+                    "P1 fires when `canary_error_rate_delta` (a fraction: canary error rate minus stable's) exceeds this; 0.003 = 0.3 percentage points, below 0.1.",
+                ),
+            ),
         trafficRatioThreshold: trafficRatio
             .default(D.canary.trafficRatioThreshold)
             .meta(describe("...and `canary_traffic_ratio` (a fraction of the traffic, 0.1 = 10 %) exceeds this; below 1.")),
-        minRequestRate: z.number().min(0).finite().default(D.canary.minRequestRate).meta(describe("Low-traffic guard: minimum canary requests per second for the P1.")),
+        minRequestRate: z
+            .number()
+            .min(0)
+            .finite()
+            .default(D.canary.minRequestRate)
+            .meta(describe("Low-traffic guard: minimum canary requests per second for the P1.")),
         for: duration.default(D.canary.for).meta(describe("`for` clause of the P1.")),
         restarts: restartsSchema.prefault({}).meta(describe("Restart counter of the canary's pods.")),
     })
@@ -256,7 +280,9 @@ const canarySchema = z
         if (v.canaryVersionLabel === v.stableVersionLabel) {
             // Report on the key the user set (a defaulted one has no value to show).
             const [key, other] =
-                v.canaryVersionLabel === D.canary.canaryVersionLabel ? ["stableVersionLabel", "canaryVersionLabel"] : ["canaryVersionLabel", "stableVersionLabel"];
+                v.canaryVersionLabel === D.canary.canaryVersionLabel
+                    ? ["stableVersionLabel", "canaryVersionLabel"]
+                    : ["canaryVersionLabel", "stableVersionLabel"];
             ctx.addIssue({ code: "custom", path: [key], message: `must differ from ${other}` });
         }
     })
@@ -266,7 +292,11 @@ const dashboardSchema = z
     .strictObject({
         enabled: z.boolean().default(D.dashboard.enabled).meta(describe("Whether to create the dashboard ConfigMap.")),
         title: z.string().min(1).optional().meta(describe("Dashboard title. Default `<service>: canary vs stable and SLOs`.")),
-        folder: z.string().min(1).optional().meta(describe("Grafana folder, set as the `grafana_folder` annotation read by the dashboard sidecar. Default none.")),
+        folder: z
+            .string()
+            .min(1)
+            .optional()
+            .meta(describe("Grafana folder, set as the `grafana_folder` annotation read by the dashboard sidecar. Default none.")),
     })
     .meta(describe("Grafana dashboard options."));
 
@@ -277,16 +307,20 @@ const specShape = {
         .meta(describe("Service name (`[a-z0-9-]`), the `service` label of every generated series and alert.")),
     runbookUrl: z.url().meta(describe("Runbook URL put in every alert's `runbook_url` annotation (an SLO may override it).")),
     slos: z.array(sloSchema).min(1, { message: "at least one SLO is required" }).meta(describe("The service's SLOs (at least one).")),
-    serviceMatchers: matchers.optional().meta(describe(
-        "Label matchers (PromQL syntax, no braces) selecting the service's requests in Istio metrics. " +
-            'Default `reporter="destination",destination_service_name="<service>"`.',
-    )),
+    serviceMatchers: matchers
+        .optional()
+        .meta(
+            describe(
+                "Label matchers (PromQL syntax, no braces) selecting the service's requests in Istio metrics. " +
+                    'Default `reporter="destination",destination_service_name="<service>"`.',
+            ),
+        ),
     evaluationInterval: duration.default(D.evaluationInterval).meta(describe("Evaluation interval of the raw-metric and alert groups.")),
     longWindowEvaluationInterval: duration
         .default(D.longWindowEvaluationInterval)
         .meta(describe("Evaluation interval of the long-window group (1d, 3d, SLO window).")),
     alerting: alertingSchema.prefault({}).meta(describe("Burn-rate alerting policy.")),
-    alertLabels: promLabelMap.default(() => ({})).meta(describe("Extra labels on every alert, e.g. `{ team: \"payments\" }`.")),
+    alertLabels: promLabelMap.default(() => ({})).meta(describe('Extra labels on every alert, e.g. `{ team: "payments" }`.')),
     canary: canarySchema.prefault({}).meta(describe("Canary-versus-stable rules. Default: enabled with Istio defaults.")),
     dashboard: dashboardSchema.prefault({}).meta(describe("Grafana dashboard options.")),
 };
@@ -321,7 +355,7 @@ export const sloRulesArgsSchema = z
         namespace: dnsLabel.meta(describe("Namespace of the PrometheusRule and of the dashboard ConfigMap (where the Grafana sidecar looks).")),
         ruleLabels: k8sLabelMap
             .default(() => ({}))
-            .meta(describe("Labels on the PrometheusRule, e.g. `{ release: \"kube-prometheus-stack\" }` for the operator's ruleSelector.")),
+            .meta(describe('Labels on the PrometheusRule, e.g. `{ release: "kube-prometheus-stack" }` for the operator\'s ruleSelector.')),
     })
     .superRefine(checkSpec)
     .meta(describe("Input of the SloRules component."));

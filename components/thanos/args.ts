@@ -30,7 +30,14 @@ const resourceSpec = z
     })
     .strict()
     .meta(doc("Requests and limits."));
-const replicas = (dflt: number) => z.number().int().min(1).max(20).default(dflt).meta(doc(`Replicas. Default ${dflt}.`));
+const replicas = (dflt: number) =>
+    z
+        .number()
+        .int()
+        .min(1)
+        .max(20)
+        .default(dflt)
+        .meta(doc(`Replicas. Default ${dflt}.`));
 const storageClassName = dnsSubdomain.optional().meta(doc("StorageClass of that volume; the cluster default when omitted."));
 
 const awsStorage = z
@@ -155,9 +162,7 @@ export const thanosArgsSchema = z
             })
             .strict()
             .meta(doc("The prometheus-operator `Prometheus` whose Thanos sidecar uploads blocks and serves recent data.")),
-        storage: z
-            .discriminatedUnion("type", [awsStorage, existingStorage, filesystemStorage])
-            .meta(doc("Where Thanos keeps blocks.")),
+        storage: z.discriminatedUnion("type", [awsStorage, existingStorage, filesystemStorage]).meta(doc("Where Thanos keeps blocks.")),
         longestSloWindow: durationString.meta(
             doc(
                 "Longest SLO window evaluated over Thanos, e.g. `30d`. Raw retention must exceed it so SLO attainment is " +
@@ -166,9 +171,7 @@ export const thanosArgsSchema = z
         ),
         retention: z
             .object({
-                raw: durationString
-                    .default(D.retention.raw)
-                    .meta(doc("Retention of raw samples (`--retention.resolution-raw`). Default `45d`.")),
+                raw: durationString.default(D.retention.raw).meta(doc("Retention of raw samples (`--retention.resolution-raw`). Default `45d`.")),
                 fiveMinutes: durationString
                     .default(D.retention.fiveMinutes)
                     .meta(doc("Retention of 5-minute downsampled data (`--retention.resolution-5m`). Default `180d`.")),
@@ -186,9 +189,7 @@ export const thanosArgsSchema = z
             .refine((s) => !/:latest$/.test(s), { message: "`latest` is not a pin" })
             .default(D.image)
             .meta(doc("Thanos image, pinned. Default `quay.io/thanos/thanos:v0.36.1`.")),
-        clusterDomain: dnsSubdomain
-            .default(D.clusterDomain)
-            .meta(doc("Cluster DNS domain used in DNS service discovery. Default `cluster.local`.")),
+        clusterDomain: dnsSubdomain.default(D.clusterDomain).meta(doc("Cluster DNS domain used in DNS service discovery. Default `cluster.local`.")),
         query: z
             .object({
                 replicas: replicas(D.query.replicas),
@@ -204,9 +205,7 @@ export const thanosArgsSchema = z
         queryFrontend: z
             .object({
                 replicas: replicas(D.queryFrontend.replicas),
-                splitInterval: durationString
-                    .default(D.queryFrontend.splitInterval)
-                    .meta(doc("`--query-range.split-interval`. Default `24h`.")),
+                splitInterval: durationString.default(D.queryFrontend.splitInterval).meta(doc("`--query-range.split-interval`. Default `24h`.")),
                 cacheMaxSize: z
                     .string()
                     .regex(/^\d+(B|KB|MB|GB)$/, { message: "expected a size such as 512MB" })

@@ -4,8 +4,8 @@
  * and reusable by the policy pack.
  */
 import { stringify as stringifyYaml } from "yaml";
-import { DOWNSAMPLING_DELAYS, GRPC_PORT, HTTP_PORT, OBJSTORE_MOUNT_DIR, OBJSTORE_SECRET_KEY } from "./defaults";
 import { durationMs } from "../common/duration";
+import { DOWNSAMPLING_DELAYS, GRPC_PORT, HTTP_PORT, OBJSTORE_MOUNT_DIR, OBJSTORE_SECRET_KEY } from "./defaults";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Object storage configuration (the file Thanos reads with --objstore.config-file)
@@ -36,11 +36,7 @@ export type ObjstoreConfig = S3ObjstoreConfig | FilesystemObjstoreConfig;
  * S3 config for a bucket reached through IRSA. No keys: with none set, Thanos' S3 client falls back to the AWS
  * credential chain, which picks up the web-identity token EKS projects into the pod.
  */
-export function awsObjstoreConfig(opts: {
-    bucket: string;
-    region: string;
-    kmsKeyArn?: string | undefined;
-}): S3ObjstoreConfig {
+export function awsObjstoreConfig(opts: { bucket: string; region: string; kmsKeyArn?: string | undefined }): S3ObjstoreConfig {
     return {
         type: "S3",
         config: {
@@ -48,8 +44,7 @@ export function awsObjstoreConfig(opts: {
             endpoint: `s3.${opts.region}.amazonaws.com`,
             region: opts.region,
             // Explicit SSE on upload so blocks stay encrypted even if someone loosens the bucket default later.
-            sse_config:
-                opts.kmsKeyArn !== undefined ? { type: "SSE-KMS", kms_key_id: opts.kmsKeyArn } : { type: "SSE-S3" },
+            sse_config: opts.kmsKeyArn !== undefined ? { type: "SSE-KMS", kms_key_id: opts.kmsKeyArn } : { type: "SSE-S3" },
         },
     };
 }
@@ -149,11 +144,7 @@ export function retentionProblems(retention: Retention, longestSloWindow: string
 
 /** Longest of the three retentions in whole days, or `undefined` when any resolution is kept forever. */
 export function longestRetentionDays(retention: Retention): number | undefined {
-    const longest = Math.max(
-        retentionMs(retention.raw),
-        retentionMs(retention.fiveMinutes),
-        retentionMs(retention.oneHour),
-    );
+    const longest = Math.max(retentionMs(retention.raw), retentionMs(retention.fiveMinutes), retentionMs(retention.oneHour));
     return Number.isFinite(longest) ? Math.ceil(longest / 86_400_000) : undefined;
 }
 
@@ -206,12 +197,7 @@ export function queryArgs(opts: { replicaLabels: ReadonlyArray<string>; endpoint
     ];
 }
 
-export function queryFrontendArgs(opts: {
-    downstreamUrl: string;
-    splitInterval: string;
-    cacheMaxSize: string;
-    cacheValidity: string;
-}): string[] {
+export function queryFrontendArgs(opts: { downstreamUrl: string; splitInterval: string; cacheMaxSize: string; cacheValidity: string }): string[] {
     // Flow-style JSON is valid YAML and keeps the inline flag on one line.
     const cacheConfig = JSON.stringify({
         type: "IN-MEMORY",
@@ -233,12 +219,7 @@ export function storeArgs(dataDir: string): string[] {
     return ["store", "--log.level=info", "--log.format=logfmt", `--data-dir=${dataDir}`, OBJSTORE_FLAG, ...LISTEN_FLAGS];
 }
 
-export function compactorArgs(opts: {
-    dataDir: string;
-    retention: Retention;
-    deleteDelay: string;
-    waitInterval: string;
-}): string[] {
+export function compactorArgs(opts: { dataDir: string; retention: Retention; deleteDelay: string; waitInterval: string }): string[] {
     return [
         "compact",
         "--log.level=info",
@@ -295,11 +276,7 @@ export interface PrometheusThanosSpecPatch {
     };
 }
 
-export function prometheusThanosSpecPatch(opts: {
-    image: string;
-    secretName: string;
-    secretKey: string;
-}): PrometheusThanosSpecPatch {
+export function prometheusThanosSpecPatch(opts: { image: string; secretName: string; secretKey: string }): PrometheusThanosSpecPatch {
     return {
         thanos: {
             image: opts.image,

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext, type ResourceSpec } from "../common";
+import { type ResourceSpec, resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../common";
 import type { ResolvedThanosArgs } from "./args";
 import { compactorArgs, grpcSrvEndpoint, queryArgs, queryFrontendArgs, rulerArgs, storeArgs } from "./config";
 import { GRPC_PORT, HTTP_PORT, OBJSTORE_MOUNT_DIR, OBJSTORE_SECRET_KEY, THANOS_DEFAULTS } from "./defaults";

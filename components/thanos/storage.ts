@@ -52,9 +52,7 @@ export class ThanosObjectStorage extends pulumi.ComponentResource {
                 this.objstoreYaml = pulumi.secret(
                     pulumi
                         .all([created.bucket.bucket, kmsKeyArn])
-                        .apply(([bucket, kms]) =>
-                            renderObjstoreConfig(awsObjstoreConfig({ bucket, region: storage.region, kmsKeyArn: kms })),
-                        ),
+                        .apply(([bucket, kms]) => renderObjstoreConfig(awsObjstoreConfig({ bucket, region: storage.region, kmsKeyArn: kms }))),
                 );
                 break;
             }

@@ -5,11 +5,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidArgsError, parseArgs } from "../common";
-import { thanosArgsSchema, type ResolvedThanosArgs, type ThanosArgs } from "./args";
-import { bucketExpiryProblems, prometheusThanosSpecPatch, retentionProblems, type PrometheusThanosSpecPatch, type Retention } from "./config";
+import { type ResolvedThanosArgs, type ThanosArgs, thanosArgsSchema } from "./args";
+import { bucketExpiryProblems, type PrometheusThanosSpecPatch, prometheusThanosSpecPatch, type Retention, retentionProblems } from "./config";
 import { OBJSTORE_SECRET_KEY } from "./defaults";
-import { bucketUsers, buildThanosObjects, thanosNames, thanosUrls, type ThanosObject } from "./manifests";
-import { ThanosObjectStorage, type StorageType } from "./storage";
+import { bucketUsers, buildThanosObjects, type ThanosObject, thanosNames, thanosUrls } from "./manifests";
+import { type StorageType, ThanosObjectStorage } from "./storage";
 
 export { STORAGE_TYPE_LABEL } from "./manifests";
 
@@ -21,9 +21,7 @@ export function validateThanosArgs(name: string, args: ThanosArgs): ResolvedThan
     const subject = `Thanos "${name}"`;
     // Longest suffix is "-query-frontend" (15 chars); Kubernetes names are DNS labels of at most 63.
     if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)) {
-        throw new InvalidArgsError(subject, [
-            { path: "name", value: name, message: "expected a DNS-1123 label of at most 40 characters" },
-        ]);
+        throw new InvalidArgsError(subject, [{ path: "name", value: name, message: "expected a DNS-1123 label of at most 40 characters" }]);
     }
     const parsed = parseArgs(subject, thanosArgsSchema, args);
     const problems = [

@@ -9,8 +9,7 @@ export function isIncrease(r: Pick<CanaryReleaseRecord, "weight" | "previousWeig
 
 /** A rollback or abort: explicitly flagged, or the weight goes down / to zero. */
 export function isRollbackOrAbort(r: Pick<CanaryReleaseRecord, "weight" | "previousWeight" | "action">): boolean {
-    return REDUCING_ACTIONS.includes(String(r.action).toLowerCase()) || r.weight < r.previousWeight ||
-        (r.weight === 0 && r.previousWeight > 0);
+    return REDUCING_ACTIONS.includes(String(r.action).toLowerCase()) || r.weight < r.previousWeight || (r.weight === 0 && r.previousWeight > 0);
 }
 
 /** A new canary: traffic starts flowing to it (0 → >0) or the program says "start". */
@@ -33,8 +32,7 @@ export function firstStep(steps: readonly number[]): number | undefined {
  */
 export function isEntryStart(r: Pick<CanaryReleaseRecord, "weight" | "previousWeight" | "action" | "steps">): boolean {
     const first = firstStep(r.steps);
-    return String(r.action).toLowerCase() === "start" && r.previousWeight === 0 && r.weight > 0 &&
-        first !== undefined && r.weight <= first;
+    return String(r.action).toLowerCase() === "start" && r.previousWeight === 0 && r.weight > 0 && first !== undefined && r.weight <= first;
 }
 
 /**

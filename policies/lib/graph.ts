@@ -25,7 +25,11 @@ export function indexByUrn(resources: readonly PolicyResource[]): Map<string, Po
 }
 
 /** Descendants (children, grandchildren …) of `root`. */
-export function descendants(root: PolicyResource, resources: readonly PolicyResource[], byUrn: ReadonlyMap<string, PolicyResource>): PolicyResource[] {
+export function descendants(
+    root: PolicyResource,
+    resources: readonly PolicyResource[],
+    byUrn: ReadonlyMap<string, PolicyResource>,
+): PolicyResource[] {
     return resources.filter((r) => r.urn !== root.urn && ancestors(r, byUrn).some((a) => a.urn === root.urn));
 }
 

@@ -49,20 +49,36 @@ export function iamWildcardFindings(doc: Record<string, any>, opts: IamOptions):
         if (!s || String(s["Effect"] ?? "Allow") !== "Allow") return;
         const sid = s["Sid"] ? ` (Sid ${s["Sid"]})` : "";
         if (s["NotAction"] !== undefined) {
-            out.push({ field: `policy.Statement[${i}].NotAction`, problem: `Allow with NotAction${sid} grants every other action`, fix: "list the allowed actions explicitly in Action" });
+            out.push({
+                field: `policy.Statement[${i}].NotAction`,
+                problem: `Allow with NotAction${sid} grants every other action`,
+                fix: "list the allowed actions explicitly in Action",
+            });
         }
         if (s["NotResource"] !== undefined) {
-            out.push({ field: `policy.Statement[${i}].NotResource`, problem: `Allow with NotResource${sid} grants every other resource`, fix: "list the allowed resource ARNs explicitly in Resource" });
+            out.push({
+                field: `policy.Statement[${i}].NotResource`,
+                problem: `Allow with NotResource${sid} grants every other resource`,
+                fix: "list the allowed resource ARNs explicitly in Resource",
+            });
         }
         for (const a of asList(s["Action"]).map(String)) {
             const full = a === "*" || /^[^:]+:\*$/.test(a);
             if (full || (!opts.allowPartialActionWildcards && a.includes("*"))) {
-                out.push({ field: `policy.Statement[${i}].Action`, problem: `wildcard action '${a}'${sid}`, fix: "list the exact actions needed (e.g. s3:GetObject, s3:PutObject)" });
+                out.push({
+                    field: `policy.Statement[${i}].Action`,
+                    problem: `wildcard action '${a}'${sid}`,
+                    fix: "list the exact actions needed (e.g. s3:GetObject, s3:PutObject)",
+                });
             }
         }
         for (const r of asList(s["Resource"]).map(String)) {
             if (isWildcardResource(r)) {
-                out.push({ field: `policy.Statement[${i}].Resource`, problem: `wildcard resource '${r}'${sid}`, fix: "scope Resource to specific ARNs (e.g. arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*)" });
+                out.push({
+                    field: `policy.Statement[${i}].Resource`,
+                    problem: `wildcard resource '${r}'${sid}`,
+                    fix: "scope Resource to specific ARNs (e.g. arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*)",
+                });
             }
         }
     });

@@ -28,9 +28,9 @@ export function containersOf(type: string, props: Record<string, any>): Containe
     for (const key of ["initContainers", "containers"]) {
         const list = pod.spec[key];
         if (!Array.isArray(list)) continue;
-        list.forEach((c: Record<string, any>, i: number) =>
-            out.push({ path: `${pod.path}.${key}[${i}]`, container: c ?? {}, podSecurityContext: pod.spec["securityContext"] }),
-        );
+        list.forEach((c: Record<string, any>, i: number) => {
+            out.push({ path: `${pod.path}.${key}[${i}]`, container: c ?? {}, podSecurityContext: pod.spec["securityContext"] });
+        });
     }
     return out;
 }
@@ -48,23 +48,39 @@ export function securityProblems(c: ContainerRef): { field: string; problem: str
     const runAsNonRoot = sc["runAsNonRoot"] ?? psc["runAsNonRoot"];
     const runAsUser = sc["runAsUser"] ?? psc["runAsUser"];
     if (runAsNonRoot !== true) {
-        out.push({ field: f("runAsNonRoot"), problem: "may run as root (runAsNonRoot is not true)", fix: "set securityContext.runAsNonRoot: true (container or pod level) and a non-zero runAsUser" });
+        out.push({
+            field: f("runAsNonRoot"),
+            problem: "may run as root (runAsNonRoot is not true)",
+            fix: "set securityContext.runAsNonRoot: true (container or pod level) and a non-zero runAsUser",
+        });
     }
     if (runAsUser === 0) {
         out.push({ field: f("runAsUser"), problem: "runs as UID 0 (root)", fix: "set runAsUser to a non-zero UID, e.g. 65532" });
     }
     if (sc["readOnlyRootFilesystem"] !== true) {
-        out.push({ field: f("readOnlyRootFilesystem"), problem: "root filesystem is writable", fix: "set readOnlyRootFilesystem: true and mount an emptyDir for scratch paths" });
+        out.push({
+            field: f("readOnlyRootFilesystem"),
+            problem: "root filesystem is writable",
+            fix: "set readOnlyRootFilesystem: true and mount an emptyDir for scratch paths",
+        });
     }
     if (sc["allowPrivilegeEscalation"] !== false) {
-        out.push({ field: f("allowPrivilegeEscalation"), problem: "privilege escalation is not disabled", fix: "set allowPrivilegeEscalation: false" });
+        out.push({
+            field: f("allowPrivilegeEscalation"),
+            problem: "privilege escalation is not disabled",
+            fix: "set allowPrivilegeEscalation: false",
+        });
     }
     if (sc["privileged"] === true) {
         out.push({ field: f("privileged"), problem: "container is privileged", fix: "remove privileged: true" });
     }
     const drop: unknown = sc["capabilities"]?.["drop"];
     if (!Array.isArray(drop) || !drop.some((d) => String(d).toUpperCase() === "ALL")) {
-        out.push({ field: f("capabilities.drop"), problem: "capabilities are not all dropped", fix: "set capabilities.drop: [\"ALL\"] (add back only what is needed)" });
+        out.push({
+            field: f("capabilities.drop"),
+            problem: "capabilities are not all dropped",
+            fix: 'set capabilities.drop: ["ALL"] (add back only what is needed)',
+        });
     }
     return out;
 }
@@ -97,13 +113,25 @@ export function checkImage(image: unknown, requireDigest: boolean): ImageCheck {
     }
     if (digest === undefined) {
         if (tag === undefined) {
-            return { ok: false, problem: `image '${image}' has no tag (implicitly 'latest')`, fix: requireDigest ? "pin the image by digest: name@sha256:<digest>" : "pin an immutable version tag or a digest" };
+            return {
+                ok: false,
+                problem: `image '${image}' has no tag (implicitly 'latest')`,
+                fix: requireDigest ? "pin the image by digest: name@sha256:<digest>" : "pin an immutable version tag or a digest",
+            };
         }
         if (tag.toLowerCase() === "latest") {
-            return { ok: false, problem: `image '${image}' uses the mutable tag 'latest'`, fix: requireDigest ? "pin the image by digest: name@sha256:<digest>" : "pin an immutable version tag or a digest" };
+            return {
+                ok: false,
+                problem: `image '${image}' uses the mutable tag 'latest'`,
+                fix: requireDigest ? "pin the image by digest: name@sha256:<digest>" : "pin an immutable version tag or a digest",
+            };
         }
         if (requireDigest) {
-            return { ok: false, problem: `image '${image}' is pinned by tag only, a digest is required here`, fix: `use '${nameTag}@sha256:<digest>'` };
+            return {
+                ok: false,
+                problem: `image '${image}' is pinned by tag only, a digest is required here`,
+                fix: `use '${nameTag}@sha256:<digest>'`,
+            };
         }
     }
     return { ok: true };

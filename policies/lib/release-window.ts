@@ -49,7 +49,7 @@ export function validateWindow(w: ReleaseWindow): string[] {
 /** Expand freeze entries "YYYY-MM-DD" or ranges "YYYY-MM-DD/YYYY-MM-DD" (inclusive) into a predicate. */
 export function isFrozen(localDate: string, freezeDates: readonly string[]): string | undefined {
     for (const entry of freezeDates) {
-        const [from, to] = entry.includes("/") ? entry.split("/", 2) as [string, string] : [entry, entry];
+        const [from, to] = entry.includes("/") ? (entry.split("/", 2) as [string, string]) : [entry, entry];
         if (!/^\d{4}-\d{2}-\d{2}$/.test(from.trim()) || !/^\d{4}-\d{2}-\d{2}$/.test(to.trim())) {
             throw new Error(`invalid freeze date '${entry}', expected YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD`);
         }

@@ -14,7 +14,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parsePromotionsOutput, PROMOTIONS_OUTPUT, type PromotionsOutput } from "../contracts";
+import { PROMOTIONS_OUTPUT, type PromotionsOutput, parsePromotionsOutput } from "../contracts";
 
 export type UpstreamRead = { ok: true; promotions: PromotionsOutput } | { ok: false; error: string };
 
@@ -40,7 +40,12 @@ export function findProjectDir(start: string = __dirname): string | undefined {
 }
 
 function firstLines(text: string, max = 3): string {
-    return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0).slice(0, max).join(" | ");
+    return text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0)
+        .slice(0, max)
+        .join(" | ");
 }
 
 type ExecError = NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null };

@@ -10,8 +10,8 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
 import { createTempProject, type TempProject } from "../support/engine";
 import { istioSeries } from "../support/istio-traffic";
-import { deploymentReplicas, splitWeights } from "../support/rendered";
 import { type RunningPrometheus, startBackfilledPrometheus } from "../support/prometheus";
+import { deploymentReplicas, splitWeights } from "../support/rendered";
 
 const SERVICE = "checkout";
 const IMAGE = "registry.example.com/shop/checkout";

@@ -17,9 +17,9 @@ import { parse, stringify } from "yaml";
 import { startCluster } from "../support/cluster";
 import { createTempProject, type TempProject } from "../support/engine";
 import { istioSeries } from "../support/istio-traffic";
+import { preparePlatformPrerequisites } from "../support/platform-prerequisites";
 import { type RunningPrometheus, startBackfilledPrometheus } from "../support/prometheus";
 import type { AuditReport } from "../support/route-audit";
-import { preparePlatformPrerequisites } from "../support/platform-prerequisites";
 import { kubeReaderFromKubeconfig, startRouteWatcher } from "../support/route-watcher";
 
 const SERVICE = "checkout";
@@ -85,8 +85,10 @@ interface DeploymentStatus {
     status?: { readyReplicas?: number };
 }
 
-
-async function canaryLife(opts: { readinessDelaySeconds: number; prometheus: RunningPrometheus }, life: (h: LifeHarness) => Promise<void>): Promise<AuditReport> {
+async function canaryLife(
+    opts: { readinessDelaySeconds: number; prometheus: RunningPrometheus },
+    life: (h: LifeHarness) => Promise<void>,
+): Promise<AuditReport> {
     const cluster = await startCluster({ readinessDelaySeconds: opts.readinessDelaySeconds });
     const project = createTempProject("gray-release-cluster-");
     const reader = kubeReaderFromKubeconfig(cluster.kubeconfig);
@@ -147,7 +149,7 @@ function printReport(delay: number, r: AuditReport): void {
     const seconds = r.firstSampleAt !== undefined && r.lastSampleAt !== undefined ? (r.lastSampleAt - r.firstSampleAt) / 1000 : 0;
     console.log(
         `      [cluster life, readiness delay ${delay}s] ${r.samples} samples over ${seconds.toFixed(0)} s ` +
-            `(mean gap ${(seconds * 1000 / Math.max(r.samples - 1, 1)).toFixed(0)} ms, max ${r.maxGapMs} ms, ${r.errors} failed), ` +
+            `(mean gap ${((seconds * 1000) / Math.max(r.samples - 1, 1)).toFixed(0)} ms, max ${r.maxGapMs} ms, ${r.errors} failed), ` +
             `${r.destinationsInLastSample} routed destinations at the end; ` +
             `route-seconds without a ready endpoint: ${r.routeSecondsWithoutReadyEndpoint.toFixed(2)}; ` +
             `Deployments replaced: ${r.deploymentsReplaced.length}, deleted: ${r.deploymentsDeleted.length}`,
@@ -185,7 +187,11 @@ describe("local control plane: a whole canary life applied to a real API server"
             assert.equal(canary.status?.readyReplicas, 1, "the weight rose after the canary was Available");
             assert.deepEqual(canary.spec.selector.matchLabels, { app: SERVICE, "gray-release.io/track": "canary" });
 
-            for (const [weight, replicas] of [[10, 1], [25, 1], [50, 3]] as const) {
+            for (const [weight, replicas] of [
+                [10, 1],
+                [25, 1],
+                [50, 3],
+            ] as const) {
                 r = await up("dev");
                 assert.equal(r?.weight, weight, r?.reason);
                 canary = await deployment("canary");
@@ -298,13 +304,30 @@ describe("local control plane: a whole canary life applied to a real API server"
                 apiVersion: "networking.istio.io/v1",
                 kind: "DestinationRule",
                 metadata: { name: "web", namespace: ns },
-                spec: { host: "web", subsets: [{ name: "stable", labels: { track: "stable" } }, { name: "canary", labels: { track: "canary" } }] },
+                spec: {
+                    host: "web",
+                    subsets: [
+                        { name: "stable", labels: { track: "stable" } },
+                        { name: "canary", labels: { track: "canary" } },
+                    ],
+                },
             });
             const vs = (canary: number) => ({
                 apiVersion: "networking.istio.io/v1",
                 kind: "VirtualService",
                 metadata: { name: "web", namespace: ns },
-                spec: { hosts: ["web"], http: [{ name: "weighted", route: [{ destination: { host: "web", subset: "stable" }, weight: 100 - canary }, { destination: { host: "web", subset: "canary" }, weight: canary }] }] },
+                spec: {
+                    hosts: ["web"],
+                    http: [
+                        {
+                            name: "weighted",
+                            route: [
+                                { destination: { host: "web", subset: "stable" }, weight: 100 - canary },
+                                { destination: { host: "web", subset: "canary" }, weight: canary },
+                            ],
+                        },
+                    ],
+                },
             });
             await cluster.request("POST", `${istio}/virtualservices`, vs(0));
             const deadline = Date.now() + 60_000;

@@ -28,8 +28,7 @@ interface List<T> {
     items: T[];
 }
 
-const isTrue = (conds: Condition[] | undefined, type: string) =>
-    (conds ?? []).some((c) => c.type === type && c.status === "True");
+const isTrue = (conds: Condition[] | undefined, type: string) => (conds ?? []).some((c) => c.type === type && c.status === "True");
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -114,10 +113,7 @@ describe("local Kubernetes control plane (etcd, kube-apiserver, controllers, sch
         assert.match(c().kubeconfig, new RegExp(`server: ${c().server}`));
         assert.match(c().kubeconfig, /certificate-authority-data: /);
         assert.match(c().kubeconfig, new RegExp(`token: ${c().token}`));
-        const nodes = await c().request<List<{ metadata: { name: string }; status?: { conditions?: Condition[] } }>>(
-            "GET",
-            "/api/v1/nodes",
-        );
+        const nodes = await c().request<List<{ metadata: { name: string }; status?: { conditions?: Condition[] } }>>("GET", "/api/v1/nodes");
         assert.ok(nodes.items.length >= 2);
         for (const n of nodes.items) assert.ok(isTrue(n.status?.conditions, "Ready"), `${n.metadata.name} not Ready`);
     });
@@ -138,22 +134,16 @@ describe("local Kubernetes control plane (etcd, kube-apiserver, controllers, sch
             return isTrue(d.status?.conditions, "Available") && d.status?.availableReplicas === 2 ? d : undefined;
         });
         const endpoints = await waitFor("2 ready endpoints", 60_000, async () => {
-            const slices = await c().request<List<EndpointSlice>>(
-                "GET",
-                `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
-                undefined,
-                { query: { labelSelector: "kubernetes.io/service-name=web" } },
-            );
+            const slices = await c().request<List<EndpointSlice>>("GET", `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, undefined, {
+                query: { labelSelector: "kubernetes.io/service-name=web" },
+            });
             const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready === true);
             return ready.length === 2 ? ready : undefined;
         });
         console.log(`      Deployment Available and endpoints ready in ${Date.now() - t0} ms`);
         // The legacy Endpoints object too: the Pulumi Kubernetes provider's Service await logic reads it.
         await waitFor("2 addresses in Endpoints web", 30_000, async () => {
-            const ep = await c().request<{ subsets?: Array<{ addresses?: Array<{ ip: string }> }> }>(
-                "GET",
-                `/api/v1/namespaces/${ns}/endpoints/web`,
-            );
+            const ep = await c().request<{ subsets?: Array<{ addresses?: Array<{ ip: string }> }> }>("GET", `/api/v1/namespaces/${ns}/endpoints/web`);
             const n = (ep.subsets ?? []).flatMap((s) => s.addresses ?? []).length;
             return n === 2 ? n : undefined;
         });
@@ -162,7 +152,10 @@ describe("local Kubernetes control plane (etcd, kube-apiserver, controllers, sch
         });
         const ips = pods.items.map((p) => p.status?.podIP).sort();
         assert.deepEqual(endpoints.flatMap((e) => e.addresses).sort(), ips);
-        assert.ok(ips.every((ip) => typeof ip === "string" && /^10\.244\./.test(ip)), `pod IPs ${ips.join(", ")}`);
+        assert.ok(
+            ips.every((ip) => typeof ip === "string" && /^10\.244\./.test(ip)),
+            `pod IPs ${ips.join(", ")}`,
+        );
     });
 
     it("validates Istio custom resources against the upstream structural schema", async () => {
@@ -234,15 +227,20 @@ describe("local Kubernetes control plane with readinessDelaySeconds 5", function
         await applyNamespace(k, ns);
         await applyDeployment(k, ns, "slow", 2);
         const listPods = async () =>
-            (await k.request<List<Pod>>("GET", `/api/v1/namespaces/${ns}/pods`, undefined, {
-                query: { labelSelector: "app=slow" },
-            })).items;
+            (
+                await k.request<List<Pod>>("GET", `/api/v1/namespaces/${ns}/pods`, undefined, {
+                    query: { labelSelector: "app=slow" },
+                })
+            ).items;
         const running = await waitFor("2 Running pods with IPs", 60_000, async () => {
             const pods = await listPods();
             return pods.length === 2 && pods.every((p) => p.status?.phase === "Running" && p.status.podIP) ? pods : undefined;
         });
         const runningAt = Date.now();
-        assert.ok(running.every((p) => !isTrue(p.status?.conditions, "Ready")), "pods were Ready as soon as Running");
+        assert.ok(
+            running.every((p) => !isTrue(p.status?.conditions, "Ready")),
+            "pods were Ready as soon as Running",
+        );
         let lastNotReadyAt = runningAt;
         const readyAt = await waitFor("2 Ready pods", 30_000, async () => {
             const pods = await listPods();

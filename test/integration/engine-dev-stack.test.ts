@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { createTempProject, TempProject } from "../support/engine";
+import { createTempProject, type TempProject } from "../support/engine";
 import { renderedKinds, renderedObjects, splitWeights } from "../support/rendered";
 
 describe("real engine: the dev environment (platform-dev, then dev; render mode)", function () {
@@ -26,11 +26,21 @@ describe("real engine: the dev environment (platform-dev, then dev; render mode)
         );
         assert.deepEqual((telemetry?.spec as { egress?: unknown } | undefined)?.egress, [
             {
-                to: [{
-                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } },
-                    podSelector: { matchLabels: { "app.kubernetes.io/component": "opentelemetry-collector", "app.kubernetes.io/instance": "observability.otel-agent" } },
-                }],
-                ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }],
+                to: [
+                    {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } },
+                        podSelector: {
+                            matchLabels: {
+                                "app.kubernetes.io/component": "opentelemetry-collector",
+                                "app.kubernetes.io/instance": "observability.otel-agent",
+                            },
+                        },
+                    },
+                ],
+                ports: [
+                    { protocol: "TCP", port: 4317 },
+                    { protocol: "TCP", port: 4318 },
+                ],
             },
         ]);
 

@@ -11,8 +11,8 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { createTempProject, readRendered, type TempProject } from "../support/engine";
 import { istioSeries } from "../support/istio-traffic";
-import { renderedKinds, splitWeights } from "../support/rendered";
 import { type RunningPrometheus, startBackfilledPrometheus } from "../support/prometheus";
+import { renderedKinds, splitWeights } from "../support/rendered";
 
 const SERVICE = "checkout";
 const DIGEST_16 = "6".repeat(64);
@@ -119,7 +119,11 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
 
     const up = async (name: string, now = INSIDE): Promise<Release | undefined> => {
         const s = await stack(name);
-        const result = await s.up({ onOutput: () => undefined, policyPacks: [path.join(project.dir, "policies")], policyPackConfigs: [policyConfig(project, now)] });
+        const result = await s.up({
+            onOutput: () => undefined,
+            policyPacks: [path.join(project.dir, "policies")],
+            policyPackConfigs: [policyConfig(project, now)],
+        });
         assert.equal(result.summary.result, "succeeded");
         return (result.outputs["releases"]?.value as Record<string, Release> | undefined)?.[SERVICE];
     };

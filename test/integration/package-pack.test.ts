@@ -170,7 +170,10 @@ describe("npm package: build, pack, install into a consumer", function () {
                 if (entry === "gray-release" || entry === ".bin" || entry.startsWith(".package-lock")) continue;
                 fs.symlinkSync(path.join(repoModules, entry), path.join(modules, entry), "dir");
             }
-            fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: { "gray-release": "0.1.0" } }));
+            fs.writeFileSync(
+                path.join(consumer, "package.json"),
+                JSON.stringify({ name: "consumer", private: true, dependencies: { "gray-release": "0.1.0" } }),
+            );
         });
 
         it("requires gray-release and its subpath exports at runtime", () => {
@@ -195,15 +198,23 @@ describe("npm package: build, pack, install into a consumer", function () {
                     esModuleInterop: true,
                     // The consumer's own code is checked strictly; library .d.ts internals (Pulumi's, ours) are not.
                     skipLibCheck: true,
-                    ...(resolution === "node16" ? { module: "node16", moduleResolution: "node16" } : { module: "commonjs", moduleResolution: "node10" }),
+                    ...(resolution === "node16"
+                        ? { module: "node16", moduleResolution: "node16" }
+                        : { module: "commonjs", moduleResolution: "node10" }),
                 };
                 fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["index.ts"] }, null, 2));
                 // Fails (throws with tsc's diagnostics) on any type error; lists the files it read.
                 const trace = run(process.execPath, [TSC, "-p", "tsconfig.json", "--listFiles"], dir);
                 // The types must come from the unpacked package, not from this repository's sources.
                 const ours = trace.split(/\r?\n/).filter((f) => f.includes("node_modules/gray-release/"));
-                assert.ok(ours.some((f) => f.endsWith("dist/components/index.d.ts")), "components types resolved from the package");
-                assert.ok(ours.some((f) => f.endsWith("dist/progression/index.d.ts")), "progression types resolved from the package");
+                assert.ok(
+                    ours.some((f) => f.endsWith("dist/components/index.d.ts")),
+                    "components types resolved from the package",
+                );
+                assert.ok(
+                    ours.some((f) => f.endsWith("dist/progression/index.d.ts")),
+                    "progression types resolved from the package",
+                );
                 assert.ok(!trace.includes(path.join(REPO_ROOT, "components")), "no repository source leaks in");
             });
         }

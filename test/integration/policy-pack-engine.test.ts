@@ -12,7 +12,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { createTempProject, readRendered, TempProject } from "../support/engine";
+import { createTempProject, readRendered, type TempProject } from "../support/engine";
 
 /** Wednesday 2026-11-25, 10:00 UTC: inside the default window (Mon–Fri 09:00–17:00 UTC). */
 const INSIDE = "2026-11-25T10:00:00Z";
@@ -67,8 +67,7 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
 
     const mandatoryLines = (text: string) => text.split("\n").filter((l) => /- \[mandatory\]/.test(l));
     /** Names of the mandatory policies violated (the error message repeats the output, hence the set). */
-    const mandatoryPolicies = (text: string) =>
-        [...new Set(mandatoryLines(text).map((l) => l.replace(/^.*\]\s+(\S+)\s+\(.*$/, "$1")))].sort();
+    const mandatoryPolicies = (text: string) => [...new Set(mandatoryLines(text).map((l) => l.replace(/^.*\]\s+(\S+)\s+\(.*$/, "$1")))].sort();
 
     it("(a) dev and staging preview with the pack report no mandatory violation, even outside the window (weekday evening, Saturday)", async () => {
         for (const name of ["dev", "staging"]) {
@@ -86,7 +85,10 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
         const run = await preview(await project.stack("prod"), INSIDE);
         assert.equal(run.ok, false, run.text);
         assert.deepEqual(mandatoryPolicies(run.text), ["promotion-order"], run.text);
-        assert.match(run.text, /canary 'checkout' version registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1{64} starts in prod, but the promotions of upstream stack 'staging' cannot be read/);
+        assert.match(
+            run.text,
+            /canary 'checkout' version registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1{64} starts in prod, but the promotions of upstream stack 'staging' cannot be read/,
+        );
         assert.match(run.text, /no stack named 'staging' found|does not have output property 'promotions'/);
     });
 
@@ -98,8 +100,10 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
         const releases = up.outputs["releases"]?.value as Record<string, { action: string }>;
         assert.equal(releases["checkout"]?.action, "promote");
         const promotions = up.outputs["promotions"]?.value as Record<string, Array<{ image: string; at: string }>>;
-        assert.deepEqual(promotions["checkout"]?.map((p) => p.image),
-            [`registry.example.com/shop/checkout:1.5.0@sha256:${"1".repeat(64)}`]);
+        assert.deepEqual(
+            promotions["checkout"]?.map((p) => p.image),
+            [`registry.example.com/shop/checkout:1.5.0@sha256:${"1".repeat(64)}`],
+        );
     });
 
     it("(b) prod outside the window is denied by release-window and changes nothing", async () => {
@@ -107,7 +111,10 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
         const run = await preview(prod, OUTSIDE);
         assert.equal(run.ok, false, run.text);
         assert.deepEqual(mandatoryPolicies(run.text), ["release-window"], run.text);
-        assert.match(run.text, /\[prod\] new canary registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1{64} of 'checkout' \(0% → 1%\) outside the release window: 20:50 UTC is outside the release window 09:00-17:00/);
+        assert.match(
+            run.text,
+            /\[prod\] new canary registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1{64} of 'checkout' \(0% → 1%\) outside the release window: 20:50 UTC is outside the release window 09:00-17:00/,
+        );
         assert.match(run.text, /field weight\. Fix: keep the weight at 0%/);
         assert.deepEqual(await resourceTypes(prod), [], "the preview wrote no state");
         assert.equal(fs.existsSync(project.renderedDir("prod")), false, "nothing rendered");
@@ -115,9 +122,8 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
         // An `up` (the Automation API's up skips the preview) is stopped by the same violation before the canary
         // exists: the CanaryRelease registers first (no provider to wait for), so no routing or workload is applied.
         let out = "";
-        await assert.rejects(
-            prod.up({ policyPacks: [pack], policyPackConfigs: [configFor(OUTSIDE)], onOutput: (s) => (out += s) }),
-            (e: Error) => /release-window/.test(`${out}\n${e.message}`),
+        await assert.rejects(prod.up({ policyPacks: [pack], policyPackConfigs: [configFor(OUTSIDE)], onOutput: (s) => (out += s) }), (e: Error) =>
+            /release-window/.test(`${out}\n${e.message}`),
         );
         const types = await resourceTypes(prod);
         for (const t of types) {
@@ -137,7 +143,10 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
             const run = await preview(prod, INSIDE);
             assert.equal(run.ok, false, run.text);
             assert.deepEqual(mandatoryPolicies(run.text), ["release-owner-and-risk-assessment"], run.text);
-            assert.match(run.text, /\[prod\] new canary registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1{64} of 'checkout' starts without a release SLO owner/);
+            assert.match(
+                run.text,
+                /\[prod\] new canary registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1{64} of 'checkout' starts without a release SLO owner/,
+            );
             assert.deepEqual((await prod.exportStack()).deployment, before.deployment, "the preview changed the state");
         } finally {
             await prod.setConfig(key, owner, true);

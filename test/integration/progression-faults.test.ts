@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MEASURE_NAMES, PrometheusProvider, analyzeService, parseProgressionConfig, runProgression } from "../../progression/internal";
-import { HEALTHY as HEALTHY_VALUES, type MeasureValues, answerFor } from "../support/fake-metrics";
+import { analyzeService, MEASURE_NAMES, PrometheusProvider, parseProgressionConfig, runProgression } from "../../progression/internal";
+import { answerFor, HEALTHY as HEALTHY_VALUES, type MeasureValues } from "../support/fake-metrics";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void;
 
@@ -37,7 +37,10 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 
 /** A well-formed answer for service "checkout" with the given values per measure, stamped at the evaluation time. */
 function vectorAnswer(values: MeasureValues, timeS = Date.now() / 1000) {
-    return answerFor({ checkout: { values } }, timeS) as { status: string; data: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    return answerFor({ checkout: { values } }, timeS) as {
+        status: string;
+        data: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
 }
 
 const HEALTHY = HEALTHY_VALUES;
@@ -94,7 +97,8 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
     });
 
     it("reports a Thanos partial response, and never passes it", async () => {
-        fake.handler = (_q, res) => json(res, 200, { ...vectorAnswer(HEALTHY), warnings: ["receive series from store 10.0.0.7:10901: context deadline exceeded"] });
+        fake.handler = (_q, res) =>
+            json(res, 200, { ...vectorAnswer(HEALTHY), warnings: ["receive series from store 10.0.0.7:10901: context deadline exceeded"] });
         await expectError(/partial metrics answer: .*context deadline exceeded.*partial data never passes/);
     });
 
@@ -153,7 +157,10 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
             vectorAnswer({ ...HEALTHY, canaryErrors: "+Inf" }),
             {
                 status: "success",
-                data: { resultType: "vector", result: [...vectorAnswer(HEALTHY).data.result, { metric: { measure: "canaryErrors", service: "checkout" }, value: [1, "3"] }] },
+                data: {
+                    resultType: "vector",
+                    result: [...vectorAnswer(HEALTHY).data.result, { metric: { measure: "canaryErrors", service: "checkout" }, value: [1, "3"] }],
+                },
             },
             [],
             null,
@@ -166,7 +173,11 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
     });
 
     it("reports a refused connection after retries", async () => {
-        const v = await analyzeService(config(), new PrometheusProvider({ baseUrl: "http://127.0.0.1:1", retries: 1, minRetryDelayMs: 5 }), new Date());
+        const v = await analyzeService(
+            config(),
+            new PrometheusProvider({ baseUrl: "http://127.0.0.1:1", retries: 1, minRetryDelayMs: 5 }),
+            new Date(),
+        );
         assert.equal(v.verdict, "error");
         assert.match(v.reason, /fetch failed|ECONNREFUSED/);
     });
@@ -180,7 +191,7 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
     it("holds (never advances) a progressing rollout when the backend is down, and fails it after 3 errors", async () => {
         fake.handler = (_q, res) => json(res, 500, "down");
         const cfg = { ...config(), minIntervalBetweenSteps: 0 };
-        let state: unknown = undefined;
+        let state: unknown;
         const actions: string[] = [];
         const weights: number[] = [];
         for (let i = 0; i < 4; i++) {

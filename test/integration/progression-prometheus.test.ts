@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
 import {
-    PrometheusProvider,
     analyzeService,
     analyzeServices,
     decide,
-    parseProgressionConfig,
     type ProgressionConfig,
+    PrometheusProvider,
+    parseProgressionConfig,
 } from "../../progression/internal";
 import { FAST_LATENCY as FAST, istioSeries } from "../support/istio-traffic";
 import { type RunningPrometheus, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
@@ -38,7 +38,8 @@ function restarts(workload: string, perHour: number): SyntheticSeries {
 }
 
 const healthy = (t: number) => (t >= 0 ? 0.002 : 0);
-const stable = (workload: string, rps = 20): SyntheticSeries[] => versionSeries(workload, { version: "1.0.0", rps, errorRatio: healthy, latency: FAST });
+const stable = (workload: string, rps = 20): SyntheticSeries[] =>
+    versionSeries(workload, { version: "1.0.0", rps, errorRatio: healthy, latency: FAST });
 
 function scenarioSeries(): SyntheticSeries[] {
     return [
@@ -160,7 +161,10 @@ describe("progression analysis against a real Prometheus", function () {
         // The newest sample is at END_S: 30 s old at AT + 30 s (timestamp() of a selector is the sample's own stamp).
         assert.equal(v.measured.canaryDataAgeSeconds, 30);
         assert.equal(v.measured.stableDataAgeSeconds, 30);
-        assert.ok((v.measured.passCanaryRequests ?? 0) > 5 * (v.measured.canaryRequests ?? 0), `pass window ${v.measured.passCanaryRequests} vs window ${v.measured.canaryRequests}`);
+        assert.ok(
+            (v.measured.passCanaryRequests ?? 0) > 5 * (v.measured.canaryRequests ?? 0),
+            `pass window ${v.measured.passCanaryRequests} vs window ${v.measured.canaryRequests}`,
+        );
         assert.equal(v.measured.stableReplicas, null, "no kube-state-metrics series for this one: unknown");
         assert.ok((v.measured.canaryErrorRateUpper ?? 1) < 0.008);
     });
@@ -191,7 +195,11 @@ describe("progression analysis against a real Prometheus", function () {
     it("analyses every service with a single HTTP round trip", async () => {
         const p = provider();
         const services = ["healthy", "bad", "lowtraffic", "nodata", "slow", "restarting", "subtle", "nobaseline", "scaleddown", "nearlimit"];
-        const verdicts = await analyzeServices(services.map((s) => configFor(s, prom?.url ?? "")), p, AT);
+        const verdicts = await analyzeServices(
+            services.map((s) => configFor(s, prom?.url ?? "")),
+            p,
+            AT,
+        );
         assert.equal(p.roundTrips, 1);
         assert.deepEqual(
             services.map((s) => verdicts.get(s)?.verdict),

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
 import { createTempProject, type TempProject } from "../support/engine";
-import { FakeMetricsServer, type ServiceAnswer, answerFor } from "../support/fake-metrics";
+import { answerFor, FakeMetricsServer, type ServiceAnswer } from "../support/fake-metrics";
 import { splitWeights } from "../support/rendered";
 
 const IMAGE = "registry.example.com/shop";
@@ -57,7 +57,13 @@ const SCENARIOS: Scenario[] = [
         verdict: "error",
         reason: /stable has 3 available replicas but stableRequests is 0/,
     },
-    { service: "negative-latency", route: "/ok", answer: { values: { canaryP95Ms: "-1" } }, verdict: "error", reason: /canaryP95Ms is -1 ms; a latency cannot be negative/ },
+    {
+        service: "negative-latency",
+        route: "/ok",
+        answer: { values: { canaryP95Ms: "-1" } },
+        verdict: "error",
+        reason: /canaryP95Ms is -1 ms; a latency cannot be negative/,
+    },
     {
         service: "errors-over-requests",
         route: "/ok",
@@ -94,7 +100,13 @@ const SCENARIOS: Scenario[] = [
         verdict: "inconclusive",
         reason: /errorRate: 0\.7% ≤ 0\.8% but the upper 99% bound 1\.077% over 6000 requests in the pass window is above 0\.8%/,
     },
-    { service: "frozen-source", route: "/stale", answer: { values: {} }, verdict: "error", reason: /stale metrics answer: sample \w+ is stamped .*, 3600 s before the evaluation time/ },
+    {
+        service: "frozen-source",
+        route: "/stale",
+        answer: { values: {} },
+        verdict: "error",
+        reason: /stale metrics answer: sample \w+ is stamped .*, 3600 s before the evaluation time/,
+    },
     {
         service: "partial-answer",
         route: "/partial",
@@ -150,7 +162,9 @@ describe("real engine + a metrics source serving wrong data: the gate passes onl
         // Thanos Query with a store that timed out, answering what it has (as with partial_response=true).
         fake.routes.set("/partial", (q) => ({
             status: 200,
-            body: answerFor(answers(q.services), q.timeS, { warnings: ["receive series from Addr: 10.0.3.7:10901: rpc error: code = DeadlineExceeded desc = context deadline exceeded"] }),
+            body: answerFor(answers(q.services), q.timeS, {
+                warnings: ["receive series from Addr: 10.0.3.7:10901: rpc error: code = DeadlineExceeded desc = context deadline exceeded"],
+            }),
         }));
         project = createTempProject();
         writeStackConfig(project, fake);
@@ -180,7 +194,9 @@ describe("real engine + a metrics source serving wrong data: the gate passes onl
             const verdict = r?.lastVerdict;
             const expectedWeight = s.verdict === "pass" ? 10 : 5;
             if (verdict?.verdict !== s.verdict || !s.reason.test(verdict.reason) || r?.weight !== expectedWeight) {
-                problems.push(`${s.service}: expected ${s.verdict} at ${expectedWeight}% matching ${s.reason}, got ${verdict?.verdict} at ${r?.weight}%: ${verdict?.reason}`);
+                problems.push(
+                    `${s.service}: expected ${s.verdict} at ${expectedWeight}% matching ${s.reason}, got ${verdict?.verdict} at ${r?.weight}%: ${verdict?.reason}`,
+                );
             }
         }
         assert.deepEqual(problems, []);

@@ -6,15 +6,15 @@
 import { strict as assert } from "node:assert";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateRuleGroups, renderRuleFile, resolveSloRulesSpec, type RuleGroup } from "../../components/slo-rules";
+import { generateRuleGroups, type RuleGroup, renderRuleFile, resolveSloRulesSpec } from "../../components/slo-rules";
 import {
-    type RunningPrometheus,
-    type SyntheticSeries,
     backfillOpenMetrics,
     makeTempDir,
     openMetrics,
+    type RunningPrometheus,
     requirePrometheus,
     requirePromtool,
+    type SyntheticSeries,
     startPrometheus,
 } from "../support/prometheus";
 
@@ -47,11 +47,23 @@ function counterSamples(end: number, perSecond: number): Array<[number, number]>
 function syntheticHistory(end: number): SyntheticSeries[] {
     const series: SyntheticSeries[] = [];
     // stable: 90 rps, 0.1 % errors; canary: 10 rps, 1 % errors.
-    for (const [version, rps, errRatio] of [["stable", 90, 0.001], ["canary", 10, 0.01]] as const) {
+    for (const [version, rps, errRatio] of [
+        ["stable", 90, 0.001],
+        ["canary", 10, 0.01],
+    ] as const) {
         const labels = { reporter: "destination", destination_service_name: SERVICE, destination_version: version };
-        series.push({ name: "istio_requests_total", labels: { ...labels, response_code: "200" }, samples: counterSamples(end, rps * (1 - errRatio)) });
+        series.push({
+            name: "istio_requests_total",
+            labels: { ...labels, response_code: "200" },
+            samples: counterSamples(end, rps * (1 - errRatio)),
+        });
         series.push({ name: "istio_requests_total", labels: { ...labels, response_code: "503" }, samples: counterSamples(end, rps * errRatio) });
-        for (const [le, share] of [["100", 0.5], ["300", 0.98], ["1000", 1], ["+Inf", 1]] as const) {
+        for (const [le, share] of [
+            ["100", 0.5],
+            ["300", 0.98],
+            ["1000", 1],
+            ["+Inf", 1],
+        ] as const) {
             series.push({ name: "istio_request_duration_milliseconds_bucket", labels: { ...labels, le }, samples: counterSamples(end, rps * share) });
         }
         series.push({ name: "istio_request_duration_milliseconds_count", labels, samples: counterSamples(end, rps) });

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import {
     ALERT_NAMES,
-    type RuleGroup,
-    type SloRulesSpecArgs,
     generateRuleGroups,
+    type RuleGroup,
     renderRuleFile,
     resolveSloRulesSpec,
+    type SloRulesSpecArgs,
 } from "../../components/slo-rules";
 import { checkRules, makeTempDir, requirePromtool, testRules } from "../support/prometheus";
 
@@ -102,11 +102,15 @@ describe("SLO rules through promtool", function () {
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    async function runScenario(name: string, args: SloRulesSpecArgs, test: {
-        input_series: InputSeries[];
-        alert_rule_test?: AlertTest[];
-        promql_expr_test?: ExprTest[];
-    }): Promise<void> {
+    async function runScenario(
+        name: string,
+        args: SloRulesSpecArgs,
+        test: {
+            input_series: InputSeries[];
+            alert_rule_test?: AlertTest[];
+            promql_expr_test?: ExprTest[];
+        },
+    ): Promise<void> {
         const rulesFile = join(dir, `${name}.rules.yaml`);
         writeFileSync(rulesFile, renderRuleFile(withoutAnnotations(generateRuleGroups(resolveSloRulesSpec(args)))));
         const testFile = join(dir, `${name}.test.yaml`);
@@ -124,39 +128,49 @@ describe("SLO rules through promtool", function () {
     describe("promtool check rules", () => {
         const variants: Array<[string, SloRulesSpecArgs]> = [
             ["defaults (30d, canary on)", BASE_ARGS],
-            ["7d window, groupBy version, custom selectors, no canary", {
-                service: "payments",
-                runbookUrl: "https://runbooks.example.com/payments",
-                slos: [
-                    { name: "availability", objective: 99.9, window: "7d", groupBy: ["destination_version"] },
-                    {
-                        name: "custom-errors",
-                        objective: 99.5,
-                        window: "28d",
-                        sli: { kind: "errorRatio", errors: 'http_requests_total{job="payments",code=~"5.."}', total: 'http_requests_total{job="payments"}' },
-                    },
-                    {
-                        name: "custom-good",
-                        objective: 99,
-                        sli: { kind: "errorRatio", good: 'grpc_server_handled_total{grpc_code="OK"}', total: "grpc_server_handled_total" },
-                    },
-                    { name: "callback-latency", objective: 95, window: "7d", sli: { kind: "latency", threshold: 1200 } },
-                ],
-                canary: { enabled: false },
-                alertLabels: { team: "payments" },
-            }],
-            ["custom canary and alerting", {
-                ...BASE_ARGS,
-                alerting: { page: { for: "5m" }, ticket: { windows: [] }, minRequestRate: 1 },
-                canary: {
-                    versionLabel: "version",
-                    canaryVersionLabel: "v2",
-                    stableVersionLabel: "v1",
-                    errorRateDeltaThreshold: 0.005,
-                    trafficRatioThreshold: 0.2,
-                    restarts: { podRegex: "checkout-v2-.*", namespace: "staging-gray", matchers: 'container="app"' },
+            [
+                "7d window, groupBy version, custom selectors, no canary",
+                {
+                    service: "payments",
+                    runbookUrl: "https://runbooks.example.com/payments",
+                    slos: [
+                        { name: "availability", objective: 99.9, window: "7d", groupBy: ["destination_version"] },
+                        {
+                            name: "custom-errors",
+                            objective: 99.5,
+                            window: "28d",
+                            sli: {
+                                kind: "errorRatio",
+                                errors: 'http_requests_total{job="payments",code=~"5.."}',
+                                total: 'http_requests_total{job="payments"}',
+                            },
+                        },
+                        {
+                            name: "custom-good",
+                            objective: 99,
+                            sli: { kind: "errorRatio", good: 'grpc_server_handled_total{grpc_code="OK"}', total: "grpc_server_handled_total" },
+                        },
+                        { name: "callback-latency", objective: 95, window: "7d", sli: { kind: "latency", threshold: 1200 } },
+                    ],
+                    canary: { enabled: false },
+                    alertLabels: { team: "payments" },
                 },
-            }],
+            ],
+            [
+                "custom canary and alerting",
+                {
+                    ...BASE_ARGS,
+                    alerting: { page: { for: "5m" }, ticket: { windows: [] }, minRequestRate: 1 },
+                    canary: {
+                        versionLabel: "version",
+                        canaryVersionLabel: "v2",
+                        stableVersionLabel: "v1",
+                        errorRateDeltaThreshold: 0.005,
+                        trafficRatioThreshold: 0.2,
+                        restarts: { podRegex: "checkout-v2-.*", namespace: "staging-gray", matchers: 'container="app"' },
+                    },
+                },
+            ],
         ];
         for (const [title, args] of variants) {
             it(`accepts the rule file: ${title}`, async () => {
@@ -172,7 +186,10 @@ describe("SLO rules through promtool", function () {
         it("a fast burn (10% errors, 200x the budget) pages within minutes, before any ticket", () =>
             runScenario("fast-burn", BASE_ARGS, {
                 // 10 rps healthy for 1h, then 10% errors.
-                input_series: istio("stable", [[60, 600, 0], [40, 540, 60]]),
+                input_series: istio("stable", [
+                    [60, 600, 0],
+                    [40, 540, 60],
+                ]),
                 alert_rule_test: [
                     none("59m"),
                     none("62m"), // burning but the 1h window and `for: 2m` not yet satisfied
@@ -184,7 +201,10 @@ describe("SLO rules through promtool", function () {
         it("a slow burn (0.2% errors, 4x the budget) opens a ticket but never pages", () =>
             runScenario("slow-burn", BASE_ARGS, {
                 // 10 rps healthy for 6h, then 0.2% errors for 4h: only the 6h&3d pair at 1x can catch it.
-                input_series: istio("stable", [[360, 600, 0], [240, 598.8, 1.2]]),
+                input_series: istio("stable", [
+                    [360, 600, 0],
+                    [240, 598.8, 1.2],
+                ]),
                 alert_rule_test: [none("6h"), none("7h"), { eval_time: "9h30m", alertname: ALERT_NAMES.burn, exp_alerts: [burn("ticket")] }],
             }));
 
@@ -203,7 +223,11 @@ describe("SLO rules through promtool", function () {
 
         it("a low-traffic blip (6 failures at 0.02 rps) fires nothing, although its error ratios exceed the page threshold", () =>
             runScenario("low-traffic-blip", BASE_ARGS, {
-                input_series: istio("stable", [[120, 1.2, 0], [2, 0, 3], [60, 1.2, 0]]),
+                input_series: istio("stable", [
+                    [120, 1.2, 0],
+                    [2, 0, 3],
+                    [60, 1.2, 0],
+                ]),
                 alert_rule_test: [none("125m"), none("130m"), none("150m")],
                 promql_expr_test: [
                     {
@@ -218,16 +242,27 @@ describe("SLO rules through promtool", function () {
             }));
 
         it("the same blip pages when the low-traffic guard is disabled (control)", () =>
-            runScenario("low-traffic-blip-unguarded", { ...BASE_ARGS, alerting: { minRequestRate: 0 } }, {
-                input_series: istio("stable", [[120, 1.2, 0], [2, 0, 3], [60, 1.2, 0]]),
-                alert_rule_test: [{ eval_time: "126m", alertname: ALERT_NAMES.burn, exp_alerts: [burn("page")] }],
-            }));
+            runScenario(
+                "low-traffic-blip-unguarded",
+                { ...BASE_ARGS, alerting: { minRequestRate: 0 } },
+                {
+                    input_series: istio("stable", [
+                        [120, 1.2, 0],
+                        [2, 0, 3],
+                        [60, 1.2, 0],
+                    ]),
+                    alert_rule_test: [{ eval_time: "126m", alertname: ALERT_NAMES.burn, exp_alerts: [burn("page")] }],
+                },
+            ));
 
         it("long windows are a traffic-weighted ratio of sums, not an average of ratios", () =>
             runScenario("traffic-weighted", BASE_ARGS, {
                 // 30m at 100 rps without errors, then 30m at 1 rps with 50% errors: ratio of sums ≈ 0.5%,
                 // an average of ratios would be ≈ 25%.
-                input_series: istio("stable", [[30, 6000, 0], [30, 30, 30]]),
+                input_series: istio("stable", [
+                    [30, 6000, 0],
+                    [30, 30, 30],
+                ]),
                 promql_expr_test: [
                     {
                         expr: `slo:sli_error:ratio_rate1h{slo="availability"} > bool 0.003 and slo:sli_error:ratio_rate1h{slo="availability"} < bool 0.01`,
@@ -239,7 +274,10 @@ describe("SLO rules through promtool", function () {
 
         it("a latency SLI pages when half the requests get slower than 300ms", () =>
             runScenario("latency-burn", BASE_ARGS, {
-                input_series: latency([[60, 600, 0], [30, 300, 300]]),
+                input_series: latency([
+                    [60, 600, 0],
+                    [30, 300, 300],
+                ]),
                 alert_rule_test: [none("59m"), { eval_time: "75m", alertname: ALERT_NAMES.burn, exp_alerts: [burn("page", "latency")] }],
             }));
 
@@ -248,13 +286,16 @@ describe("SLO rules through promtool", function () {
                 // 100 rps in total. 30m at a 5% canary with 0.2% failures (stable 0.1%), then a step to 15% with
                 // the canary failing 12.7% of its requests.
                 input_series: [
-                    ...istio("canary", [[30, 299.4, 0.6], [30, 785.7, 114.3]]),
-                    ...istio("stable", [[30, 5694.3, 5.7], [30, 5094.9, 5.1]]),
+                    ...istio("canary", [
+                        [30, 299.4, 0.6],
+                        [30, 785.7, 114.3],
+                    ]),
+                    ...istio("stable", [
+                        [30, 5694.3, 5.7],
+                        [30, 5094.9, 5.1],
+                    ]),
                 ],
-                alert_rule_test: [
-                    none("29m", ALERT_NAMES.canaryP1),
-                    { eval_time: "38m", alertname: ALERT_NAMES.canaryP1, exp_alerts: [p1] },
-                ],
+                alert_rule_test: [none("29m", ALERT_NAMES.canaryP1), { eval_time: "38m", alertname: ALERT_NAMES.canaryP1, exp_alerts: [p1] }],
                 promql_expr_test: [
                     {
                         expr: `canary_traffic_ratio > bool 0.1 and canary_error_rate_delta > bool 0.1`,

@@ -16,20 +16,20 @@ import fc from "fast-check";
 import {
     buildDestinationRule,
     buildVirtualService,
-    resolveCanaryRoutingArgs,
     type CanaryRoutingArgs,
+    resolveCanaryRoutingArgs,
     type StickySessionArgs,
 } from "../../components/canary-routing";
 import { deploymentSpec, resolveCanaryWorkloadArgs, serviceSpec } from "../../components/canary-workload";
 import { buildPeerAuthentication } from "../../components/gray-namespace";
 import {
-    type KubeObject,
     documents,
     istioAnalyze,
     istioAnalyzeWithKube,
+    istioctlValidate,
     istioProblems,
     istioValidateObjects,
-    istioctlValidate,
+    type KubeObject,
     plain,
     podsOf,
     requireValidatorsDir,
@@ -93,7 +93,10 @@ const VARIANTS: ReadonlyArray<[string, CanaryRoutingArgs]> = [
         {
             ...base,
             canaryWeight: 25,
-            optInHeaders: [{ name: "x-canary", exact: "true" }, { name: "x-build", regex: "^v2\\..*$" }],
+            optInHeaders: [
+                { name: "x-canary", exact: "true" },
+                { name: "x-build", regex: "^v2\\..*$" },
+            ],
             allowlist: { header: "x-user-id", ids: ["staff-001", "+8613800000000", "a.b@example.com"], idsPerMatch: 2 },
             pathPrefixes: ["/api/v2/", "/beta"],
         },
@@ -120,7 +123,14 @@ const VARIANTS: ReadonlyArray<[string, CanaryRoutingArgs]> = [
         "connection pool and outlier detection overrides",
         {
             ...base,
-            connectionPool: { maxConnections: 50, connectTimeout: "1s", http1MaxPendingRequests: 10, http2MaxRequests: 100, maxRequestsPerConnection: 5, idleTimeout: "30s" },
+            connectionPool: {
+                maxConnections: 50,
+                connectTimeout: "1s",
+                http1MaxPendingRequests: 10,
+                http2MaxRequests: 100,
+                maxRequestsPerConnection: 5,
+                idleTimeout: "30s",
+            },
             outlierDetection: { consecutive5xxErrors: 3, interval: "5s", baseEjectionTime: "1m", maxEjectionPercent: 50 },
         },
     ],
@@ -180,7 +190,10 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
             assert.equal(vs.valid, false, "the broken VirtualService is refused");
             assert.match(vs.error ?? "", /VirtualService\/dev-gray\/broken:/);
             assert.match(vs.error ?? "", /weight -5 < 0/);
-            assert.match(vs.error ?? "", /"headers": error parsing regexp: missing closing \): `\^\(staff-001`; Istio uses RE2 style regex-based match/);
+            assert.match(
+                vs.error ?? "",
+                /"headers": error parsing regexp: missing closing \): `\^\(staff-001`; Istio uses RE2 style regex-based match/,
+            );
             assert.match(vs.error ?? "", /empty domain name not allowed/);
             assert.equal(dr.valid, false, "the DestinationRule with duplicate subsets is refused");
             assert.match(dr.error ?? "", /duplicate subset names: stable/);
@@ -216,14 +229,25 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
 
             const subsetMessages = await istioAnalyze([badSubset, dr!, ...svc]);
             assert.ok(
-                subsetMessages.some((m) => m.code === "IST0101" && m.level === "Error" && /subset in destinationrule not found/.test(m.message) && /canary-v2/.test(m.message)),
+                subsetMessages.some(
+                    (m) =>
+                        m.code === "IST0101" &&
+                        m.level === "Error" &&
+                        /subset in destinationrule not found/.test(m.message) &&
+                        /canary-v2/.test(m.message),
+                ),
                 `undefined subset reported: ${JSON.stringify(subsetMessages)}`,
             );
             // Offline, istioctl analyze leaves Services out (it skips the host analyzer); read as a cluster would
             // hold them, the same analyzers see the missing Service.
             const hostMessages = await istioAnalyzeWithKube([badHost, dr!, ...svc]);
             assert.ok(
-                hostMessages.some((m) => m.code === "IST0101" && m.level === "Error" && /Referenced host not found: "orphan\.dev-gray\.svc\.cluster\.local"/.test(m.message)),
+                hostMessages.some(
+                    (m) =>
+                        m.code === "IST0101" &&
+                        m.level === "Error" &&
+                        /Referenced host not found: "orphan\.dev-gray\.svc\.cluster\.local"/.test(m.message),
+                ),
                 `host without a Service reported: ${JSON.stringify(hostMessages)}`,
             );
         });
@@ -245,7 +269,10 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
         it("every documented CanaryRouting variant validates, without warnings", async () => {
             const objects = VARIANTS.flatMap(([, args]) => routingObjects(args));
             const verdicts = await istioValidateObjects(objects);
-            assert.ok(verdicts.every((v) => v.istio), "all are Istio kinds, checked by Istio's validation");
+            assert.ok(
+                verdicts.every((v) => v.istio),
+                "all are Istio kinds, checked by Istio's validation",
+            );
             assert.deepEqual(istioProblems(verdicts), []);
         });
 
@@ -264,7 +291,10 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
                 return [...routingObjects({ ...args, namespace, ...(hosts ? { hosts } : {}) }), ...workloadObjects("checkout", namespace, args.port)];
             });
             for (const messages of [await istioAnalyze([PUBLIC_GATEWAY, ...objects]), await istioAnalyzeWithKube([PUBLIC_GATEWAY, ...objects])]) {
-                assert.deepEqual(messages.filter((m) => m.level !== "Info"), []);
+                assert.deepEqual(
+                    messages.filter((m) => m.level !== "Info"),
+                    [],
+                );
             }
         });
     });
@@ -292,7 +322,9 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
             gateways: fc.constantFrom(["mesh"], ["mesh", "istio-system/public"], ["istio-system/public"]).map((g) => [...g]),
             optInThroughGateways: fc.boolean(),
             mirrorPercent: fc.option(fc.double({ min: 0.1, max: 100, noNaN: true }), { nil: undefined }),
-            stickySession: fc.option(fc.constantFrom<StickySessionArgs>({ header: "x-user-id" }, { cookie: { name: "canary", ttl: "60s" } }), { nil: undefined }),
+            stickySession: fc.option(fc.constantFrom<StickySessionArgs>({ header: "x-user-id" }, { cookie: { name: "canary", ttl: "60s" } }), {
+                nil: undefined,
+            }),
             timeout: fc.option(fc.constantFrom("1s", "10s", "500ms"), { nil: undefined }),
         });
 
@@ -315,7 +347,10 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
                 () => routingObjects({ ...base, pathPrefixes: ["/apply", "/", "/ndnameca"] }),
                 /pathPrefixes\.0 = "\/apply": is covered by pathPrefixes\[1\] "\/"/,
             );
-            assert.throws(() => routingObjects({ ...base, pathPrefixes: ["/api", "/api"] }), /pathPrefixes\.1 = "\/api": is covered by pathPrefixes\[0\]/);
+            assert.throws(
+                () => routingObjects({ ...base, pathPrefixes: ["/api", "/api"] }),
+                /pathPrefixes\.1 = "\/api": is covered by pathPrefixes\[0\]/,
+            );
         });
 
         it("on unconstrained path prefixes, the schema refuses exactly what Istio warns about, and Istio accepts the rest cleanly", async () => {
@@ -334,7 +369,10 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
             });
             assert.ok(accepted.length < samples.length, "the generator does produce overlapping prefixes");
             const verdicts = await istioValidateObjects(accepted.flatMap((patch) => routingObjects({ ...base, ...patch })));
-            assert.ok(verdicts.every((v) => v.valid), "nothing is refused outright");
+            assert.ok(
+                verdicts.every((v) => v.valid),
+                "nothing is refused outright",
+            );
             assert.deepEqual(istioProblems(verdicts.filter((v) => v.output || v.warnings)), [], "no warning either");
         });
 
@@ -345,7 +383,10 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
                 ...workloadObjects("checkout", `prop-${i}`),
             ]);
             for (const messages of [await istioAnalyze([PUBLIC_GATEWAY, ...objects]), await istioAnalyzeWithKube([PUBLIC_GATEWAY, ...objects])]) {
-                assert.deepEqual(messages.filter((m) => m.level !== "Info"), []);
+                assert.deepEqual(
+                    messages.filter((m) => m.level !== "Info"),
+                    [],
+                );
             }
         });
     });

@@ -14,8 +14,8 @@ import { stringify } from "yaml";
 import { parseArgs } from "../../components/common";
 import {
     type CollectorConfig,
-    type OtelCollectorArgs,
     collectorConfigYaml,
+    type OtelCollectorArgs,
     otelCollectorArgsSchema,
     planCollectors,
 } from "../../components/otel-collector";
@@ -114,7 +114,10 @@ describe("OpenTelemetry Collector's own validation (otelcol validate) of the age
             assert.equal((await otelcolValidate(yaml)).code, 0, "validate alone accepts it");
             const start = await otelcolStart(yaml, containerEnv(agent.env), "created");
             assert.equal(start.created, false);
-            assert.match(start.log, /failed to create "loadbalancing" exporter for data type "traces": cannot configure loadbalancing traces exporter: unsupported routing_key: traceid/);
+            assert.match(
+                start.log,
+                /failed to create "loadbalancing" exporter for data type "traces": cannot configure loadbalancing traces exporter: unsupported routing_key: traceid/,
+            );
         });
 
         it("... and an unknown tail-sampling policy type", async () => {
@@ -124,7 +127,10 @@ describe("OpenTelemetry Collector's own validation (otelcol validate) of the age
             assert.equal((await otelcolValidate(yaml)).code, 0, "validate alone accepts it");
             const start = await otelcolStart(yaml, containerEnv(gateway.env));
             assert.equal(start.created, false);
-            assert.match(start.log, /failed to create "tail_sampling" processor, in pipeline "traces": unknown sampling policy type string_attributes/);
+            assert.match(
+                start.log,
+                /failed to create "tail_sampling" processor, in pipeline "traces": unknown sampling policy type string_attributes/,
+            );
         });
 
         it("refuses a memory limiter whose spike limit exceeds its limit", async () => {
@@ -161,14 +167,19 @@ describe("OpenTelemetry Collector's own validation (otelcol validate) of the age
                 resourceAttributes: fc.dictionary(attrKey, fc.stringMatching(/^[a-z0-9-]{1,12}$/), { maxKeys: 3 }),
                 sampling: fc.record({
                     canaryVersions: fc.array(fc.stringMatching(/^v[0-9]\.[0-9]{1,2}\.[0-9]{1,2}$/), { maxLength: 3 }),
-                    canaryAttributes: fc.array(fc.record({ key: attrKey, values: fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { minLength: 1, maxLength: 3 }) }), { maxLength: 2 }),
+                    canaryAttributes: fc.array(
+                        fc.record({ key: attrKey, values: fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { minLength: 1, maxLength: 3 }) }),
+                        { maxLength: 2 },
+                    ),
                     latencyThresholdMs: fc.integer({ min: 1, max: 60000 }),
                     probabilisticPercent: fc.double({ min: 0, max: 100, noNaN: true }),
                     decisionWaitSeconds: fc.integer({ min: 1, max: 120 }),
                 }),
                 spanMetrics: fc.record({
                     extraDimensions: fc.uniqueArray(attrKey, { maxLength: 4 }),
-                    histogramBucketsMs: fc.uniqueArray(fc.integer({ min: 1, max: 100000 }), { minLength: 1, maxLength: 8 }).map((b) => b.sort((x, y) => x - y)),
+                    histogramBucketsMs: fc
+                        .uniqueArray(fc.integer({ min: 1, max: 100000 }), { minLength: 1, maxLength: 8 })
+                        .map((b) => b.sort((x, y) => x - y)),
                     flushIntervalSeconds: fc.integer({ min: 1, max: 300 }),
                 }),
             });

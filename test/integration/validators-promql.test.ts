@@ -10,14 +10,8 @@
 import { strict as assert } from "node:assert";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-    type SloRulesSpecArgs,
-    buildDashboard,
-    generateRuleGroups,
-    renderRuleFile,
-    resolveSloRulesSpec,
-} from "../../components/slo-rules";
-import { makeTempDir, requirePrometheus, requirePromtool, startPrometheus, type RunningPrometheus } from "../support/prometheus";
+import { buildDashboard, generateRuleGroups, renderRuleFile, resolveSloRulesSpec, type SloRulesSpecArgs } from "../../components/slo-rules";
+import { makeTempDir, type RunningPrometheus, requirePrometheus, requirePromtool, startPrometheus } from "../support/prometheus";
 import { checkPromql, dashboardQueries, substituteGrafanaVariables } from "../support/validators";
 
 const SPECS: ReadonlyArray<[string, SloRulesSpecArgs]> = [
@@ -43,7 +37,11 @@ const SPECS: ReadonlyArray<[string, SloRulesSpecArgs]> = [
                     name: "custom-errors",
                     objective: 99.5,
                     window: "28d",
-                    sli: { kind: "errorRatio", errors: 'http_requests_total{job="payments",code=~"5.."}', total: 'http_requests_total{job="payments"}' },
+                    sli: {
+                        kind: "errorRatio",
+                        errors: 'http_requests_total{job="payments",code=~"5.."}',
+                        total: 'http_requests_total{job="payments"}',
+                    },
                 },
                 { name: "callback-latency", objective: 95, window: "7d", sli: { kind: "latency", threshold: 1200 } },
             ],
@@ -56,13 +54,22 @@ const SPECS: ReadonlyArray<[string, SloRulesSpecArgs]> = [
             service: "search",
             runbookUrl: "https://runbooks.example.com/search",
             slos: [{ name: "availability", objective: 99.5, window: "14d" }],
-            canary: { versionLabel: "version", canaryVersionLabel: "v2", stableVersionLabel: "v1", errorRateDeltaThreshold: 0.005, trafficRatioThreshold: 0.2 },
+            canary: {
+                versionLabel: "version",
+                canaryVersionLabel: "v2",
+                stableVersionLabel: "v1",
+                errorRateDeltaThreshold: 0.005,
+                trafficRatioThreshold: 0.2,
+            },
             dashboard: { title: "Search: canary vs stable" },
         } as SloRulesSpecArgs,
     ],
 ];
 
-async function queryStatus(prom: RunningPrometheus, promql: string): Promise<{ status: number; body: { status?: string; error?: string; errorType?: string } }> {
+async function queryStatus(
+    prom: RunningPrometheus,
+    promql: string,
+): Promise<{ status: number; body: { status?: string; error?: string; errorType?: string } }> {
     const res = await fetch(`${prom.url}/api/v1/query`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -101,7 +108,11 @@ describe("dashboard PromQL through Prometheus' own parser (promtool) and a real 
 
         it("promtool refuses unparseable or mistyped queries, naming each with Prometheus' message", async () => {
             const errors = await checkPromql(["up", ...broken]);
-            assert.deepEqual(errors.map((e) => e.index), [1, 2, 3], JSON.stringify(errors, null, 1));
+            assert.deepEqual(
+                errors.map((e) => e.index),
+                [1, 2, 3],
+                JSON.stringify(errors, null, 1),
+            );
             assert.match(errors[0]!.message, /unclosed left parenthesis|parse error/);
             assert.match(errors[1]!.message, /expected type range vector in call to function "rate", got instant vector/);
             assert.match(errors[2]!.message, /parse error/);
@@ -127,7 +138,10 @@ describe("dashboard PromQL through Prometheus' own parser (promtool) and a real 
             const queries = dashboardQueries(buildDashboard(resolveSloRulesSpec(args)));
             assert.ok(queries.length >= 5, `the dashboard has queries (${queries.length})`);
             const errors = await checkPromql(queries.map((q) => q.promql));
-            assert.deepEqual(errors.map((e) => `${queries[e.index]!.where}: ${e.message}`), []);
+            assert.deepEqual(
+                errors.map((e) => `${queries[e.index]!.where}: ${e.message}`),
+                [],
+            );
             for (const q of queries) {
                 const r = await queryStatus(prom!, q.promql);
                 assert.equal(r.status, 200, `${q.where}: ${q.promql}: ${r.body.error}`);

@@ -21,7 +21,6 @@ import { createTempProject, type TempProject } from "../support/engine";
 import { checkRules } from "../support/prometheus";
 import { renderedObjects } from "../support/rendered";
 import {
-    type KubeObject,
     checkPromql,
     containerEnv,
     dashboardQueries,
@@ -30,6 +29,7 @@ import {
     istioAnalyzeWithKube,
     istioProblems,
     istioValidateObjects,
+    type KubeObject,
     otelcolStart,
     otelcolValidate,
     podsOf,
@@ -84,26 +84,41 @@ describe("the sample stacks' rendered artifacts, checked by their real consumers
         const istio = verdicts.filter((v) => v.istio);
         const kinds = new Set(istio.map((v) => v.kind));
         for (const k of ["VirtualService", "DestinationRule", "PeerAuthentication"]) assert.ok(kinds.has(k), `${k} rendered and checked`);
-        assert.equal(istio.length, objects.filter((o) => ISTIO_GROUPS.test(o.apiVersion ?? "")).length, "every Istio object is checked by Istio's validation");
+        assert.equal(
+            istio.length,
+            objects.filter((o) => ISTIO_GROUPS.test(o.apiVersion ?? "")).length,
+            "every Istio object is checked by Istio's validation",
+        );
         // istioctl's note that a Deployment lacks the app/version labels of Istio's telemetry matters for workloads in
         // the mesh (sidecar injected), not for Thanos and the collectors, which run outside it.
         const meshed = (i: number): boolean => {
             const template = (objects[i]!["spec"] as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template;
             return template?.metadata?.annotations?.["sidecar.istio.io/inject"] === "true";
         };
-        const relevant = verdicts.map((v, i) => (v.output && !meshed(i) && /may not provide Istio metrics and telemetry labels/.test(v.output) ? { ...v, output: undefined } : v));
-        assert.ok(verdicts.some((v, i) => v.kind === "Deployment" && meshed(i)), "the canary Deployments are checked");
+        const relevant = verdicts.map((v, i) =>
+            v.output && !meshed(i) && /may not provide Istio metrics and telemetry labels/.test(v.output) ? { ...v, output: undefined } : v,
+        );
+        assert.ok(
+            verdicts.some((v, i) => v.kind === "Deployment" && meshed(i)),
+            "the canary Deployments are checked",
+        );
         assert.deepEqual(istioProblems(relevant), []);
     });
 
     for (const env of ENVIRONMENTS) {
         it(`Istio: istioctl analyze of the ${env} environment (platform-${env} + ${env}), offline and with its Kubernetes objects and pods, reports no error or warning`, async () => {
             const objects = [...(rendered.get(`platform-${env}`) ?? []), ...(rendered.get(env) ?? [])];
-            assert.deepEqual((await istioAnalyze(objects)).filter((m) => m.level !== "Info"), []);
+            assert.deepEqual(
+                (await istioAnalyze(objects)).filter((m) => m.level !== "Info"),
+                [],
+            );
             // The same analyzers with the Services, Namespaces and the Pods the Deployments would run: every
             // VirtualService host has a Service (and port), every DestinationRule subset selects pods.
             const withKube = await istioAnalyzeWithKube([...objects, ...podsOf(objects)]);
-            assert.deepEqual(withKube.filter((m) => m.level !== "Info"), []);
+            assert.deepEqual(
+                withKube.filter((m) => m.level !== "Info"),
+                [],
+            );
         });
     }
 
@@ -125,13 +140,23 @@ describe("the sample stacks' rendered artifacts, checked by their real consumers
                 if (config === undefined) continue;
                 const workload = workloads.find((w) => w.spec.template.spec.volumes?.some((v) => v.configMap?.name === cm.metadata?.name));
                 assert.ok(workload, `${stack}: a workload mounts ConfigMap ${cm.metadata?.name}`);
-                await assertCollectorAccepts(`${stack} ${cm.metadata?.name}`, config, containerEnv(workload.spec.template.spec.containers[0]?.env), workload.kind === "DaemonSet" ? "agent" : "gateway");
+                await assertCollectorAccepts(
+                    `${stack} ${cm.metadata?.name}`,
+                    config,
+                    containerEnv(workload.spec.template.spec.containers[0]?.env),
+                    workload.kind === "DaemonSet" ? "agent" : "gateway",
+                );
                 checked++;
             }
             for (const cr of objects.filter((o) => o.kind === "OpenTelemetryCollector")) {
                 const spec = cr["spec"] as { mode: string; config: unknown; env?: Container["env"] };
                 const tier = spec.mode === "daemonset" ? "agent" : "gateway";
-                await assertCollectorAccepts(`${stack} OpenTelemetryCollector ${cr.metadata?.name}`, stringify(spec.config, { lineWidth: 0 }), containerEnv(spec.env), tier);
+                await assertCollectorAccepts(
+                    `${stack} OpenTelemetryCollector ${cr.metadata?.name}`,
+                    stringify(spec.config, { lineWidth: 0 }),
+                    containerEnv(spec.env),
+                    tier,
+                );
                 checked++;
             }
         }
@@ -144,7 +169,10 @@ describe("the sample stacks' rendered artifacts, checked by their real consumers
             .flatMap((cm) => Object.values((cm as ConfigMapOrSecret).data ?? {}).flatMap((json) => dashboardQueries(JSON.parse(json))));
         assert.ok(queries.length >= 3 * 10, `dashboard queries found (${queries.length})`);
         const errors = await checkPromql(queries.map((q) => q.promql));
-        assert.deepEqual(errors.map((e) => `${queries[e.index]!.where}: ${e.message}`), []);
+        assert.deepEqual(
+            errors.map((e) => `${queries[e.index]!.where}: ${e.message}`),
+            [],
+        );
 
         const rules = ofKind("PrometheusRule");
         assert.equal(rules.length, 3, "one PrometheusRule per services stack");
@@ -165,7 +193,9 @@ describe("the sample stacks' rendered artifacts, checked by their real consumers
     describe("Thanos", () => {
         const objstores = (): Array<[string, string]> =>
             ENVIRONMENTS.map((env) => {
-                const secret = (rendered.get(`platform-${env}`) ?? []).find((o) => o.kind === "Secret" && o.metadata?.name === "thanos-objstore") as ConfigMapOrSecret | undefined;
+                const secret = (rendered.get(`platform-${env}`) ?? []).find((o) => o.kind === "Secret" && o.metadata?.name === "thanos-objstore") as
+                    | ConfigMapOrSecret
+                    | undefined;
                 assert.ok(secret, `platform-${env} renders the thanos-objstore Secret`);
                 const text = secret.stringData?.["objstore.yml"] ?? Buffer.from(secret.data?.["objstore.yml"] ?? "", "base64").toString("utf8");
                 return [env, text];

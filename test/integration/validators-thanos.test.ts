@@ -16,17 +16,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-    type Retention,
-    THANOS_DEFAULTS,
     awsObjstoreConfig,
     compactorArgs,
     existingObjstoreConfig,
     grpcSrvEndpoint,
     queryArgs,
     queryFrontendArgs,
+    type Retention,
     renderObjstoreConfig,
     rulerArgs,
     storeArgs,
+    THANOS_DEFAULTS,
 } from "../../components/thanos";
 import { filesystemObjstore, requireValidatorsDir, runThanosComponent, s3ListingFailedOnlyRemotely, thanos } from "../support/validators";
 
@@ -36,7 +36,10 @@ const compactor = (retention: Retention = D.retention) =>
 const query = () =>
     queryArgs({
         replicaLabels: D.query.replicaLabels,
-        endpoints: [grpcSrvEndpoint("thanos-store", "monitoring", "cluster.local"), grpcSrvEndpoint("prometheus-operated", "monitoring", "cluster.local")],
+        endpoints: [
+            grpcSrvEndpoint("thanos-store", "monitoring", "cluster.local"),
+            grpcSrvEndpoint("prometheus-operated", "monitoring", "cluster.local"),
+        ],
     });
 const frontend = () =>
     queryFrontendArgs({
@@ -89,18 +92,40 @@ describe("Thanos' own checks of our objstore configs and component flags", funct
         it("raw retention shorter than the 40h raw→5m downsampling delay", async () => {
             const start = await runThanosComponent(compactor({ ...D.retention, raw: "1d" }));
             assert.equal(start.running, false);
-            assert.match(start.log, /raw resolution must be higher than the minimum block size after which 5m resolution downsampling will occur \(40 hours\)/);
+            assert.match(
+                start.log,
+                /raw resolution must be higher than the minimum block size after which 5m resolution downsampling will occur \(40 hours\)/,
+            );
         });
 
         it("objstore configs with a misspelt key or no directory", async () => {
-            const s3 = renderObjstoreConfig(existingObjstoreConfig({ bucket: "b", endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", accessKey: "a", secretKey: "s", insecure: false }));
-            const typo = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile("typo.yml", s3.replace("bucket:", "bucket_name:"))}`]);
+            const s3 = renderObjstoreConfig(
+                existingObjstoreConfig({
+                    bucket: "b",
+                    endpoint: "s3.eu-west-1.amazonaws.com",
+                    region: "eu-west-1",
+                    accessKey: "a",
+                    secretKey: "s",
+                    insecure: false,
+                }),
+            );
+            const typo = await thanos([
+                "tools",
+                "bucket",
+                "ls",
+                `--objstore.config-file=${objstoreFile("typo.yml", s3.replace("bucket:", "bucket_name:"))}`,
+            ]);
             assert.notEqual(typo.code, 0);
             assert.match(typo.stderr, /field bucket_name not found in type s3\.Config/);
             const short = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile("short.yml", s3)}`]);
             assert.match(short.stderr, /Bucket name cannot be shorter than 3 characters/);
             assert.equal(s3ListingFailedOnlyRemotely(short.stderr), false, "a bucket name S3 refuses is not taken for a network failure");
-            const noDir = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile("nodir.yml", "type: FILESYSTEM\nconfig: {}\n")}`]);
+            const noDir = await thanos([
+                "tools",
+                "bucket",
+                "ls",
+                `--objstore.config-file=${objstoreFile("nodir.yml", "type: FILESYSTEM\nconfig: {}\n")}`,
+            ]);
             assert.notEqual(noDir.code, 0);
             assert.match(noDir.stderr, /missing directory for filesystem bucket/);
         });
@@ -116,13 +141,37 @@ describe("Thanos' own checks of our objstore configs and component flags", funct
         });
 
         const s3Configs: Array<[string, string]> = [
-            ["existing bucket with keys", renderObjstoreConfig(existingObjstoreConfig({ bucket: "gray-release-metrics", endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", accessKey: "AKIAEXAMPLE", secretKey: "example", insecure: false }))],
+            [
+                "existing bucket with keys",
+                renderObjstoreConfig(
+                    existingObjstoreConfig({
+                        bucket: "gray-release-metrics",
+                        endpoint: "s3.eu-west-1.amazonaws.com",
+                        region: "eu-west-1",
+                        accessKey: "AKIAEXAMPLE",
+                        secretKey: "example",
+                        insecure: false,
+                    }),
+                ),
+            ],
             ["AWS through IRSA, SSE-S3", renderObjstoreConfig(awsObjstoreConfig({ bucket: "gray-release-metrics", region: "eu-west-1" }))],
-            ["AWS through IRSA, SSE-KMS", renderObjstoreConfig(awsObjstoreConfig({ bucket: "gray-release-metrics", region: "eu-west-1", kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" }))],
+            [
+                "AWS through IRSA, SSE-KMS",
+                renderObjstoreConfig(
+                    awsObjstoreConfig({
+                        bucket: "gray-release-metrics",
+                        region: "eu-west-1",
+                        kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                    }),
+                ),
+            ],
         ];
         for (const [name, text] of s3Configs) {
             it(`S3 (${name}): parsed, validated and made into a client by Thanos; only listing the example bucket fails`, async () => {
-                const r = await thanos(["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile(`${name.replace(/\W+/g, "-")}.yml`, text)}`], { timeoutMs: 120_000 });
+                const r = await thanos(
+                    ["tools", "bucket", "ls", `--objstore.config-file=${objstoreFile(`${name.replace(/\W+/g, "-")}.yml`, text)}`],
+                    { timeoutMs: 120_000 },
+                );
                 assert.notEqual(r.code, 0, "the example bucket and keys cannot be listed");
                 assert.ok(s3ListingFailedOnlyRemotely(r.stderr), r.stderr);
             });

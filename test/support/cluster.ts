@@ -18,7 +18,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -162,9 +162,7 @@ export function requireClusterDir(): Promise<string> {
     const fromEnv = process.env[CLUSTER_DIR_ENV];
     if (fromEnv) {
         if (!isToolchainDir(fromEnv)) {
-            return Promise.reject(
-                new Error(`${CLUSTER_DIR_ENV}=${fromEnv} has no bin/{${BINARIES.join(",")}} and stages/`),
-            );
+            return Promise.reject(new Error(`${CLUSTER_DIR_ENV}=${fromEnv} has no bin/{${BINARIES.join(",")}} and stages/`));
         }
         return Promise.resolve(fromEnv);
     }
@@ -375,11 +373,7 @@ startTime: {{ $now | Quote }}
         spec: {
             resourceRef: { apiGroup: "v1", kind: "Pod" },
             selector: {
-                matchExpressions: [
-                    notDeleted,
-                    { key: ".status.phase", operator: "In", values: ["Running"] },
-                    notReady,
-                ],
+                matchExpressions: [notDeleted, { key: ".status.phase", operator: "In", values: ["Running"] }, notReady],
             },
             ...(readinessDelayMs > 0 ? { delay: { durationMilliseconds: readinessDelayMs } } : {}),
             next: {
@@ -430,9 +424,7 @@ function httpCall(
                 headers: {
                     Authorization: `Bearer ${token}`,
                     Accept: "application/json",
-                    ...(body !== undefined
-                        ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) }
-                        : {}),
+                    ...(body !== undefined ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) } : {}),
                 },
                 timeout: timeoutMs,
             },
@@ -491,7 +483,11 @@ export function loadCrds(toolchainDir: string): CrdDocument[] {
         crds = Array.isArray(parsed) ? parsed.filter(isCrd) : [];
     } else {
         const dir = join(toolchainDir, "crds");
-        const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+        const files = existsSync(dir)
+            ? readdirSync(dir)
+                  .filter((f) => /\.ya?ml$/.test(f))
+                  .sort()
+            : [];
         crds = files.flatMap((f) =>
             parseAllDocuments(readFileSync(join(dir, f), "utf8"))
                 .map((d) => d.toJS() as unknown)
@@ -640,13 +636,10 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
         const request = async <T>(method: string, path: string, body?: unknown, options: RequestOptions = {}) => {
             let p = path;
             if (options.query) {
-                const qs = new URLSearchParams(
-                    Object.entries(options.query).map(([k, v]) => [k, String(v)] as [string, string]),
-                ).toString();
+                const qs = new URLSearchParams(Object.entries(options.query).map(([k, v]) => [k, String(v)] as [string, string])).toString();
                 p += (p.includes("?") ? "&" : "?") + qs;
             }
-            const contentType =
-                options.contentType ?? (method.toUpperCase() === "PATCH" ? "application/merge-patch+json" : "application/json");
+            const contentType = options.contentType ?? (method.toUpperCase() === "PATCH" ? "application/merge-patch+json" : "application/json");
             const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
             const res = await call(method.toUpperCase(), p, payload, contentType);
             let parsed: unknown = res.text;
@@ -761,16 +754,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
                     crdListPaths.set(crd.metadata.name, path);
                 }
             }
-            await Promise.all(
-                crds.map((crd) =>
-                    apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd),
-                ),
-            );
+            await Promise.all(crds.map((crd) => apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd)));
         }
 
         mark("crdsApplied");
-        const isTrue = (conds: Condition[] | undefined, type: string) =>
-            (conds ?? []).some((c) => c.type === type && c.status === "True");
+        const isTrue = (conds: Condition[] | undefined, type: string) => (conds ?? []).some((c) => c.type === type && c.status === "True");
         let waitingFor = "";
         for (;;) {
             const dead = anyExited();
@@ -790,17 +778,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
                 if (notReady.length > 0) {
                     waitingFor = `nodes ${notReady.join(", ")} Ready and untainted`;
                 } else {
-                    const sas = await request<ObjectList<{ metadata: { name: string } }>>(
-                        "GET",
-                        "/api/v1/namespaces/default/serviceaccounts",
-                    );
+                    const sas = await request<ObjectList<{ metadata: { name: string } }>>("GET", "/api/v1/namespaces/default/serviceaccounts");
                     if (!sas.items.some((s) => s.metadata.name === "default")) {
                         waitingFor = "the default ServiceAccount";
                     } else {
-                        const crds = await request<ObjectList<CrdObject>>(
-                            "GET",
-                            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                        );
+                        const crds = await request<ObjectList<CrdObject>>("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
                         const pending = crdNames.filter(
                             (n) => !isTrue(crds.items.find((c) => c.metadata.name === n)?.status?.conditions, "Established"),
                         );

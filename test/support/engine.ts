@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const COPIED = ["Pulumi.yaml", "tsconfig.json", "package.json", "progression", "components", "stacks", "policies"];
@@ -31,8 +31,7 @@ export function requireToolchain(): void {
     const found = pathDirs.some((d) => fs.existsSync(path.join(d, "pulumi")));
     if (!found) {
         throw new Error(
-            "the pulumi CLI is not on PATH: run the tests through `npm test` (it builds the toolchain) " +
-                "or `source scripts/env.sh` first",
+            "the pulumi CLI is not on PATH: run the tests through `npm test` (it builds the toolchain) " + "or `source scripts/env.sh` first",
         );
     }
 }

@@ -10,7 +10,7 @@
  *  - `HEALTHY`: the measurements of a healthy canary against a healthy stable (0.2 % errors each, enough traffic
  *    in the pass window to show it).
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { LATENCY_BUCKETS_MEASURE, MEASURE_NAMES, type MeasureName } from "../../progression/internal";
 

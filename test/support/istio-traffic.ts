@@ -42,7 +42,9 @@ export function istioSeries(traffic: VersionTraffic, startS: number, endS: numbe
         }
         ok.push([t, okTotal]);
         errors.push([t, errorTotal]);
-        DURATION_BUCKETS.forEach((_, i) => buckets[i]!.push([t, all * (latency[i] ?? 1)]));
+        DURATION_BUCKETS.forEach((_, i) => {
+            buckets[i]!.push([t, all * (latency[i] ?? 1)]);
+        });
     }
     return [
         { name: "istio_requests_total", labels: { ...labels, response_code: "200" }, samples: ok },

@@ -12,8 +12,8 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { allPolicies } from "../../policies/all";
-import { T } from "../../policies/contracts";
 import { resetMirroredConfig } from "../../policies/config";
+import { T } from "../../policies/contracts";
 import { resetUpstreamCache, setUpstreamReader, type UpstreamRead, type UpstreamReader } from "../../policies/lib/upstream";
 
 export const PROJECT = "gray-release";
@@ -202,9 +202,20 @@ export async function runBothStack(name: string, specs: ResourceSpec[], call: Ca
 /** A CanaryRelease resource (default: prod, step 1% → 5% with a passing verdict). */
 export function release(over: Record<string, unknown> = {}, stack = "prod"): ResourceSpec {
     const props = {
-        service: "checkout", environment: stack, canaryImage: "v2.4.0", stableImage: "v2.3.1",
-        previousWeight: 1, weight: 5, stepIndex: 1, steps: [1, 5, 25, 50, 100], status: "progressing",
-        verdict: "pass", skipAnalysis: false, action: "advance", evaluatedAt: "2025-03-04T10:00:00Z", ...over,
+        service: "checkout",
+        environment: stack,
+        canaryImage: "v2.4.0",
+        stableImage: "v2.3.1",
+        previousWeight: 1,
+        weight: 5,
+        stepIndex: 1,
+        steps: [1, 5, 25, 50, 100],
+        status: "progressing",
+        verdict: "pass",
+        skipAnalysis: false,
+        action: "advance",
+        evaluatedAt: "2025-03-04T10:00:00Z",
+        ...over,
     };
     return { type: T.canaryRelease, name: "checkout-release", props, stack };
 }

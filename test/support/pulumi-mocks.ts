@@ -71,7 +71,7 @@ export function ofType(type: string): RecordedResource[] {
 }
 
 /** Resolves a Pulumi output in a test. */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 

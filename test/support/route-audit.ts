@@ -319,10 +319,7 @@ export function auditSnapshot(snapshot: ClusterSnapshot): RouteFinding[] {
 }
 
 /** Deployments of `prev` that are gone from `next` (deleted) or carry another UID there (replaced). */
-export function compareDeployments(
-    prev: ReadonlyArray<DeploymentShape>,
-    next: ReadonlyArray<DeploymentShape>,
-): DeploymentChange[] {
+export function compareDeployments(prev: ReadonlyArray<DeploymentShape>, next: ReadonlyArray<DeploymentShape>): DeploymentChange[] {
     const nextByKey = new Map(next.map((d) => [`${nsOf(d.metadata)}/${d.metadata.name}`, d]));
     const changes: DeploymentChange[] = [];
     for (const p of prev) {
@@ -459,8 +456,7 @@ export class RouteAuditor {
         }
         this.violations.push(...violations);
 
-        const deploymentChanges =
-            this.prevDeployments === undefined ? [] : compareDeployments(this.prevDeployments, snapshot.deployments);
+        const deploymentChanges = this.prevDeployments === undefined ? [] : compareDeployments(this.prevDeployments, snapshot.deployments);
         this.prevDeployments = snapshot.deployments;
         for (const c of deploymentChanges) {
             const e: DeploymentEvent = { at: atMs, namespace: c.namespace, name: c.name, previousUid: c.previousUid };

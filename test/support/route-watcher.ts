@@ -9,12 +9,12 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { parse as parseYaml } from "yaml";
 import {
-    RouteAuditor,
     type AuditReport,
     type ClusterSnapshot,
     type DeploymentShape,
     type DestinationRuleShape,
     type PodShape,
+    RouteAuditor,
     type SampleResult,
     type ServiceShape,
     type VirtualServiceShape,
@@ -75,7 +75,7 @@ class IstioLister {
     ) {}
 
     async list<T>(): Promise<T[]> {
-        const order = this.preferred === "v1" ? ISTIO_VERSIONS : ([...ISTIO_VERSIONS].reverse() as typeof ISTIO_VERSIONS[number][]);
+        const order = this.preferred === "v1" ? ISTIO_VERSIONS : ([...ISTIO_VERSIONS].reverse() as (typeof ISTIO_VERSIONS)[number][]);
         for (const version of order) {
             try {
                 const items = await list<T>(this.client, `/apis/networking.istio.io/${version}/${this.plural}`);

@@ -234,8 +234,14 @@ export function podsOf(workloads: ReadonlyArray<KubeObject>): KubeObject[] {
     return workloads
         .filter((w) => w.kind === "Deployment" || w.kind === "StatefulSet" || w.kind === "DaemonSet")
         .map((w) => {
-            const template = (w["spec"] as { template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { containers?: unknown[] } } })
-                .template;
+            const template = (
+                w["spec"] as {
+                    template?: {
+                        metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+                        spec?: { containers?: unknown[] };
+                    };
+                }
+            ).template;
             const annotations = template?.metadata?.annotations ?? {};
             const injected = annotations["sidecar.istio.io/inject"] === "true" || template?.metadata?.labels?.["sidecar.istio.io/inject"] === "true";
             return {
@@ -249,7 +255,10 @@ export function podsOf(workloads: ReadonlyArray<KubeObject>): KubeObject[] {
                 },
                 spec: {
                     ...template?.spec,
-                    containers: [...(template?.spec?.containers ?? []), ...(injected ? [{ name: "istio-proxy", image: "docker.io/istio/proxyv2:1.30.0" }] : [])],
+                    containers: [
+                        ...(template?.spec?.containers ?? []),
+                        ...(injected ? [{ name: "istio-proxy", image: "docker.io/istio/proxyv2:1.30.0" }] : []),
+                    ],
                 },
             };
         });
@@ -469,7 +478,10 @@ export async function checkPromql(exprs: ReadonlyArray<string>): Promise<PromqlE
         const file = join(dir, "queries.rules.yaml");
         writeFileSync(
             file,
-            stringify({ groups: [{ name: "promql-check", rules: exprs.map((expr, i) => ({ record: `promql_check_${i}`, expr })) }] }, { lineWidth: 0 }),
+            stringify(
+                { groups: [{ name: "promql-check", rules: exprs.map((expr, i) => ({ record: `promql_check_${i}`, expr })) }] },
+                { lineWidth: 0 },
+            ),
         );
         const r = await promtool(["check", "rules", file]);
         if (r.code === 0) return [];

@@ -6,11 +6,11 @@ import {
     buildDestinationRuleSpec,
     buildVirtualService,
     buildVirtualServiceSpec,
+    type CanaryRoutingArgs,
     escapeRe2,
+    type HttpRoute,
     resolveCanaryRoutingArgs,
     splitWeights,
-    type CanaryRoutingArgs,
-    type HttpRoute,
 } from "../../components/canary-routing";
 
 const base: CanaryRoutingArgs = {
@@ -213,11 +213,15 @@ describe("splitWeights and RE2 helpers", () => {
 
     it("escaped alternations match exactly the listed ids", () => {
         fc.assert(
-            fc.property(fc.array(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 5 }), fc.string({ maxLength: 12 }), (ids, other) => {
-                const re = new RegExp(alternationRegex(ids));
-                for (const id of ids) assert.ok(re.test(id), `matches ${JSON.stringify(id)}`);
-                assert.equal(re.test(other), ids.includes(other));
-            }),
+            fc.property(
+                fc.array(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 5 }),
+                fc.string({ maxLength: 12 }),
+                (ids, other) => {
+                    const re = new RegExp(alternationRegex(ids));
+                    for (const id of ids) assert.ok(re.test(id), `matches ${JSON.stringify(id)}`);
+                    assert.equal(re.test(other), ids.includes(other));
+                },
+            ),
         );
         assert.equal(escapeRe2("a.b+c"), "a\\.b\\+c");
     });
@@ -260,12 +264,18 @@ describe("routing properties", () => {
                 assert.ok(last);
                 assert.equal(last.name, "weighted");
                 assert.equal(last.match, undefined, "the split is the catch-all");
-                assert.equal((last.route ?? []).reduce((s, d) => s + (d.weight ?? 0), 0), 100);
+                assert.equal(
+                    (last.route ?? []).reduce((s, d) => s + (d.weight ?? 0), 0),
+                    100,
+                );
                 const canaryInSplit = (last.route ?? []).some((d) => d.destination?.subset === "canary");
                 assert.equal(canaryInSplit, patch.canaryWeight > 0);
                 for (const r of routes.slice(0, -1)) {
                     assert.ok((r.match ?? []).length > 0, "every route before the split has a match");
-                    assert.deepEqual((r.route ?? []).map((d) => d.destination?.subset), ["canary"]);
+                    assert.deepEqual(
+                        (r.route ?? []).map((d) => d.destination?.subset),
+                        ["canary"],
+                    );
                 }
                 if (patch.canaryWeight === 0 && !patch.keepOptInAtZero) assert.equal(routes.length, 1);
                 if (!patch.optInThroughGateways) {
@@ -281,7 +291,11 @@ describe("routing properties", () => {
     it("the DestinationRule validates for any weight and subset labels", () => {
         fc.assert(
             fc.property(fc.integer({ min: 0, max: 100 }), fc.stringMatching(/^v[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/), (w, v) => {
-                const a = resolveCanaryRoutingArgs({ ...base, canaryWeight: w, subsetLabels: { stable: { version: "stable" }, canary: { version: v } } });
+                const a = resolveCanaryRoutingArgs({
+                    ...base,
+                    canaryWeight: w,
+                    subsetLabels: { stable: { version: "stable" }, canary: { version: v } },
+                });
                 buildDestinationRule(a).validate();
                 assert.equal(buildDestinationRuleSpec(a).subsets?.[1]?.labels?.["version"], v);
             }),

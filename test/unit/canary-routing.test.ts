@@ -1,14 +1,14 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { InvalidArgsError } from "../../components/common";
 import {
     buildDestinationRule,
     buildVirtualService,
     CanaryRouting,
-    resolveCanaryRoutingArgs,
     type CanaryRoutingArgs,
+    resolveCanaryRoutingArgs,
 } from "../../components/canary-routing";
-import { installMocks, ofType, recorded, resetRecorded, settle, valueOf } from "../support/pulumi-mocks";
+import { InvalidArgsError } from "../../components/common";
+import { installMocks, ofType, outputValue, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
 
 installMocks();
 
@@ -61,10 +61,10 @@ describe("CanaryRouting component", () => {
                 ["canary", 5],
             ],
         );
-        assert.equal(await valueOf(c.canaryWeight), 5);
-        assert.equal(await valueOf(c.stableWeight), 95);
-        assert.equal(await valueOf(c.virtualServiceName), "checkout");
-        assert.equal(await valueOf(c.destinationRuleName), "checkout");
+        assert.equal(await outputValue(c.canaryWeight), 5);
+        assert.equal(await outputValue(c.stableWeight), 95);
+        assert.equal(await outputValue(c.virtualServiceName), "checkout");
+        assert.equal(await outputValue(c.destinationRuleName), "checkout");
     });
 
     it("registers under its type token and parents its children", async () => {
@@ -94,7 +94,10 @@ describe("CanaryRouting component", () => {
             await settle();
             const children = seen.filter((r) => r.type.startsWith("kubernetes:networking.istio.io"));
             assert.equal(children.length, 2);
-            assert.ok(children.every((r) => r.provider?.includes("::cluster::")), "both custom resources carry the provider");
+            assert.ok(
+                children.every((r) => r.provider?.includes("::cluster::")),
+                "both custom resources carry the provider",
+            );
         } finally {
             installMocks();
         }
@@ -112,9 +115,15 @@ describe("CanaryRouting component", () => {
         await settle();
         const drSpec = ofType(DR)[0]?.inputs["spec"] as { subsets: Array<{ labels: Record<string, string> }> };
         assert.deepEqual(drSpec.subsets[0]?.labels, { "gray-release.io/track": "stable" });
-        const http = (ofType(VS)[0]?.inputs["spec"] as { http: Array<RecordedHttp & { mirror?: unknown }> }).http;
-        assert.deepEqual(http.map((r) => r.name), ["weighted"]);
-        assert.deepEqual(http[0]?.route.map((r) => [r.destination.subset, r.weight]), [["stable", 100]]);
+        const http = (ofType(VS)[0]!.inputs["spec"] as { http: Array<RecordedHttp & { mirror?: unknown }> }).http;
+        assert.deepEqual(
+            http.map((r) => r.name),
+            ["weighted"],
+        );
+        assert.deepEqual(
+            http[0]?.route.map((r) => [r.destination.subset, r.weight]),
+            [["stable", 100]],
+        );
         assert.equal(http[0]?.mirror, undefined);
     });
 
@@ -123,21 +132,49 @@ describe("CanaryRouting component", () => {
         ["negative weight", { canaryWeight: -1 }, /canaryWeight = -1: must be 0\.\.100/],
         ["fractional weight", { canaryWeight: 2.5 }, /canaryWeight = 2\.5: must be an integer percentage/],
         ["uppercase service", { service: "Checkout" }, /service = "Checkout": must be a DNS-1123 label/],
-        ["empty subset label value", { subsetLabels: { stable: { version: "" }, canary: { version: "v2" } } }, /subsetLabels\.stable\.version = "": must not be empty/],
-        ["weight on a canary without pods", { canaryWeight: 5, canaryAvailable: false }, /canaryWeight = 5: must be 0 when `canaryAvailable` is false/],
-        ["uppercase header", { optInHeaders: [{ name: "X-Canary", exact: "true" }] }, /optInHeaders\.0\.name = "X-Canary": must be a lowercase header name/],
-        ["header with both exact and regex", { optInHeaders: [{ name: "x-canary", exact: "true", regex: "t.*" }] }, /optInHeaders\.0 = .*exactly one of `exact` or `regex`/],
-        ["lookahead regex", { optInHeaders: [{ name: "x-env", regex: "(?=canary)" }] }, /optInHeaders\.0\.regex = "\(\?=canary\)": lookaround is not supported by RE2/],
-        ["broken regex", { optInHeaders: [{ name: "x-env", regex: "(canary" }] }, /optInHeaders\.0\.regex = "\(canary": invalid regex/],
+        [
+            "empty subset label value",
+            { subsetLabels: { stable: { version: "" }, canary: { version: "v2" } } },
+            /subsetLabels\.stable\.version = "": must not be empty/,
+        ],
+        [
+            "weight on a canary without pods",
+            { canaryWeight: 5, canaryAvailable: false },
+            /canaryWeight = 5: must be 0 when `canaryAvailable` is false/,
+        ],
+        [
+            "uppercase header",
+            { optInHeaders: [{ name: "X-Canary", exact: "true" }] },
+            /optInHeaders\[0\]\.name = "X-Canary": must be a lowercase header name/,
+        ],
+        [
+            "header with both exact and regex",
+            { optInHeaders: [{ name: "x-canary", exact: "true", regex: "t.*" }] },
+            /optInHeaders\[0\] = .*exactly one of `exact` or `regex`/,
+        ],
+        [
+            "lookahead regex",
+            { optInHeaders: [{ name: "x-env", regex: "(?=canary)" }] },
+            /optInHeaders\[0\]\.regex = "\(\?=canary\)": lookaround is not supported by RE2/,
+        ],
+        ["broken regex", { optInHeaders: [{ name: "x-env", regex: "(canary" }] }, /optInHeaders\[0\]\.regex = "\(canary": invalid regex/],
         ["empty allowlist", { allowlist: { ids: [] } }, /allowlist\.ids = \[\]: list at least one id/],
-        ["allowlist id with a space", { allowlist: { ids: ["a b"] } }, /allowlist\.ids\.0 = "a b": must not contain whitespace/],
+        ["allowlist id with a space", { allowlist: { ids: ["a b"] } }, /allowlist\.ids\[0\] = "a b": must not contain whitespace/],
         ["mirror of 0", { mirrorPercent: 0 }, /mirrorPercent = 0: must be above 0/],
         ["mirror above 100", { mirrorPercent: 101 }, /mirrorPercent = 101: must be at most 100/],
         ["bad timeout", { timeout: "10 seconds" }, /timeout = "10 seconds": must be a duration/],
-        ["sticky with both", { stickySession: { header: "x-user-id", cookie: { name: "s" } } }, /stickySession = .*exactly one of `header` or `cookie`/],
-        ["path without slash", { pathPrefixes: ["api/v2"] }, /pathPrefixes\.0 = "api\/v2": must start with '\/'/],
-        ["trusted header without gateways opt-in", { trustedGatewayHeader: { name: "x-jwt-staff", exact: "true" } }, /trustedGatewayHeader = .*only applies with `optInThroughGateways: true`/],
-        ["bad gateway", { gateways: ["istio-system/Public"] }, /gateways\.0 = "istio-system\/Public": must be `mesh`/],
+        [
+            "sticky with both",
+            { stickySession: { header: "x-user-id", cookie: { name: "s" } } },
+            /stickySession = .*exactly one of `header` or `cookie`/,
+        ],
+        ["path without slash", { pathPrefixes: ["api/v2"] }, /pathPrefixes\[0\] = "api\/v2": must start with '\/'/],
+        [
+            "trusted header without gateways opt-in",
+            { trustedGatewayHeader: { name: "x-jwt-staff", exact: "true" } },
+            /trustedGatewayHeader = .*only applies with `optInThroughGateways: true`/,
+        ],
+        ["bad gateway", { gateways: ["istio-system/Public"] }, /gateways\[0\] = "istio-system\/Public": must be `mesh`/],
         ["unknown key", { canaryWieght: 5 }, /canaryWieght/],
         ["missing weight", { canaryWeight: undefined }, /canaryWeight = undefined/],
     ];
@@ -163,24 +200,27 @@ describe("CanaryRouting rendered objects pass the Istio schema", () => {
         ["defaults", {}],
         ["weight 0", { canaryWeight: 0 }],
         ["weight 100", { canaryWeight: 100 }],
-        ["everything", {
-            canaryWeight: 25,
-            port: 8080,
-            gateways: ["mesh", "istio-system/public"],
-            hosts: ["checkout.staging-gray.svc.cluster.local", "checkout.example.com"],
-            optInHeaders: [{ name: "x-canary", regex: "v2|true" }],
-            allowlist: { ids: ["alice", "+8613800000000"], idsPerMatch: 1 },
-            pathPrefixes: ["/api/v2/"],
-            optInThroughGateways: true,
-            trustedGatewayHeader: { name: "x-jwt-staff", exact: "true" },
-            mirrorPercent: 12.5,
-            stickySession: { cookie: { name: "canary-session", ttl: "3600s", path: "/" } },
-            retries: { attempts: 3, perTryTimeout: "2s", retryOn: "5xx,connect-failure" },
-            timeout: "10s",
-            connectionPool: { maxConnections: 10, maxRequestsPerConnection: 1, idleTimeout: "60s" },
-            outlierDetection: { consecutive5xxErrors: 3, maxEjectionPercent: 30 },
-            exportTo: ["."],
-        }],
+        [
+            "everything",
+            {
+                canaryWeight: 25,
+                port: 8080,
+                gateways: ["mesh", "istio-system/public"],
+                hosts: ["checkout.staging-gray.svc.cluster.local", "checkout.example.com"],
+                optInHeaders: [{ name: "x-canary", regex: "v2|true" }],
+                allowlist: { ids: ["alice", "+8613800000000"], idsPerMatch: 1 },
+                pathPrefixes: ["/api/v2/"],
+                optInThroughGateways: true,
+                trustedGatewayHeader: { name: "x-jwt-staff", exact: "true" },
+                mirrorPercent: 12.5,
+                stickySession: { cookie: { name: "canary-session", ttl: "3600s", path: "/" } },
+                retries: { attempts: 3, perTryTimeout: "2s", retryOn: "5xx,connect-failure" },
+                timeout: "10s",
+                connectionPool: { maxConnections: 10, maxRequestsPerConnection: 1, idleTimeout: "60s" },
+                outlierDetection: { consecutive5xxErrors: 3, maxEjectionPercent: 30 },
+                exportTo: ["."],
+            },
+        ],
         ["sticky header, no outlier detection", { stickySession: { header: "x-user-id" }, outlierDetection: { enabled: false } }],
     ];
     for (const [what, patch] of variants) {

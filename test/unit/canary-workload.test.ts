@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { installMocks, ofType, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
+
 installMocks();
+
 import { CanaryWorkload, type CanaryWorkloadArgs } from "../../components/canary-workload";
 
 const base: CanaryWorkloadArgs = {

@@ -11,7 +11,7 @@ describe("parseArgs", () => {
 
     it("names every offending key and its value", () => {
         assert.throws(
-            () => parseArgs("Thing \"x\"", schema, { name: "", weight: 140 }),
+            () => parseArgs('Thing "x"', schema, { name: "", weight: 140 }),
             (err: unknown) => {
                 assert.ok(err instanceof InvalidArgsError);
                 assert.match(err.message, /Thing "x": invalid input/);

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { deepMerge, flattenConfig, layerConfig, type ConfigTree } from "../../components/gray-namespace";
+import { type ConfigTree, deepMerge, flattenConfig, layerConfig } from "../../components/gray-namespace";
 
 describe("layerConfig", () => {
     const base: ConfigTree = {
@@ -32,7 +32,8 @@ describe("layerConfig", () => {
     it("reads the switch from gray.enabled of base → environment when not given", () => {
         assert.equal(layerConfig({ base, environment: { gray: { enabled: "true" } }, gray, isolationSuffix: "-gray" }).grayApplied, true);
         assert.equal(
-            layerConfig({ base: { gray: { enabled: "true" } }, environment: { gray: { enabled: "false" } }, gray, isolationSuffix: "-gray" }).grayApplied,
+            layerConfig({ base: { gray: { enabled: "true" } }, environment: { gray: { enabled: "false" } }, gray, isolationSuffix: "-gray" })
+                .grayApplied,
             false,
         );
         assert.equal(layerConfig({ base, gray, isolationSuffix: "-gray" }).grayApplied, false);
@@ -53,7 +54,11 @@ describe("layerConfig", () => {
         assert.equal(r.data["kafka.topics.audit"], "audit-gray");
         assert.equal(r.data["redis.db"], "2");
         assert.equal(r.data["log.level"], "warn");
-        assert.equal(base["kafka"] && (base["kafka"] as ConfigTree)["topics"] && ((base["kafka"] as ConfigTree)["topics"] as ConfigTree)["payment"], "payment-events", "inputs are not mutated");
+        assert.equal(
+            base["kafka"] && (base["kafka"] as ConfigTree)["topics"] && ((base["kafka"] as ConfigTree)["topics"] as ConfigTree)["payment"],
+            "payment-events",
+            "inputs are not mutated",
+        );
     });
 
     it("isolates even with the switch off: the namespace's consumers are its own", () => {
@@ -88,8 +93,7 @@ describe("layerConfig", () => {
                 for (const [k, v] of Object.entries(flattenConfig(under))) {
                     // Survives unless the later layer set this key or one of its prefixes/descendants.
                     const touched =
-                        Object.keys(o).some((ok) => ok === k || k.startsWith(`${ok}.`) || ok.startsWith(`${k}.`)) ||
-                        mapPaths(over).includes(k);
+                        Object.keys(o).some((ok) => ok === k || k.startsWith(`${ok}.`) || ok.startsWith(`${k}.`)) || mapPaths(over).includes(k);
                     if (!touched) assert.equal(merged[k], v);
                 }
             }),

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1beta1/PeerAuthentication";
 import { InvalidArgsError } from "../../components/common";
 import { buildPeerAuthentication, GrayNamespace, type GrayNamespaceArgs } from "../../components/gray-namespace";
-import { installMocks, ofType, recorded, resetRecorded, settle, valueOf } from "../support/pulumi-mocks";
+import { installMocks, ofType, outputValue, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
 
 installMocks();
 
@@ -43,14 +43,14 @@ describe("GrayNamespace component", () => {
             "pod-security.kubernetes.io/warn": "restricted",
             "pod-security.kubernetes.io/warn-version": "latest",
         });
-        assert.equal(await valueOf(g.namespaceName), "staging-gray");
+        assert.equal(await outputValue(g.namespaceName), "staging-gray");
         assert.ok(recorded().some((r) => r.type === "gray-release:index:GrayNamespace"));
     });
 
     it("uses istio.io/rev instead of istio-injection when a revision is given", async () => {
         new GrayNamespace("gray", { ...base, istioRevision: "1-22-3" });
         await settle();
-        const labels = (ofType("kubernetes:core/v1:Namespace")[0]?.inputs["metadata"] as Meta).labels ?? {};
+        const labels = (ofType("kubernetes:core/v1:Namespace")[0]!.inputs["metadata"] as Meta).labels ?? {};
         assert.equal(labels["istio.io/rev"], "1-22-3");
         assert.equal(labels["istio-injection"], undefined);
     });
@@ -90,7 +90,7 @@ describe("GrayNamespace component", () => {
             sharedServices: [{ namespace: "staging", podSelector: { app: "redis" }, ports: [6379] }],
         });
         await settle();
-        assert.deepEqual(await valueOf(g.networkPolicyNames), [
+        assert.deepEqual(await outputValue(g.networkPolicyNames), [
             "default-deny-all",
             "allow-same-namespace",
             "allow-dns-egress",
@@ -166,13 +166,13 @@ describe("GrayNamespace component", () => {
         resetRecorded();
         const g = new GrayNamespace("gray", { ...base, telemetry: { enabled: false } });
         await settle();
-        assert.ok(!(await valueOf(g.networkPolicyNames)).includes("allow-telemetry-egress"));
+        assert.ok(!(await outputValue(g.networkPolicyNames)).includes("allow-telemetry-egress"));
     });
 
     it("omits monitoring and shared-service allowances when not wanted", async () => {
         const g = new GrayNamespace("gray", { ...base, monitoring: { enabled: false }, mesh: { gatewayNamespaces: [] } });
         await settle();
-        const names = await valueOf(g.networkPolicyNames);
+        const names = await outputValue(g.networkPolicyNames);
         assert.ok(!names.includes("allow-monitoring-scrape"));
         assert.ok(!names.includes("allow-shared-services"));
         assert.deepEqual(policy("allow-mesh-control-plane").policyTypes, ["Egress"]);
@@ -220,22 +220,26 @@ describe("GrayNamespace component", () => {
             "feature.newCheckout": "on",
             "gray.enabled": "true",
         });
-        assert.equal(await valueOf(g.grayApplied), true);
-        assert.equal(await valueOf(g.configMapName), "gray-config");
+        assert.equal(await outputValue(g.grayApplied), true);
+        assert.equal(await outputValue(g.configMapName), "gray-config");
     });
 
     it("creates no ConfigMap without config", async () => {
         const g = new GrayNamespace("gray", base);
         await settle();
         assert.equal(ofType("kubernetes:core/v1:ConfigMap").length, 0);
-        assert.deepEqual(await valueOf(g.configData), {});
+        assert.deepEqual(await outputValue(g.configData), {});
     });
 
     const rejected: Array<[string, Record<string, unknown>, RegExp]> = [
         ["an uppercase name", { name: "Staging-Gray" }, /name = "Staging-Gray": must be a DNS-1123 label/],
         ["an empty environment", { environment: "" }, /environment = "": must not be empty/],
         ["a reserved label", { labels: { canary: "false" } }, /labels\.canary = "false": is set by GrayNamespace itself/],
-        ["the environment label set to the environment itself", { labels: { environment: "staging" } }, /labels\.environment = "staging": is set by GrayNamespace itself/],
+        [
+            "the environment label set to the environment itself",
+            { labels: { environment: "staging" } },
+            /labels\.environment = "staging": is set by GrayNamespace itself/,
+        ],
         [
             "an environment label naming another environment",
             { labels: { environment: "production" } },
@@ -244,23 +248,55 @@ describe("GrayNamespace component", () => {
         [
             "a prefixed environment label naming another environment",
             { labels: { "gray-release.io/environment": "production" } },
-            /labels\.gray-release\.io\/environment = "production": names environment "production", but this namespace's environment is "staging"/,
+            /labels\["gray-release\.io\/environment"\] = "production": names environment "production", but this namespace's environment is "staging"/,
         ],
         ["an env label naming another environment", { labels: { env: "prod" } }, /labels\.env = "prod": names environment "prod", but/],
-        ["a pod-security label", { labels: { "pod-security.kubernetes.io/enforce": "privileged" } }, /labels\.pod-security\.kubernetes\.io\/enforce = "privileged"/],
+        [
+            "a pod-security label",
+            { labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
+            /labels\["pod-security\.kubernetes\.io\/enforce"\] = "privileged"/,
+        ],
         ["a bad label value", { labels: { team: "pay ments" } }, /labels\.team = "pay ments": must be a label value/],
-        ["a port out of range", { sharedServices: [{ namespace: "staging", ports: [70000] }] }, /sharedServices\.0\.ports\.0 = 70000: must be 1\.\.65535/],
-        ["a shared service without ports", { sharedServices: [{ namespace: "staging", ports: [] }] }, /sharedServices\.0\.ports = \[\]: list at least one port/],
-        ["a bad quantity", { resourceQuota: { hard: { "limits.cpu": "eight" } } }, /resourceQuota\.hard\.limits\.cpu = "eight": must be a Kubernetes quantity/],
+        [
+            "a port out of range",
+            { sharedServices: [{ namespace: "staging", ports: [70000] }] },
+            /sharedServices\[0\]\.ports\[0\] = 70000: must be 1\.\.65535/,
+        ],
+        [
+            "a shared service without ports",
+            { sharedServices: [{ namespace: "staging", ports: [] }] },
+            /sharedServices\[0\]\.ports = \[\]: list at least one port/,
+        ],
+        [
+            "a bad quantity",
+            { resourceQuota: { hard: { "limits.cpu": "eight" } } },
+            /resourceQuota\.hard\["limits\.cpu"\] = "eight": must be a Kubernetes quantity/,
+        ],
         ["a bad LimitRange quantity", { limitRange: { max: { memory: "4GB" } } }, /limitRange\.max\.memory = "4GB": must be a Kubernetes quantity/],
-        ["a default limit above the max", { limitRange: { max: { cpu: "250m" } } }, /limitRange\.default\.cpu = "500m": exceeds limitRange\.max\.cpu = 250m/],
-        ["a default request above the default limit", { limitRange: { defaultRequest: { memory: "1Gi" } } }, /limitRange\.defaultRequest\.memory = "1Gi": exceeds limitRange\.default\.memory = 512Mi/],
+        [
+            "a default limit above the max",
+            { limitRange: { max: { cpu: "250m" } } },
+            /limitRange\.default\.cpu = "500m": exceeds limitRange\.max\.cpu = 250m/,
+        ],
+        [
+            "a default request above the default limit",
+            { limitRange: { defaultRequest: { memory: "1Gi" } } },
+            /limitRange\.defaultRequest\.memory = "1Gi": exceeds limitRange\.default\.memory = 512Mi/,
+        ],
         ["an unknown mTLS mode", { mtlsMode: "DISABLE" }, /mtlsMode = "DISABLE"/],
         ["a bad pod-security version", { podSecurityVersion: "1.30" }, /podSecurityVersion = "1\.30": must be `latest`/],
-        ["a config key with a dot", { config: { base: { "kafka.topic": "x" } } }, /config\.base\.kafka\.topic = "x": config keys may hold only/],
+        ["a config key with a dot", { config: { base: { "kafka.topic": "x" } } }, /config\.base\["kafka\.topic"\] = "x": config keys may hold only/],
         ["a non-string config value", { config: { base: { replicas: 3 } } }, /config\.base\.replicas = 3/],
-        ["an isolated key that does not exist", { config: { base: { a: "x" }, isolate: ["kafka.topic"] } }, /config\.isolate\.0 = "kafka\.topic": no such key/],
-        ["an isolated key naming a map", { config: { base: { kafka: { topic: "x" } }, isolate: ["kafka"] } }, /config\.isolate\.0 = "kafka": names a map/],
+        [
+            "an isolated key that does not exist",
+            { config: { base: { a: "x" }, isolate: ["kafka.topic"] } },
+            /config\.isolate\[0\] = "kafka\.topic": no such key/,
+        ],
+        [
+            "an isolated key naming a map",
+            { config: { base: { kafka: { topic: "x" } }, isolate: ["kafka"] } },
+            /config\.isolate\[0\] = "kafka": names a map/,
+        ],
         ["an unknown key", { zones: "a" }, /zones/],
     ];
     for (const [what, patch, message] of rejected) {
@@ -285,14 +321,14 @@ describe("GrayNamespace label-key errors", () => {
     it("accepts a prefixed environment label that agrees with the environment", async () => {
         new GrayNamespace("gray", { ...base, labels: { "gray-release.io/environment": "staging" } });
         await settle();
-        const labels = (ofType("kubernetes:core/v1:Namespace")[0]?.inputs["metadata"] as Meta).labels ?? {};
+        const labels = (ofType("kubernetes:core/v1:Namespace")[0]!.inputs["metadata"] as Meta).labels ?? {};
         assert.equal(labels["gray-release.io/environment"], "staging");
     });
 
     it("names a bad label key and says what a key must be", () => {
         assert.throws(
             () => new GrayNamespace("gray", { ...base, labels: { "bad key": "x" } }),
-            /labels\.bad key = "x": key "bad key" must be a label key/,
+            /labels\["bad key"\] = "x": key "bad key" must be a label key/,
         );
     });
 });

@@ -10,18 +10,18 @@ import * as fc from "fast-check";
 import { parse } from "yaml";
 import { parseArgs } from "../../components/common";
 import {
-    type CollectorConfig,
-    type OtelCollectorArgs,
-    type PipelineConfig,
-    type TailSamplingPolicy,
     buildAgentConfig,
     buildGatewayConfig,
+    type CollectorConfig,
     collectorConfigYaml,
     goMemLimit,
     lintCollectorConfig,
+    type OtelCollectorArgs,
     otelCollectorArgsSchema,
+    type PipelineConfig,
     parseMemoryQuantity,
     planCollectors,
+    type TailSamplingPolicy,
 } from "../../components/otel-collector";
 
 const base: OtelCollectorArgs = {
@@ -30,15 +30,14 @@ const base: OtelCollectorArgs = {
     metrics: { remoteWriteUrl: "http://prometheus.monitoring:9090/api/v1/write" },
 };
 
-const parsed = (extra: Partial<OtelCollectorArgs> = {}) =>
-    parseArgs("OtelCollector test", otelCollectorArgsSchema, { ...base, ...extra });
+const parsed = (extra: Partial<OtelCollectorArgs> = {}) => parseArgs("OtelCollector test", otelCollectorArgsSchema, { ...base, ...extra });
 
 function pipelines(config: CollectorConfig): Array<[string, PipelineConfig]> {
     return Object.entries(config.service.pipelines).filter((e): e is [string, PipelineConfig] => e[1] !== undefined);
 }
 
 function has(section: object, id: string): boolean {
-    return Object.prototype.hasOwnProperty.call(section, id);
+    return Object.hasOwn(section, id);
 }
 
 /** The assertions every rendered configuration must pass, written independently of lintCollectorConfig. */
@@ -105,9 +104,18 @@ describe("OtelCollector configuration (pure)", () => {
             { key: "service.version", values: ["v2.3.0", "v2.3.1"] },
             { key: "deployment.track", values: ["canary"] },
         ]);
-        assert.deepEqual(policy(gw, "status_code").map((p) => p.status_code.status_codes), [["ERROR"]]);
-        assert.deepEqual(policy(gw, "latency").map((p) => p.latency.threshold_ms), [1200]);
-        assert.deepEqual(policy(gw, "probabilistic").map((p) => p.probabilistic.sampling_percentage), [10]);
+        assert.deepEqual(
+            policy(gw, "status_code").map((p) => p.status_code.status_codes),
+            [["ERROR"]],
+        );
+        assert.deepEqual(
+            policy(gw, "latency").map((p) => p.latency.threshold_ms),
+            [1200],
+        );
+        assert.deepEqual(
+            policy(gw, "probabilistic").map((p) => p.probabilistic.sampling_percentage),
+            [10],
+        );
         const names = (gw.processors.tail_sampling?.policies ?? []).map((p) => p.name);
         assert.equal(new Set(names).size, names.length, "policy names are unique");
         assert.deepEqual(gw.service.pipelines.traces?.processors, ["memory_limiter", "tail_sampling", "batch"]);
@@ -125,7 +133,10 @@ describe("OtelCollector configuration (pure)", () => {
                 },
             }),
         );
-        assert.deepEqual(policy(gw, "string_attribute").map((p) => p.string_attribute), [{ key: "x-canary", values: ["true", "v2"] }]);
+        assert.deepEqual(
+            policy(gw, "string_attribute").map((p) => p.string_attribute),
+            [{ key: "x-canary", values: ["true", "v2"] }],
+        );
         assert.equal(policy(gw, "latency")[0]?.latency.threshold_ms, 300);
         assert.equal(policy(gw, "probabilistic")[0]?.probabilistic.sampling_percentage, 2.5);
     });

@@ -1,8 +1,8 @@
 /** Invalid OtelCollector inputs are refused with an error naming the key and value, before anything exists. */
 import { strict as assert } from "node:assert";
-import { InvalidArgsError } from "../../components/common";
 import { z } from "zod";
-import { OtelCollector, otelCollectorArgsSchema, type OtelCollectorArgs } from "../../components/otel-collector";
+import { InvalidArgsError } from "../../components/common";
+import { OtelCollector, type OtelCollectorArgs, otelCollectorArgsSchema } from "../../components/otel-collector";
 import { installMocks, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
 
 installMocks();
@@ -38,7 +38,11 @@ describe("OtelCollector input validation", () => {
     });
 
     it("rejects an unpinned image", async () => {
-        await rejects({ ...valid, image: "otel/opentelemetry-collector-contrib:latest" }, /image = "otel\/opentelemetry-collector-contrib:latest"/, /pinned/);
+        await rejects(
+            { ...valid, image: "otel/opentelemetry-collector-contrib:latest" },
+            /image = "otel\/opentelemetry-collector-contrib:latest"/,
+            /pinned/,
+        );
         await rejects({ ...valid, image: "registry:5000/otelcol" }, /image = "registry:5000\/otelcol"/);
     });
 
@@ -54,7 +58,7 @@ describe("OtelCollector input validation", () => {
         await rejects({ ...valid, sampling: { canaryVersions: [], canaryAttributes: [] } }, /sampling\.canaryAttributes = \[\]/);
         await rejects(
             { ...valid, sampling: { canaryAttributes: [{ key: "deployment.track", values: [] }] } },
-            /sampling\.canaryAttributes\.0\.values = \[\]/,
+            /sampling\.canaryAttributes\[0\]\.values = \[\]/,
         );
     });
 
@@ -114,14 +118,17 @@ describe("OtelCollector input validation", () => {
         await rejects(
             { ...valid, baseName: "1otel", labels: { "Bad Key": "x", team: "-shop" } },
             /baseName = "1otel": must start with a letter/,
-            /labels\.Bad Key = "x": key "Bad Key" must be a label key/,
+            /labels\["Bad Key"\] = "x": key "Bad Key" must be a label key/,
             /labels\.team = "-shop": must be a label value/,
         );
     });
 
     it("carries descriptions and defaults on the schema", () => {
         const json = z.toJSONSchema(otelCollectorArgsSchema, { io: "input" }) as {
-            properties: Record<string, { description?: string; default?: unknown; properties?: Record<string, { description?: string; default?: unknown }> }>;
+            properties: Record<
+                string,
+                { description?: string; default?: unknown; properties?: Record<string, { description?: string; default?: unknown }> }
+            >;
         };
         assert.match(json.properties["namespace"]!.description ?? "", /namespace the collectors run in/);
         assert.equal(json.properties["baseName"]!.default, "otel");

@@ -10,13 +10,13 @@ import { parse } from "yaml";
 import { parseArgs } from "../../components/common";
 import {
     type CollectorConfig,
+    lintCollectorConfig,
     OtelCollector,
     type OtelCollectorArgs,
-    lintCollectorConfig,
     otelCollectorArgsSchema,
     planCollectors,
 } from "../../components/otel-collector";
-import { type RecordedResource, installMocks, ofType, recorded, resetRecorded, settle, valueOf } from "../support/pulumi-mocks";
+import { installMocks, ofType, outputValue, type RecordedResource, recorded, resetRecorded, settle } from "../support/pulumi-mocks";
 
 installMocks();
 
@@ -83,7 +83,10 @@ function assertHardenedPod(pod: PodSpec, memoryLimit: string, goMemLimit: string
     assert.deepEqual(c.securityContext["capabilities"], { drop: ["ALL"] });
     assert.equal(c.resources.limits["memory"], memoryLimit);
     assert.ok(c.resources.limits["cpu"]);
-    assert.deepEqual(c.env.find((e) => e.name === "GOMEMLIMIT"), { name: "GOMEMLIMIT", value: goMemLimit });
+    assert.deepEqual(
+        c.env.find((e) => e.name === "GOMEMLIMIT"),
+        { name: "GOMEMLIMIT", value: goMemLimit },
+    );
     assert.deepEqual(c.livenessProbe.httpGet, { path: "/", port: 13133 });
     assert.deepEqual(c.readinessProbe.httpGet, { path: "/", port: 13133 });
     assert.ok(c.volumeMounts.some((m) => m.mountPath === "/tmp"));
@@ -152,7 +155,10 @@ describe("OtelCollector (plain mode)", () => {
             { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
         ]);
         for (const rule of role.rules) {
-            assert.ok(rule.verbs.every((v) => ["get", "list", "watch"].includes(v)), "read-only verbs");
+            assert.ok(
+                rule.verbs.every((v) => ["get", "list", "watch"].includes(v)),
+                "read-only verbs",
+            );
             assert.ok(!rule.resources.includes("*") && !rule.apiGroups.includes("*"), "no wildcards");
         }
         const binding = inputs<{ subjects: Array<{ kind: string; name: string; namespace: string }>; roleRef: { kind: string } }>(
@@ -160,9 +166,7 @@ describe("OtelCollector (plain mode)", () => {
         );
         assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "otel-agent-collector", namespace: "observability" }]);
         assert.equal(binding.roleRef.kind, "ClusterRole");
-        const gwSa = inputs<{ automountServiceAccountToken?: boolean }>(
-            byName("kubernetes:core/v1:ServiceAccount", "otel-gateway-collector"),
-        );
+        const gwSa = inputs<{ automountServiceAccountToken?: boolean }>(byName("kubernetes:core/v1:ServiceAccount", "otel-gateway-collector"));
         assert.equal(gwSa.automountServiceAccountToken, false);
     });
 
@@ -175,7 +179,11 @@ describe("OtelCollector (plain mode)", () => {
         const headless = inputs<Svc>(byName("kubernetes:core/v1:Service", "otel-gateway-collector-headless"));
         assert.equal(headless.spec.clusterIP, "None");
         const gw = inputs<Svc>(byName("kubernetes:core/v1:Service", "otel-gateway-collector"));
-        for (const svc of [agentSvc, headless, gw]) assert.deepEqual(svc.spec.ports.map((p) => p.port), [4317, 4318]);
+        for (const svc of [agentSvc, headless, gw])
+            assert.deepEqual(
+                svc.spec.ports.map((p) => p.port),
+                [4317, 4318],
+            );
     });
 
     it("ConfigMaps hold the rendered configurations, which are sound", () => {
@@ -189,29 +197,39 @@ describe("OtelCollector (plain mode)", () => {
     });
 
     it("outputs: endpoints, namespace, config YAML and the workload environment", async () => {
-        assert.equal(await valueOf(component.namespace), "observability");
-        assert.equal(await valueOf(component.agentEndpoint), "otel-agent.observability.svc.cluster.local");
-        assert.equal(await valueOf(component.gatewayEndpoint), "otel-gateway-collector.observability.svc.cluster.local");
-        assert.match(await valueOf(component.agentConfigYaml), /routing_key: traceID/);
-        assert.match(await valueOf(component.gatewayConfigYaml), /tail_sampling:/);
-        const env = await valueOf(component.workloadEnv);
-        assert.deepEqual(env.find((e) => e.name === "OTEL_PROPAGATORS"), { name: "OTEL_PROPAGATORS", value: "tracecontext,baggage,b3multi" });
-        assert.equal(await valueOf(component.watchedNamespaces), undefined, "unset: every namespace");
+        assert.equal(await outputValue(component.namespace), "observability");
+        assert.equal(await outputValue(component.agentEndpoint), "otel-agent.observability.svc.cluster.local");
+        assert.equal(await outputValue(component.gatewayEndpoint), "otel-gateway-collector.observability.svc.cluster.local");
+        assert.match(await outputValue(component.agentConfigYaml), /routing_key: traceID/);
+        assert.match(await outputValue(component.gatewayConfigYaml), /tail_sampling:/);
+        const env = await outputValue(component.workloadEnv);
+        assert.deepEqual(
+            env.find((e) => e.name === "OTEL_PROPAGATORS"),
+            { name: "OTEL_PROPAGATORS", value: "tracecontext,baggage,b3multi" },
+        );
+        assert.equal(await outputValue(component.watchedNamespaces), undefined, "unset: every namespace");
     });
 
     it("NetworkPolicies: the agents take OTLP from every namespace, the gateway only from the agents; health stays open", () => {
         type Spec = { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: unknown[] };
         const agentPods = { "app.kubernetes.io/component": "opentelemetry-collector", "app.kubernetes.io/instance": "observability.otel-agent" };
         const gatewayPods = { "app.kubernetes.io/component": "opentelemetry-collector", "app.kubernetes.io/instance": "observability.otel-gateway" };
-        const otlp = [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }];
+        const otlp = [
+            { protocol: "TCP", port: 4317 },
+            { protocol: "TCP", port: 4318 },
+        ];
         const health = { ports: [{ protocol: "TCP", port: 13133 }] };
-        const spec = (name: string) => (byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", name).inputs["spec"] as Spec);
+        const spec = (name: string) => byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", name).inputs["spec"] as Spec;
         assert.equal(ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 2);
         assert.deepEqual(spec("otel-agent-ingress"), {
-            podSelector: { matchLabels: agentPods }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {} }], ports: otlp }, health],
+            podSelector: { matchLabels: agentPods },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ namespaceSelector: {} }], ports: otlp }, health],
         });
         assert.deepEqual(spec("otel-gateway-ingress"), {
-            podSelector: { matchLabels: gatewayPods }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchLabels: agentPods } }], ports: otlp }, health],
+            podSelector: { matchLabels: gatewayPods },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ podSelector: { matchLabels: agentPods } }], ports: otlp }, health],
         });
         // The selectors are the pods' own labels.
         const ds = inputs<{ spec: { template: { metadata: { labels: Record<string, string> } } } }>(only("kubernetes:apps/v1:DaemonSet"));
@@ -237,16 +255,18 @@ describe("OtelCollector (plain mode)", () => {
     });
 
     it("watchedNamespaces: the component's input and output, admitted by the agents' NetworkPolicy (the agent config is unchanged)", async () => {
-        const unrestricted = await valueOf(component.agentConfigYaml);
+        const unrestricted = await outputValue(component.agentConfigYaml);
         const plainComponent = only("gray-release:index:OtelCollector");
         assert.deepEqual(plainComponent.inputs, {}, "no declaration: no inputs");
         resetRecorded();
         const restricted = new OtelCollector("otel", { ...args, watchedNamespaces: ["shop-gray", "payments-gray"] });
         await settle();
         assert.deepEqual(only("gray-release:index:OtelCollector").inputs, { watchedNamespaces: ["shop-gray", "payments-gray"] });
-        assert.deepEqual(await valueOf(restricted.watchedNamespaces), ["shop-gray", "payments-gray"]);
-        assert.equal(await valueOf(restricted.agentConfigYaml), unrestricted);
-        const agentIngress = byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", "otel-agent-ingress").inputs["spec"] as { ingress: Array<{ from?: unknown[] }> };
+        assert.deepEqual(await outputValue(restricted.watchedNamespaces), ["shop-gray", "payments-gray"]);
+        assert.equal(await outputValue(restricted.agentConfigYaml), unrestricted);
+        const agentIngress = byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", "otel-agent-ingress").inputs["spec"] as {
+            ingress: Array<{ from?: unknown[] }>;
+        };
         assert.deepEqual(agentIngress.ingress[0]?.from, [
             { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop-gray" } } },
             { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "payments-gray" } } },
@@ -304,7 +324,10 @@ describe("OtelCollector (operator mode)", () => {
         assert.equal(ofType("kubernetes:apps/v1:Deployment").length, 0);
         assert.equal(ofType("kubernetes:core/v1:ConfigMap").length, 0);
         // Only the node-local agent Service is ours; the operator creates the gateway Services.
-        assert.deepEqual(ofType("kubernetes:core/v1:Service").map((s) => (s.inputs["metadata"] as { name: string }).name), ["otel-agent"]);
+        assert.deepEqual(
+            ofType("kubernetes:core/v1:Service").map((s) => (s.inputs["metadata"] as { name: string }).name),
+            ["otel-agent"],
+        );
         assert.equal(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 1);
     });
 
@@ -321,11 +344,17 @@ describe("OtelCollector (operator mode)", () => {
         const gateway = inputs<Cr>(byName("kubernetes:opentelemetry.io/v1beta1:OpenTelemetryCollector", "otel-gateway"));
         assert.equal(gateway.spec.replicas, 2);
         assert.equal(agent.spec.replicas, undefined);
-        for (const [cr, limit, gml] of [[agent, "512Mi", "409MiB"], [gateway, "1Gi", "819MiB"]] as const) {
+        for (const [cr, limit, gml] of [
+            [agent, "512Mi", "409MiB"],
+            [gateway, "1Gi", "819MiB"],
+        ] as const) {
             assert.equal(cr.spec.image, "otel/opentelemetry-collector-contrib:0.114.0");
             assert.equal(cr.spec.serviceAccount, `${cr.metadata.name}-collector`);
             assert.equal(cr.spec.resources.limits["memory"], limit);
-            assert.deepEqual(cr.spec.env.find((e) => e.name === "GOMEMLIMIT"), { name: "GOMEMLIMIT", value: gml });
+            assert.deepEqual(
+                cr.spec.env.find((e) => e.name === "GOMEMLIMIT"),
+                { name: "GOMEMLIMIT", value: gml },
+            );
             assert.equal(cr.spec.securityContext["readOnlyRootFilesystem"], true);
             assert.equal(cr.spec.podSecurityContext["runAsNonRoot"], true);
             assert.ok(cr.spec.volumeMounts.some((m) => m.mountPath === "/tmp"));

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { allPolicies, allRules } from "../../policies/all";
-import { levelOfEnvironment, normalizeEnvironment, resetMirroredConfig, resolveEnvironment, COMMON_DEFAULTS, violation } from "../../policies/config";
+import { COMMON_DEFAULTS, levelOfEnvironment, normalizeEnvironment, resetMirroredConfig, resolveEnvironment, violation } from "../../policies/config";
 import { startedByPolicyEngine } from "../../policies/index";
 import { release, resourceArgs, runBothResource, runResource } from "../support/policy-harness";
 
@@ -81,7 +81,8 @@ describe("policies: config and per-environment enforcement", () => {
     });
 
     it("publishes each rule's own per-environment defaults as the schema default (the engine fills schema defaults in)", () => {
-        const envDefault = (name: string) => (allPolicies.find((p) => p.name === name)!.configSchema!.properties!["environments"] as { default: unknown }).default;
+        const envDefault = (name: string) =>
+            (allPolicies.find((p) => p.name === name)!.configSchema!.properties!["environments"] as { default: unknown }).default;
         assert.deepEqual(envDefault("release-window"), { ...COMMON_DEFAULTS.environments, staging: "advisory" });
         assert.deepEqual(envDefault("release-window-advisory"), { ...COMMON_DEFAULTS.environments, staging: "advisory" });
         assert.deepEqual(envDefault("canary-weight-rise-requires-pass"), COMMON_DEFAULTS.environments);
@@ -104,7 +105,12 @@ describe("policies: config and per-environment enforcement", () => {
         const tagged = await runBothResource("canary-failed-verdict-rollback", failing, { stackTags: { "gray-release:environment": "dev" } });
         assert.equal(tagged.mandatory.violations.length, 0);
         assert.match(tagged.advisory.violations[0]!.message, /^\[dev\]/);
-        const deployment = { type: "kubernetes:apps/v1:Deployment", name: "x", stack: "feature-x", props: { spec: { template: { spec: { containers: [{ name: "a", image: "a:1" }] } } } } };
+        const deployment = {
+            type: "kubernetes:apps/v1:Deployment",
+            name: "x",
+            stack: "feature-x",
+            props: { spec: { template: { spec: { containers: [{ name: "a", image: "a:1" }] } } } },
+        };
         const byUrn = await runResource("images-pinned", deployment);
         assert.match(byUrn.violations[0]!.message, /^\[prod\] .*digest is required/);
     });

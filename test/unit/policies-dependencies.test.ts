@@ -2,14 +2,22 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { T, parsePromotionsOutput } from "../../policies/contracts";
+import { allPolicies } from "../../policies/all";
+import { resetMirroredConfig } from "../../policies/config";
+import { parsePromotionsOutput, T } from "../../policies/contracts";
 import { parseDuration } from "../../policies/lib/durations";
 import { normalizeHost } from "../../policies/lib/k8s";
-import { resetMirroredConfig } from "../../policies/config";
-import { allPolicies } from "../../policies/all";
 import { cliReader, findProjectDir, resetUpstreamCache } from "../../policies/lib/upstream";
 import {
-    fakeUpstreams, release, resourceArgs, restoreUpstreamReader, runBothResource, runResource, runStack, urnOf, type ResourceSpec,
+    fakeUpstreams,
+    type ResourceSpec,
+    release,
+    resourceArgs,
+    restoreUpstreamReader,
+    runBothResource,
+    runResource,
+    runStack,
+    urnOf,
 } from "../support/policy-harness";
 
 const VS = "kubernetes:networking.istio.io/v1beta1:VirtualService";
@@ -21,18 +29,41 @@ function routing(stack = "prod", subsets = ["stable", "canary"], vsSubsets = ["s
     return [
         { type: T.canaryRouting, name: "checkout", stack, props: { host: "checkout", canaryWeight: 5 }, urn: parent },
         {
-            type: DR, name: "checkout-dr", stack, parent, urn: urnOf(DR, "checkout-dr", stack, [T.canaryRouting]),
-            props: { apiVersion: "networking.istio.io/v1beta1", kind: "DestinationRule", metadata: { name: "checkout", namespace: ns }, spec: { host: "checkout", subsets: subsets.map((n) => ({ name: n, labels: { version: n } })) } },
+            type: DR,
+            name: "checkout-dr",
+            stack,
+            parent,
+            urn: urnOf(DR, "checkout-dr", stack, [T.canaryRouting]),
+            props: {
+                apiVersion: "networking.istio.io/v1beta1",
+                kind: "DestinationRule",
+                metadata: { name: "checkout", namespace: ns },
+                spec: { host: "checkout", subsets: subsets.map((n) => ({ name: n, labels: { version: n } })) },
+            },
         },
         {
-            type: VS, name: "checkout-vs", stack, parent, urn: urnOf(VS, "checkout-vs", stack, [T.canaryRouting]),
+            type: VS,
+            name: "checkout-vs",
+            stack,
+            parent,
+            urn: urnOf(VS, "checkout-vs", stack, [T.canaryRouting]),
             props: {
-                apiVersion: "networking.istio.io/v1beta1", kind: "VirtualService", metadata: { name: "checkout", namespace: ns },
+                apiVersion: "networking.istio.io/v1beta1",
+                kind: "VirtualService",
+                metadata: { name: "checkout", namespace: ns },
                 spec: {
                     hosts: ["checkout"],
                     http: [
-                        { match: [{ headers: { "x-canary": { exact: "true" } } }], route: [{ destination: { host: "checkout", subset: vsSubsets[1] } }] },
-                        { route: [{ destination: { host: `checkout.${ns}.svc.cluster.local`, subset: vsSubsets[0] }, weight: 95 }, { destination: { host: "checkout", subset: vsSubsets[1] }, weight: 5 }] },
+                        {
+                            match: [{ headers: { "x-canary": { exact: "true" } } }],
+                            route: [{ destination: { host: "checkout", subset: vsSubsets[1] } }],
+                        },
+                        {
+                            route: [
+                                { destination: { host: `checkout.${ns}.svc.cluster.local`, subset: vsSubsets[0] }, weight: 95 },
+                                { destination: { host: "checkout", subset: vsSubsets[1] }, weight: 5 },
+                            ],
+                        },
                     ],
                 },
             },
@@ -40,18 +71,40 @@ function routing(stack = "prod", subsets = ["stable", "canary"], vsSubsets = ["s
     ];
 }
 
-function grayNamespace(over: { labels?: Record<string, string>; mtls?: string; np?: Record<string, unknown>; quota?: Record<string, unknown> | null } = {}): ResourceSpec[] {
+function grayNamespace(
+    over: { labels?: Record<string, string>; mtls?: string; np?: Record<string, unknown>; quota?: Record<string, unknown> | null } = {},
+): ResourceSpec[] {
     const stack = "staging";
     const parent = urnOf(T.grayNamespace, "shop-gray", stack);
-    const kid = (type: string, name: string, props: Record<string, unknown>): ResourceSpec =>
-        ({ type, name, stack, parent, urn: urnOf(type, name, stack, [T.grayNamespace]), props });
+    const kid = (type: string, name: string, props: Record<string, unknown>): ResourceSpec => ({
+        type,
+        name,
+        stack,
+        parent,
+        urn: urnOf(type, name, stack, [T.grayNamespace]),
+        props,
+    });
     const out: ResourceSpec[] = [
         { type: T.grayNamespace, name: "shop-gray", stack, urn: parent, props: { namespaceName: "shop-gray" } },
         kid(T.namespace, "shop-gray", { metadata: { name: "shop-gray", labels: over.labels ?? { "istio-injection": "enabled" } } }),
-        kid(PA, "shop-gray-mtls", { apiVersion: "security.istio.io/v1beta1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "shop-gray" }, spec: { mtls: { mode: over.mtls ?? "STRICT" } } }),
-        kid(T.networkPolicy, "shop-gray-deny", { metadata: { name: "default-deny-all", namespace: "shop-gray" }, spec: over.np ?? { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }),
+        kid(PA, "shop-gray-mtls", {
+            apiVersion: "security.istio.io/v1beta1",
+            kind: "PeerAuthentication",
+            metadata: { name: "default", namespace: "shop-gray" },
+            spec: { mtls: { mode: over.mtls ?? "STRICT" } },
+        }),
+        kid(T.networkPolicy, "shop-gray-deny", {
+            metadata: { name: "default-deny-all", namespace: "shop-gray" },
+            spec: over.np ?? { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        }),
     ];
-    if (over.quota !== null) out.push(kid(T.resourceQuota, "shop-gray-quota", { metadata: { name: "gray-quota" }, spec: { hard: over.quota ?? { "limits.cpu": "8", "limits.memory": "16Gi", pods: "50" } } }));
+    if (over.quota !== null)
+        out.push(
+            kid(T.resourceQuota, "shop-gray-quota", {
+                metadata: { name: "gray-quota" },
+                spec: { hard: over.quota ?? { "limits.cpu": "8", "limits.memory": "16Gi", pods: "50" } },
+            }),
+        );
     return out;
 }
 
@@ -88,9 +141,15 @@ describe("policies: dependency rules", () => {
             assert.deepEqual((await runStack("gray-namespace-baseline", grayNamespace({ labels: { "istio.io/rev": "1-22" } }))).violations, []);
         });
         it("flags each missing piece with where and how", async () => {
-            const { violations } = await runStack("gray-namespace-baseline", grayNamespace({
-                labels: {}, mtls: "PERMISSIVE", np: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }, quota: null,
-            }));
+            const { violations } = await runStack(
+                "gray-namespace-baseline",
+                grayNamespace({
+                    labels: {},
+                    mtls: "PERMISSIVE",
+                    np: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+                    quota: null,
+                }),
+            );
             const text = violations.map((v) => v.message).join("\n");
             assert.equal(violations.length, 4, text);
             assert.match(text, /sidecar injection is not enabled.*metadata\.labels\['istio-injection'\]/);
@@ -99,9 +158,11 @@ describe("policies: dependency rules", () => {
             assert.match(text, /no ResourceQuota/);
         });
         it("checks egress deny and quota keys when configured", async () => {
-            const { violations } = await runStack("gray-namespace-baseline",
+            const { violations } = await runStack(
+                "gray-namespace-baseline",
                 grayNamespace({ np: { podSelector: {}, policyTypes: ["Ingress"] }, quota: { pods: "10" } }),
-                { config: { requireEgressDeny: true, requiredQuotaKeys: ["limits.memory"] } });
+                { config: { requireEgressDeny: true, requiredQuotaKeys: ["limits.memory"] } },
+            );
             const text = violations.map((v) => v.message).join("\n");
             assert.equal(violations.length, 2, text);
             assert.match(text, /default-deny egress/);
@@ -112,29 +173,71 @@ describe("policies: dependency rules", () => {
     describe("canary-namespace-otel-coverage (stack)", () => {
         const collector = (props: Record<string, unknown>, stack = "prod"): ResourceSpec => ({ type: T.otelCollector, name: "otel", stack, props });
         it("passes when a collector watches the canary namespace", async () => {
-            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["shop", "shop-gray"] })])).violations, []);
-            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "shop-gray" })])).violations, []);
+            assert.deepEqual(
+                (
+                    await runStack("canary-namespace-otel-coverage", [
+                        ...routing(),
+                        collector({ namespace: "observability", watchedNamespaces: ["shop", "shop-gray"] }),
+                    ])
+                ).violations,
+                [],
+            );
+            assert.deepEqual(
+                (await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "shop-gray" })])).violations,
+                [],
+            );
         });
         it("treats a collector without watchedNamespaces as covering every namespace (DaemonSet agent)", async () => {
-            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability" })])).violations, []);
-            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["*"] })])).violations, []);
+            assert.deepEqual(
+                (await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability" })])).violations,
+                [],
+            );
+            assert.deepEqual(
+                (
+                    await runStack("canary-namespace-otel-coverage", [
+                        ...routing(),
+                        collector({ namespace: "observability", watchedNamespaces: ["*"] }),
+                    ])
+                ).violations,
+                [],
+            );
         });
         it("counts the collectors a services stack's PlatformReference records", async () => {
             const platformRef = (collectors: unknown[]): ResourceSpec => ({
-                type: T.platformReference, name: "platform", stack: "prod", props: { environment: "prod", namespaces: ["shop-gray"], collectors },
+                type: T.platformReference,
+                name: "platform",
+                stack: "prod",
+                props: { environment: "prod", namespaces: ["shop-gray"], collectors },
             });
-            assert.deepEqual((await runStack("canary-namespace-otel-coverage", [...routing(), platformRef([{ namespace: "observability", watchedNamespaces: ["*"] }])])).violations, []);
-            const { violations } = await runStack("canary-namespace-otel-coverage", [...routing(), platformRef([{ namespace: "observability", watchedNamespaces: ["other"] }])]);
+            assert.deepEqual(
+                (
+                    await runStack("canary-namespace-otel-coverage", [
+                        ...routing(),
+                        platformRef([{ namespace: "observability", watchedNamespaces: ["*"] }]),
+                    ])
+                ).violations,
+                [],
+            );
+            const { violations } = await runStack("canary-namespace-otel-coverage", [
+                ...routing(),
+                platformRef([{ namespace: "observability", watchedNamespaces: ["other"] }]),
+            ]);
             assert.equal(violations.length, 1);
         });
         it("flags canaries when there is no collector at all", async () => {
-            const { violations } = await runStack("canary-namespace-otel-coverage", [...routing(), { ...release({ namespace: "shop-gray" }), name: "checkout-release" }]);
+            const { violations } = await runStack("canary-namespace-otel-coverage", [
+                ...routing(),
+                { ...release({ namespace: "shop-gray" }), name: "checkout-release" },
+            ]);
             assert.equal(violations.length, 2);
             assert.match(violations[0]!.message, /collectors: none/);
             assert.match(violations[0]!.message, /deploy an OtelCollector/);
         });
         it("flags a canary namespace no collector reaches", async () => {
-            const { violations } = await runStack("canary-namespace-otel-coverage", [...routing(), collector({ namespace: "observability", watchedNamespaces: ["shop"] })]);
+            const { violations } = await runStack("canary-namespace-otel-coverage", [
+                ...routing(),
+                collector({ namespace: "observability", watchedNamespaces: ["shop"] }),
+            ]);
             assert.equal(violations.length, 1);
             assert.equal(violations[0]!.urn, urnOf(T.canaryRouting, "checkout", "prod"));
             assert.match(violations[0]!.message, /namespace 'shop-gray', which no OpenTelemetry collector reaches/);
@@ -146,12 +249,24 @@ describe("policies: dependency rules", () => {
     describe("thanos-retention-covers-slo-window (stack)", () => {
         const thanos = (props: Record<string, unknown>): ResourceSpec => ({ type: T.thanos, name: "thanos", stack: "prod", props });
         it("passes when raw retention covers window and delays", async () => {
-            const props = { storageType: "aws", rawRetention: "30d", downsampleDelays: { "5m": "40h", "1h": "10d" }, longestSloWindow: "28d", bucket: "metrics" };
+            const props = {
+                storageType: "aws",
+                rawRetention: "30d",
+                downsampleDelays: { "5m": "40h", "1h": "10d" },
+                longestSloWindow: "28d",
+                bucket: "metrics",
+            };
             assert.deepEqual((await runStack("thanos-retention-covers-slo-window", [thanos(props)])).violations, []);
         });
         it("accepts 0d (forever) and the component's output names", async () => {
-            assert.deepEqual((await runStack("thanos-retention-covers-slo-window", [thanos({ rawRetention: "0d", longestSloWindow: "400d" })])).violations, []);
-            assert.deepEqual((await runStack("thanos-retention-covers-slo-window", [thanos({ retention: { raw: "45d" }, bucketName: "m" })])).violations, []);
+            assert.deepEqual(
+                (await runStack("thanos-retention-covers-slo-window", [thanos({ rawRetention: "0d", longestSloWindow: "400d" })])).violations,
+                [],
+            );
+            assert.deepEqual(
+                (await runStack("thanos-retention-covers-slo-window", [thanos({ retention: { raw: "45d" }, bucketName: "m" })])).violations,
+                [],
+            );
         });
         it("flags raw retention shorter than the SLO window or a delay", async () => {
             const props = { rawRetention: "7d", downsampleDelays: ["40h", "10d"], longestSloWindow: "28d" };
@@ -175,14 +290,28 @@ describe("policies: dependency rules", () => {
             const parent = urnOf(T.thanos, name, "prod");
             return [
                 { type: T.thanos, name, stack: "prod", urn: parent, props: { bucket } },
-                { type: SS, name: `${name}-compactor`, stack: "prod", parent, urn: urnOf(SS, `${name}-compactor`, "prod", [T.thanos]), props: { metadata: { name: `${name}-compactor` }, spec: { replicas } } },
+                {
+                    type: SS,
+                    name: `${name}-compactor`,
+                    stack: "prod",
+                    parent,
+                    urn: urnOf(SS, `${name}-compactor`, "prod", [T.thanos]),
+                    props: { metadata: { name: `${name}-compactor` }, spec: { replicas } },
+                },
             ];
         };
         it("passes one compactor per bucket", async () => {
-            assert.deepEqual((await runStack("thanos-single-compactor-per-bucket", [...thanosWithCompactor("a", "m1"), ...thanosWithCompactor("b", "m2")])).violations, []);
+            assert.deepEqual(
+                (await runStack("thanos-single-compactor-per-bucket", [...thanosWithCompactor("a", "m1"), ...thanosWithCompactor("b", "m2")]))
+                    .violations,
+                [],
+            );
         });
         it("flags two compactors on one bucket and replicas > 1", async () => {
-            const { violations } = await runStack("thanos-single-compactor-per-bucket", [...thanosWithCompactor("a", "m1"), ...thanosWithCompactor("b", "m1", 2)]);
+            const { violations } = await runStack("thanos-single-compactor-per-bucket", [
+                ...thanosWithCompactor("a", "m1"),
+                ...thanosWithCompactor("b", "m1", 2),
+            ]);
             const text = violations.map((v) => v.message).join("\n");
             assert.equal(violations.length, 2, text);
             assert.match(text, /runs 2 replicas on bucket 'm1'.*field spec\.replicas/);
@@ -191,9 +320,12 @@ describe("policies: dependency rules", () => {
     });
 
     describe("promotion-order", () => {
-        const promoted = (...versions: string[]) => ({ checkout: versions.map((version, i) => ({ image: version, at: `2025-03-0${i + 1}T10:00:00Z` })) });
+        const promoted = (...versions: string[]) => ({
+            checkout: versions.map((version, i) => ({ image: version, at: `2025-03-0${i + 1}T10:00:00Z` })),
+        });
         afterEach(() => restoreUpstreamReader());
-        const start = (version: string, stack = "prod") => release({ canaryImage: version, previousWeight: 0, weight: 1, stepIndex: 0, action: "start" }, stack);
+        const start = (version: string, stack = "prod") =>
+            release({ canaryImage: version, previousWeight: 0, weight: 1, stepIndex: 0, action: "start" }, stack);
 
         it("allows a prod start of a version the staging stack promoted", async () => {
             const reads = fakeUpstreams({ staging: promoted("v2.3.0", "v2.4.0") });
@@ -205,7 +337,10 @@ describe("policies: dependency rules", () => {
             const { violations } = await runResource("promotion-order", start("v2.5.0"));
             assert.equal(violations.length, 1);
             const m = violations[0]!.message;
-            assert.match(m, /^\[prod\] canary 'checkout' version v2\.5\.0 starts in prod but upstream stack 'staging' has not promoted it \(its promotions of 'checkout': v2\.3\.0, v2\.4\.0\)/);
+            assert.match(
+                m,
+                /^\[prod\] canary 'checkout' version v2\.5\.0 starts in prod but upstream stack 'staging' has not promoted it \(its promotions of 'checkout': v2\.3\.0, v2\.4\.0\)/,
+            );
             assert.match(m, /field canaryImage/);
             fakeUpstreams({ staging: { payments: [{ image: "v2.5.0", at: "2025-03-01T10:00:00Z" }] } });
             assert.match((await runResource("promotion-order", start("v2.5.0"))).violations[0]!.message, /promotions of 'checkout': none/);
@@ -216,7 +351,10 @@ describe("policies: dependency rules", () => {
             assert.equal(violations.length, 1);
             assert.match(violations[0]!.message, /promotions of upstream stack 'staging' cannot be read.*does not have output property 'promotions'/);
             fakeUpstreams({});
-            assert.match((await runResource("promotion-order", start("v2.4.0"))).violations[0]!.message, /upstream stack 'staging'.*no stack named 'staging' found/);
+            assert.match(
+                (await runResource("promotion-order", start("v2.4.0"))).violations[0]!.message,
+                /upstream stack 'staging'.*no stack named 'staging' found/,
+            );
         });
         it("gates staging on dev only when configured in upstreamStacks", async () => {
             const reads = fakeUpstreams({ dev: promoted("v2.4.0"), staging: promoted() });
@@ -233,13 +371,32 @@ describe("policies: dependency rules", () => {
         it("gates a 0% → >0% rise and a manual promote of a version that never ran here, not steps, holds or rollbacks", async () => {
             const reads = fakeUpstreams({ staging: promoted("v2.4.0") });
             assert.deepEqual((await runResource("promotion-order", release({ canaryImage: "v2.5.0" }))).violations, [], "1% → 5% advance");
-            assert.deepEqual((await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 5, weight: 5, action: "hold" }))).violations, []);
-            assert.deepEqual((await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 25, weight: 0, action: "rollback", verdict: "fail" }))).violations, []);
-            assert.deepEqual((await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 50, weight: 0, action: "promote" }))).violations, [], "promotion after progressing here");
+            assert.deepEqual(
+                (await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 5, weight: 5, action: "hold" }))).violations,
+                [],
+            );
+            assert.deepEqual(
+                (
+                    await runResource(
+                        "promotion-order",
+                        release({ canaryImage: "v2.5.0", previousWeight: 25, weight: 0, action: "rollback", verdict: "fail" }),
+                    )
+                ).violations,
+                [],
+            );
+            assert.deepEqual(
+                (await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 50, weight: 0, action: "promote" })))
+                    .violations,
+                [],
+                "promotion after progressing here",
+            );
             assert.deepEqual(reads, []);
             const rise = await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 0, weight: 5, action: "advance" }));
             assert.match(rise.violations[0]!.message, /v2\.5\.0 starts in prod/);
-            const promote = await runResource("promotion-order", release({ canaryImage: "v2.5.0", previousWeight: 0, weight: 0, action: "promote", verdict: "none" }));
+            const promote = await runResource(
+                "promotion-order",
+                release({ canaryImage: "v2.5.0", previousWeight: 0, weight: 0, action: "promote", verdict: "none" }),
+            );
             assert.match(promote.violations[0]!.message, /v2\.5\.0 is promoted in prod but upstream stack 'staging' has not promoted it/);
         });
         it("reads each upstream stack once per pack run (the advisory twin and later resources reuse it)", async () => {
@@ -276,7 +433,10 @@ describe("policies: dependency rules", () => {
             assert.match(seen[0]!, /v2\.5\.0 starts in prod but upstream stack 'staging' has not promoted it/);
         });
         it("parses the promotions output strictly", () => {
-            assert.deepEqual(parsePromotionsOutput({ a: [{ image: "1", at: "t" }], b: [] }), { ok: true, value: { a: [{ image: "1", at: "t" }], b: [] } });
+            assert.deepEqual(parsePromotionsOutput({ a: [{ image: "1", at: "t" }], b: [] }), {
+                ok: true,
+                value: { a: [{ image: "1", at: "t" }], b: [] },
+            });
             // Outputs written before `version` was renamed `image` still read.
             assert.deepEqual(parsePromotionsOutput({ a: [{ version: "1", at: "t" }] }), { ok: true, value: { a: [{ image: "1", at: "t" }] } });
             const bad = parsePromotionsOutput({ a: [{ version: 1 }], b: "x" });
@@ -305,13 +465,21 @@ describe("policies: dependency rules", () => {
                 process.env["PATH"] = `${dir}${path.delimiter}${savedPath ?? ""}`;
             };
             it("runs 'pulumi stack output promotions --json --stack <name>' in the project directory", async () => {
-                fakeCli(`[ "$*" = "stack output promotions --json --stack staging" ] || { echo "bad args: $*" >&2; exit 2; }\n[ -f Pulumi.yaml ] || { echo "not in project dir" >&2; exit 3; }\necho '{"checkout":[{"image":"v1","at":"t"}]}'`);
+                fakeCli(
+                    `[ "$*" = "stack output promotions --json --stack staging" ] || { echo "bad args: $*" >&2; exit 2; }\n[ -f Pulumi.yaml ] || { echo "not in project dir" >&2; exit 3; }\necho '{"checkout":[{"image":"v1","at":"t"}]}'`,
+                );
                 fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\n");
-                assert.deepEqual(await cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: true, promotions: { checkout: [{ image: "v1", at: "t" }] } });
+                assert.deepEqual(await cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), {
+                    ok: true,
+                    promotions: { checkout: [{ image: "v1", at: "t" }] },
+                });
             });
             it("returns the CLI's error, a malformed output, or a timeout as an error", async () => {
                 fakeCli(`echo "error: no stack named 'staging' found" >&2; exit 255`);
-                assert.deepEqual(await cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), { ok: false, error: "error: no stack named 'staging' found" });
+                assert.deepEqual(await cliReader("staging", { cwd: dir, timeoutMs: 10_000 }), {
+                    ok: false,
+                    error: "error: no stack named 'staging' found",
+                });
                 fakeCli(`echo '["v1"]'`);
                 const bad = await cliReader("staging", { cwd: dir, timeoutMs: 10_000 });
                 assert.ok(!bad.ok && /does not follow the contract/.test(bad.error), JSON.stringify(bad));
@@ -324,7 +492,9 @@ describe("policies: dependency rules", () => {
 
     describe("images-pinned", () => {
         const deploy = (image: string, stack = "prod"): ResourceSpec => ({
-            type: T.deployment, name: "checkout", stack,
+            type: T.deployment,
+            name: "checkout",
+            stack,
             props: { metadata: { name: "checkout" }, spec: { template: { spec: { containers: [{ name: "app", image }] } } } },
         });
         const digest = "sha256:" + "a".repeat(64);

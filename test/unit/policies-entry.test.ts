@@ -85,7 +85,10 @@ describe("policy pack entry point (policies/entry.js)", function () {
         assert.equal(start().esbuildLoaded, false, "a warm cache still loaded esbuild");
 
         const mark = `edit-${process.pid}-${Date.now()}`;
-        fs.appendFileSync(path.join(dir, "policies", "all.ts"), `\n(globalThis as { __grayReleaseProbe?: string }).__grayReleaseProbe = "${mark}";\n`);
+        fs.appendFileSync(
+            path.join(dir, "policies", "all.ts"),
+            `\n(globalThis as { __grayReleaseProbe?: string }).__grayReleaseProbe = "${mark}";\n`,
+        );
         const edited = start();
         assert.equal(edited.esbuildLoaded, true, "the edited file was served from the cache");
         assert.equal(edited.probe, mark);

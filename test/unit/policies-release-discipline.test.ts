@@ -5,14 +5,31 @@ import { release, runBothResource, runResource } from "../support/policy-harness
 
 const NOW = "2025-03-04T10:00:00Z";
 const start = (over: Record<string, unknown> = {}, stack = "prod") =>
-    release({ previousWeight: 0, weight: 1, stepIndex: 0, action: "start", verdict: "none", evaluatedAt: NOW, owner: "team-checkout", riskAssessment: "https://wiki.example.com/risk", ...over }, stack);
+    release(
+        {
+            previousWeight: 0,
+            weight: 1,
+            stepIndex: 0,
+            action: "start",
+            verdict: "none",
+            evaluatedAt: NOW,
+            owner: "team-checkout",
+            riskAssessment: "https://wiki.example.com/risk",
+            ...over,
+        },
+        stack,
+    );
 const daysBefore = (d: number) => new Date(Date.parse(NOW) - d * 24 * 3600 * 1000).toISOString();
 
 describe("policies: release discipline", () => {
     describe("release-owner-and-risk-assessment", () => {
         it("passes a new canary with an SLO owner and a risk assessment, and steps of a running one without them", async () => {
             assert.deepEqual((await runResource("release-owner-and-risk-assessment", start())).violations, []);
-            assert.deepEqual((await runResource("release-owner-and-risk-assessment", release())).violations, [], "a 1% → 5% step is not a new release");
+            assert.deepEqual(
+                (await runResource("release-owner-and-risk-assessment", release())).violations,
+                [],
+                "a 1% → 5% step is not a new release",
+            );
         });
         it("denies a new canary without them in prod, naming what is missing and where to set it", async () => {
             const { violations } = await runResource("release-owner-and-risk-assessment", start({ owner: undefined, riskAssessment: undefined }));
@@ -34,7 +51,11 @@ describe("policies: release discipline", () => {
     describe("release-cadence", () => {
         it("allows a third start in 7 days and denies a fourth, saying when the next one is allowed", async () => {
             const two = [daysBefore(6), daysBefore(2)];
-            assert.deepEqual((await runResource("release-cadence", start({ recentStarts: [daysBefore(9), ...two] }))).violations, [], "9 days ago is outside the week");
+            assert.deepEqual(
+                (await runResource("release-cadence", start({ recentStarts: [daysBefore(9), ...two] }))).violations,
+                [],
+                "9 days ago is outside the week",
+            );
             const { violations } = await runResource("release-cadence", start({ recentStarts: [daysBefore(6.5), ...two] }));
             assert.equal(violations.length, 1);
             assert.match(violations[0]!.message, /would be its start number 4 in 7 days \(limit 3;/);
@@ -44,15 +65,39 @@ describe("policies: release discipline", () => {
         it("honours maxStartsPerWeek and counts only starts (not steps, holds or rollbacks)", async () => {
             const cfg = { config: { maxStartsPerWeek: 1 } };
             assert.equal((await runResource("release-cadence", start({ recentStarts: [daysBefore(3)] }), cfg)).violations.length, 1);
-            assert.deepEqual((await runResource("release-cadence", release({ recentStarts: [daysBefore(1), daysBefore(2), daysBefore(3)] }))).violations, []);
-            assert.deepEqual((await runResource("release-cadence", release({ previousWeight: 25, weight: 0, action: "rollback", verdict: "fail", recentStarts: [daysBefore(1), daysBefore(2), daysBefore(3)] }))).violations, []);
+            assert.deepEqual(
+                (await runResource("release-cadence", release({ recentStarts: [daysBefore(1), daysBefore(2), daysBefore(3)] }))).violations,
+                [],
+            );
+            assert.deepEqual(
+                (
+                    await runResource(
+                        "release-cadence",
+                        release({
+                            previousWeight: 25,
+                            weight: 0,
+                            action: "rollback",
+                            verdict: "fail",
+                            recentStarts: [daysBefore(1), daysBefore(2), daysBefore(3)],
+                        }),
+                    )
+                ).violations,
+                [],
+            );
         });
         it("allows a core service one start per 14 days", async () => {
             assert.deepEqual((await runResource("release-cadence", start({ core: true, recentStarts: [daysBefore(15)] }))).violations, []);
             const { violations } = await runResource("release-cadence", start({ core: true, recentStarts: [daysBefore(10)] }));
             assert.equal(violations.length, 1);
-            assert.match(violations[0]!.message, /core service 'checkout' starts canary v2\.4\.0 10\.0 days after its previous start .*at most every 14 days/);
-            assert.deepEqual((await runResource("release-cadence", start({ core: false, recentStarts: [daysBefore(10)] }))).violations, [], "not core");
+            assert.match(
+                violations[0]!.message,
+                /core service 'checkout' starts canary v2\.4\.0 10\.0 days after its previous start .*at most every 14 days/,
+            );
+            assert.deepEqual(
+                (await runResource("release-cadence", start({ core: false, recentStarts: [daysBefore(10)] }))).violations,
+                [],
+                "not core",
+            );
         });
         it("is advisory in staging, where releases are rehearsed", async () => {
             const many = { recentStarts: [daysBefore(1), daysBefore(2), daysBefore(3)] };
@@ -94,7 +139,10 @@ describe("policies: release discipline", () => {
         });
         it("passes an unchanged stable, a new stable image, and a promotion", async () => {
             assert.deepEqual((await runResource("stable-downgrade", downgrade({ stableImage: RUNS }))).violations, []);
-            assert.deepEqual((await runResource("stable-downgrade", downgrade({ stableImage: "registry.example.com/shop/checkout:1.5.1" }))).violations, []);
+            assert.deepEqual(
+                (await runResource("stable-downgrade", downgrade({ stableImage: "registry.example.com/shop/checkout:1.5.1" }))).violations,
+                [],
+            );
             assert.deepEqual((await runResource("stable-downgrade", downgrade({ action: "promote" }))).violations, []);
             assert.deepEqual((await runResource("stable-downgrade", release())).violations, [], "records without the stable history pass");
         });
@@ -104,7 +152,15 @@ describe("policies: release discipline", () => {
             assert.equal(advisory.violations.length, 1);
         });
         it("refuses a malformed stable history in the record", () => {
-            const parsed = parseCanaryRelease({ service: "s", environment: "prod", canaryImage: "a:1", previousWeight: 0, weight: 0, steps: [100], formerStableImages: "a:0" });
+            const parsed = parseCanaryRelease({
+                service: "s",
+                environment: "prod",
+                canaryImage: "a:1",
+                previousWeight: 0,
+                weight: 0,
+                steps: [100],
+                formerStableImages: "a:0",
+            });
             assert.equal(parsed.ok, false);
         });
     });

@@ -39,39 +39,46 @@ describe("policies: release windows", () => {
         });
         it("rejects unknown zones and inverted windows", () => {
             assert.throws(() => isWithinReleaseWindow("2025-03-04T02:00:00Z", DEFAULT_WINDOW, "Mars/Olympus"), /unknown IANA time zone/);
-            assert.throws(() => isWithinReleaseWindow("2025-03-04T02:00:00Z", { days: [1], start: "17:00", end: "09:00" }, TZ), /must be after start/);
+            assert.throws(
+                () => isWithinReleaseWindow("2025-03-04T02:00:00Z", { days: [1], start: "17:00", end: "09:00" }, TZ),
+                /must be after start/,
+            );
         });
         it("property: allowed ⇔ local weekday in days, start ≤ local time < end, date not frozen", () => {
             const zones = ["UTC", "Asia/Shanghai", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Chatham"];
-            fc.assert(fc.property(
-                fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2030-12-31T00:00:00Z"), noInvalidDate: true }),
-                fc.constantFrom(...zones),
-                fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }),
-                fc.integer({ min: 0, max: 23 * 60 }),
-                fc.integer({ min: 1, max: 12 * 60 }),
-                fc.array(fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2030-12-31T00:00:00Z"), noInvalidDate: true }), { maxLength: 3 }),
-                (now, tz, days, startMin, len, freezes) => {
-                    const endMin = Math.min(startMin + len, 24 * 60);
-                    fc.pre(endMin > startMin);
-                    const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
-                    const window = { days, start: hhmm(startMin), end: hhmm(endMin) };
-                    const freezeDates = freezes.map((f) => DateTime.fromJSDate(f).setZone(tz).toISODate()!);
-                    const local = DateTime.fromJSDate(now).setZone(tz);
-                    const minutes = local.hour * 60 + local.minute;
-                    const expected = days.includes(local.weekday) && minutes >= startMin && minutes < endMin &&
-                        !freezeDates.includes(local.toISODate()!);
-                    return isWithinReleaseWindow(now, window, tz, freezeDates).allowed === expected;
-                },
-            ), { numRuns: 500 });
+            fc.assert(
+                fc.property(
+                    fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2030-12-31T00:00:00Z"), noInvalidDate: true }),
+                    fc.constantFrom(...zones),
+                    fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }),
+                    fc.integer({ min: 0, max: 23 * 60 }),
+                    fc.integer({ min: 1, max: 12 * 60 }),
+                    fc.array(fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2030-12-31T00:00:00Z"), noInvalidDate: true }), {
+                        maxLength: 3,
+                    }),
+                    (now, tz, days, startMin, len, freezes) => {
+                        const endMin = Math.min(startMin + len, 24 * 60);
+                        fc.pre(endMin > startMin);
+                        const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+                        const window = { days, start: hhmm(startMin), end: hhmm(endMin) };
+                        const freezeDates = freezes.map((f) => DateTime.fromJSDate(f).setZone(tz).toISODate()!);
+                        const local = DateTime.fromJSDate(now).setZone(tz);
+                        const minutes = local.hour * 60 + local.minute;
+                        const expected =
+                            days.includes(local.weekday) && minutes >= startMin && minutes < endMin && !freezeDates.includes(local.toISODate()!);
+                        return isWithinReleaseWindow(now, window, tz, freezeDates).allowed === expected;
+                    },
+                ),
+                { numRuns: 500 },
+            );
         });
         it("property: a freeze date always denies, whatever the window", () => {
-            fc.assert(fc.property(
-                fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2030-12-31T00:00:00Z"), noInvalidDate: true }),
-                (now) => {
+            fc.assert(
+                fc.property(fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2030-12-31T00:00:00Z"), noInvalidDate: true }), (now) => {
                     const date = DateTime.fromJSDate(now).setZone(TZ).toISODate()!;
                     return !isWithinReleaseWindow(now, { days: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "24:00" }, TZ, [date]).allowed;
-                },
-            ));
+                }),
+            );
         });
     });
 

@@ -1,19 +1,25 @@
 import { strict as assert } from "assert";
 import { T } from "../../policies/contracts";
 import { isWildcardResource } from "../../policies/lib/iam";
-import { runBothStack, runResource, runStack, urnOf, type ResourceSpec } from "../support/policy-harness";
+import { type ResourceSpec, runBothStack, runResource, runStack, urnOf } from "../support/policy-harness";
 
 const hardened = {
-    runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+    runAsNonRoot: true,
+    runAsUser: 65532,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },
 };
 const limits = { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "100m", memory: "128Mi" } };
 
 function workload(type: string, container: Record<string, unknown>, stack = "prod"): ResourceSpec {
     const podSpec = { containers: [{ name: "app", image: "x@sha256:" + "b".repeat(64), ...container }] };
-    const props = type === T.pod ? { spec: podSpec }
-        : type === T.cronJob ? { spec: { jobTemplate: { spec: { template: { spec: podSpec } } } } }
-        : { spec: { template: { spec: podSpec } } };
+    const props =
+        type === T.pod
+            ? { spec: podSpec }
+            : type === T.cronJob
+              ? { spec: { jobTemplate: { spec: { template: { spec: podSpec } } } } }
+              : { spec: { template: { spec: podSpec } } };
     return { type, name: "checkout", stack, props };
 }
 
@@ -30,7 +36,10 @@ describe("policies: security baselines", () => {
             assert.deepEqual((await runResource("workload-security-context", spec)).violations, []);
         });
         it("flags every missing hardening setting with field and fix", async () => {
-            const { violations } = await runResource("workload-security-context", workload(T.statefulSet, { securityContext: { runAsUser: 0, privileged: true, capabilities: { drop: ["NET_RAW"] } } }));
+            const { violations } = await runResource(
+                "workload-security-context",
+                workload(T.statefulSet, { securityContext: { runAsUser: 0, privileged: true, capabilities: { drop: ["NET_RAW"] } } }),
+            );
             const text = violations.map((v) => v.message).join("\n");
             assert.equal(violations.length, 6, text);
             for (const f of ["runAsNonRoot", "runAsUser", "readOnlyRootFilesystem", "allowPrivilegeEscalation", "privileged", "capabilities.drop"]) {
@@ -52,14 +61,25 @@ describe("policies: security baselines", () => {
             assert.deepEqual((await runResource("workload-resource-limits", workload(T.daemonSet, { resources: limits }))).violations, []);
         });
         it("flags a container without limits", async () => {
-            const { violations } = await runResource("workload-resource-limits", workload(T.deployment, { resources: { requests: { cpu: "1" }, limits: { cpu: "1" } } }));
+            const { violations } = await runResource(
+                "workload-resource-limits",
+                workload(T.deployment, { resources: { requests: { cpu: "1" }, limits: { cpu: "1" } } }),
+            );
             assert.equal(violations.length, 1);
-            assert.match(violations[0]!.message, /has no resource limit for memory.*field spec\.template\.spec\.containers\[0\]\.resources\.limits.*Fix: set resources\.limits\.memory/);
+            assert.match(
+                violations[0]!.message,
+                /has no resource limit for memory.*field spec\.template\.spec\.containers\[0\]\.resources\.limits.*Fix: set resources\.limits\.memory/,
+            );
         });
     });
 
     describe("no-filesystem-object-storage-in-prod (stack)", () => {
-        const thanos = (storageType: string, stack: string): ResourceSpec => ({ type: T.thanos, name: "thanos", stack, props: { storageType, rawRetention: "30d" } });
+        const thanos = (storageType: string, stack: string): ResourceSpec => ({
+            type: T.thanos,
+            name: "thanos",
+            stack,
+            props: { storageType, rawRetention: "30d" },
+        });
         it("allows filesystem in dev and aws in prod", async () => {
             const dev = await runBothStack("no-filesystem-object-storage-in-prod", [thanos("filesystem", "dev")]);
             assert.deepEqual([...dev.mandatory.violations, ...dev.advisory.violations], []);
@@ -74,14 +94,45 @@ describe("policies: security baselines", () => {
 
     describe("s3-bucket-baseline (stack)", () => {
         const bucketUrn = urnOf(T.s3Bucket, "metrics", "prod");
-        const bucket: ResourceSpec = { type: T.s3Bucket, name: "metrics", stack: "prod", urn: bucketUrn, props: { bucket: "metrics-a1b2", arn: "arn:aws:s3:::metrics-a1b2" } };
-        const pab: ResourceSpec = { type: T.s3PublicAccessBlock, name: "metrics-pab", stack: "prod", props: { bucket: "metrics-a1b2", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true } };
-        const sse: ResourceSpec = { type: T.s3Encryption, name: "metrics-sse", stack: "prod", props: { bucket: "metrics-a1b2", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] }, propertyDependencies: { bucket: [bucketUrn] } };
+        const bucket: ResourceSpec = {
+            type: T.s3Bucket,
+            name: "metrics",
+            stack: "prod",
+            urn: bucketUrn,
+            props: { bucket: "metrics-a1b2", arn: "arn:aws:s3:::metrics-a1b2" },
+        };
+        const pab: ResourceSpec = {
+            type: T.s3PublicAccessBlock,
+            name: "metrics-pab",
+            stack: "prod",
+            props: { bucket: "metrics-a1b2", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        };
+        const sse: ResourceSpec = {
+            type: T.s3Encryption,
+            name: "metrics-sse",
+            stack: "prod",
+            props: { bucket: "metrics-a1b2", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] },
+            propertyDependencies: { bucket: [bucketUrn] },
+        };
         const tls: ResourceSpec = {
-            type: T.s3BucketPolicy, name: "metrics-tls", stack: "prod",
+            type: T.s3BucketPolicy,
+            name: "metrics-tls",
+            stack: "prod",
             props: {
                 bucket: "metrics-a1b2",
-                policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "TLSOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::metrics-a1b2", "arn:aws:s3:::metrics-a1b2/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }] }),
+                policy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "TLSOnly",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: ["arn:aws:s3:::metrics-a1b2", "arn:aws:s3:::metrics-a1b2/*"],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                    ],
+                }),
             },
         };
         it("passes a bucket with public access block, encryption and TLS-only policy", async () => {
@@ -106,14 +157,34 @@ describe("policies: security baselines", () => {
     });
 
     describe("iam-no-wildcards", () => {
-        const iam = (type: string, doc: unknown): ResourceSpec => ({ type, name: "thanos-s3", stack: "prod", props: { policy: typeof doc === "string" ? doc : JSON.stringify(doc) } });
-        const scoped = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"], Resource: ["arn:aws:s3:::metrics-a1b2", "arn:aws:s3:::metrics-a1b2/*"] }] };
+        const iam = (type: string, doc: unknown): ResourceSpec => ({
+            type,
+            name: "thanos-s3",
+            stack: "prod",
+            props: { policy: typeof doc === "string" ? doc : JSON.stringify(doc) },
+        });
+        const scoped = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Action: ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"],
+                    Resource: ["arn:aws:s3:::metrics-a1b2", "arn:aws:s3:::metrics-a1b2/*"],
+                },
+            ],
+        };
         it("passes a scoped policy (Policy and RolePolicy)", async () => {
             assert.deepEqual((await runResource("iam-no-wildcards", iam(T.iamPolicy, scoped))).violations, []);
             assert.deepEqual((await runResource("iam-no-wildcards", iam(T.iamRolePolicy, scoped))).violations, []);
         });
         it("flags wildcard actions and resources with statement index", async () => {
-            const doc = { Statement: [{ Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" }, { Effect: "Allow", Action: ["s3:Get*"], Resource: "arn:aws:s3:::*" }, { Effect: "Deny", Action: "*", Resource: "*" }] };
+            const doc = {
+                Statement: [
+                    { Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" },
+                    { Effect: "Allow", Action: ["s3:Get*"], Resource: "arn:aws:s3:::*" },
+                    { Effect: "Deny", Action: "*", Resource: "*" },
+                ],
+            };
             const { violations } = await runResource("iam-no-wildcards", iam(T.iamRolePolicy, doc));
             const text = violations.map((v) => v.message).join("\n");
             assert.equal(violations.length, 4, text);
@@ -129,7 +200,15 @@ describe("policies: security baselines", () => {
             assert.match(violations[0]!.message, /wildcard action '\*'/);
         });
         it("flags NotAction and unparseable policies", async () => {
-            assert.match((await runResource("iam-no-wildcards", iam(T.iamPolicy, { Statement: [{ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::b" }] }))).violations[0]!.message, /NotAction/);
+            assert.match(
+                (
+                    await runResource(
+                        "iam-no-wildcards",
+                        iam(T.iamPolicy, { Statement: [{ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::b" }] }),
+                    )
+                ).violations[0]!.message,
+                /NotAction/,
+            );
             assert.match((await runResource("iam-no-wildcards", iam(T.iamPolicy, "{not json"))).violations[0]!.message, /not valid JSON/);
         });
         it("classifies resources", () => {

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
+import * as fc from "fast-check";
 import { T } from "../../policies/contracts";
 import { nextAllowedWeight } from "../../policies/lib/gates";
-import { release, runBothResource, runResource, runStack, urnOf, type ResourceSpec } from "../support/policy-harness";
-import * as fc from "fast-check";
+import { type ResourceSpec, release, runBothResource, runResource, runStack, urnOf } from "../support/policy-harness";
 
 describe("policies: SLO gates", () => {
     describe("canary-release-record-valid", () => {
@@ -39,7 +39,15 @@ describe("policies: SLO gates", () => {
         }
         it("ignores a hold or a rollback without a pass", async () => {
             assert.deepEqual((await runResource("canary-weight-rise-requires-pass", release({ weight: 1, verdict: "none" }))).violations, []);
-            assert.deepEqual((await runResource("canary-weight-rise-requires-pass", release({ previousWeight: 25, weight: 0, verdict: "fail", action: "rollback" }))).violations, []);
+            assert.deepEqual(
+                (
+                    await runResource(
+                        "canary-weight-rise-requires-pass",
+                        release({ previousWeight: 25, weight: 0, verdict: "fail", action: "rollback" }),
+                    )
+                ).violations,
+                [],
+            );
         });
         it("lets dev skip the analysis but not prod", async () => {
             const dev = await runBothResource("canary-weight-rise-requires-pass", release({ verdict: "none", skipAnalysis: true }, "dev"));
@@ -63,18 +71,29 @@ describe("policies: SLO gates", () => {
                 assert.deepEqual((await runResource("canary-weight-rise-requires-pass", start())).violations, []);
                 const five = start({ weight: 5, steps: [5, 10, 25, 50, 100] }, "staging");
                 assert.deepEqual((await runResource("canary-weight-rise-requires-pass", five)).violations, []);
-                assert.deepEqual((await runResource("canary-weight-rise-requires-pass", start({ verdict: "error" }))).violations, [], "no traffic to analyse yet");
+                assert.deepEqual(
+                    (await runResource("canary-weight-rise-requires-pass", start({ verdict: "error" }))).violations,
+                    [],
+                    "no traffic to analyse yet",
+                );
             });
             it("denies an entry whose first step exceeds maxFirstStep, unless configured", async () => {
                 const big = start({ weight: 10, steps: [10, 25, 50, 100] });
                 const { violations } = await runResource("canary-weight-rise-requires-pass", big);
                 assert.equal(violations.length, 1);
                 const m = violations[0]!.message;
-                assert.match(m, /^\[prod\] canary 'checkout' starts at 10% \(0% → first step 10%\) without a passing analysis, and the first step 10% exceeds maxFirstStep 5%/);
+                assert.match(
+                    m,
+                    /^\[prod\] canary 'checkout' starts at 10% \(0% → first step 10%\) without a passing analysis, and the first step 10% exceeds maxFirstStep 5%/,
+                );
                 assert.match(m, /field steps/);
                 assert.match(m, /Fix: make the first step of the weight ladder at most 5%/);
                 assert.deepEqual((await runResource("canary-weight-rise-requires-pass", big, { config: { maxFirstStep: 10 } })).violations, []);
-                assert.equal((await runResource("canary-weight-rise-requires-pass", start(), { config: { maxFirstStep: 0 } })).violations.length, 1, "0 disables the exception");
+                assert.equal(
+                    (await runResource("canary-weight-rise-requires-pass", start(), { config: { maxFirstStep: 0 } })).violations.length,
+                    1,
+                    "0 disables the exception",
+                );
             });
             it("still requires a pass for every other rise from 0", async () => {
                 const beyond = await runResource("canary-weight-rise-requires-pass", start({ weight: 5 }));
@@ -122,33 +141,44 @@ describe("policies: SLO gates", () => {
             assert.match(capped.violations[0]!.message, /enters at 5%.*max \+2 points.*at most 2%/);
         });
         it("uses the configured ladder when the record has none, and maxIncrease", async () => {
-            const r1 = await runResource("canary-weight-step-limit", release({ steps: [], previousWeight: 5, weight: 10 }), { config: { steps: [5, 10, 15, 20] } });
+            const r1 = await runResource("canary-weight-step-limit", release({ steps: [], previousWeight: 5, weight: 10 }), {
+                config: { steps: [5, 10, 15, 20] },
+            });
             assert.deepEqual(r1.violations, []);
             const r2 = await runResource("canary-weight-step-limit", release({ previousWeight: 5, weight: 25 }), { config: { maxIncrease: 5 } });
             assert.equal(r2.violations.length, 1);
             assert.match(r2.violations[0]!.message, /max \+5 points/);
         });
         it("nextAllowedWeight never exceeds the next step and is above previous when a step remains", () => {
-            fc.assert(fc.property(
-                fc.uniqueArray(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 8 }),
-                fc.integer({ min: 0, max: 100 }),
-                (steps, prev) => {
-                    const next = nextAllowedWeight(prev, steps);
-                    const above = steps.filter((s) => s > prev);
-                    if (above.length === 0) return next === prev;
-                    return next === Math.min(...above) && next > prev;
-                },
-            ));
+            fc.assert(
+                fc.property(
+                    fc.uniqueArray(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 8 }),
+                    fc.integer({ min: 0, max: 100 }),
+                    (steps, prev) => {
+                        const next = nextAllowedWeight(prev, steps);
+                        const above = steps.filter((s) => s > prev);
+                        if (above.length === 0) return next === prev;
+                        return next === Math.min(...above) && next > prev;
+                    },
+                ),
+            );
         });
     });
 
     describe("canary-failed-verdict-rollback", () => {
         it("passes a rolled-back canary and a passing one", async () => {
-            assert.deepEqual((await runResource("canary-failed-verdict-rollback", release({ verdict: "fail", weight: 0, previousWeight: 5, action: "rollback" }))).violations, []);
+            assert.deepEqual(
+                (await runResource("canary-failed-verdict-rollback", release({ verdict: "fail", weight: 0, previousWeight: 5, action: "rollback" })))
+                    .violations,
+                [],
+            );
             assert.deepEqual((await runResource("canary-failed-verdict-rollback", release())).violations, []);
         });
         it("denies a failed canary that keeps traffic", async () => {
-            const { violations } = await runResource("canary-failed-verdict-rollback", release({ verdict: "fail", weight: 5, previousWeight: 5, action: "hold" }));
+            const { violations } = await runResource(
+                "canary-failed-verdict-rollback",
+                release({ verdict: "fail", weight: 5, previousWeight: 5, action: "hold" }),
+            );
             assert.equal(violations.length, 1);
             assert.match(violations[0]!.message, /failed but the canary still receives 5%/);
             assert.match(violations[0]!.message, /set the canary weight to 0/);
@@ -170,23 +200,41 @@ describe("policies: SLO gates", () => {
 
     describe("canary-requires-slo-rules (stack)", () => {
         const rule = (rules: unknown[]): ResourceSpec => ({
-            type: T.prometheusRule, name: "checkout-slo", stack: "prod",
-            props: { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "checkout-slo" }, spec: { groups: [{ name: "slo", rules }] } },
+            type: T.prometheusRule,
+            name: "checkout-slo",
+            stack: "prod",
+            props: {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "checkout-slo" },
+                spec: { groups: [{ name: "slo", rules }] },
+            },
         });
-        const recording = { record: "slo:request_success:ratio_rate5m", expr: 'sum(rate(istio_requests_total{destination_service_name="checkout",response_code!~"5.."}[5m]))', labels: { service: "checkout" } };
-        const alert = { alert: "CanaryErrorRateDeltaHigh", expr: "canary_error_rate_delta > 0.003 and canary_traffic_ratio > 0.1", labels: { severity: "page" } };
+        const recording = {
+            record: "slo:request_success:ratio_rate5m",
+            expr: 'sum(rate(istio_requests_total{destination_service_name="checkout",response_code!~"5.."}[5m]))',
+            labels: { service: "checkout" },
+        };
+        const alert = {
+            alert: "CanaryErrorRateDeltaHigh",
+            expr: "canary_error_rate_delta > 0.003 and canary_traffic_ratio > 0.1",
+            labels: { severity: "page" },
+        };
         it("passes with recording rules and the canary alert", async () => {
             assert.deepEqual((await runStack("canary-requires-slo-rules", [release(), rule([recording, alert])])).violations, []);
         });
         it("accepts any alert whose expr references canary_error_rate_delta", async () => {
-            const other = { alert: "CheckoutCanaryBad", expr: "max(canary_error_rate_delta{service=\"checkout\"}) > 0.003" };
+            const other = { alert: "CheckoutCanaryBad", expr: 'max(canary_error_rate_delta{service="checkout"}) > 0.003' };
             assert.deepEqual((await runStack("canary-requires-slo-rules", [release(), rule([recording, other])])).violations, []);
         });
         it("ignores services without canary traffic", async () => {
             assert.deepEqual((await runStack("canary-requires-slo-rules", [release({ weight: 0, previousWeight: 0 })])).violations, []);
         });
         it("flags a live canary without rules, on the CanaryRelease URN", async () => {
-            const { violations } = await runStack("canary-requires-slo-rules", [release(), rule([{ ...recording, labels: {}, expr: "sum(rate(x[5m]))" }])]);
+            const { violations } = await runStack("canary-requires-slo-rules", [
+                release(),
+                rule([{ ...recording, labels: {}, expr: "sum(rate(x[5m]))" }]),
+            ]);
             assert.equal(violations.length, 1);
             assert.equal(violations[0]!.urn, urnOf(T.canaryRelease, "checkout-release", "prod"));
             assert.match(violations[0]!.message, /recording rules mentioning service 'checkout'/);

@@ -5,17 +5,17 @@
  */
 import { strict as assert } from "node:assert";
 import {
-    type InstantSample,
-    type MetricsProvider,
-    type QueryOutcome,
     analyzeService,
     analyzeServices,
+    type InstantSample,
     isQueryAnnotation,
+    type MetricsProvider,
     parseProgressionConfig,
     parseSampleValue,
+    type QueryOutcome,
     staleSample,
 } from "../../progression/internal";
-import { type AnswerOptions, type ServiceAnswer, answerFor, servicesOf } from "../support/fake-metrics";
+import { type AnswerOptions, answerFor, type ServiceAnswer, servicesOf } from "../support/fake-metrics";
 
 const AT = new Date(Date.UTC(2026, 10, 25, 10));
 const config = (service = "checkout", analysis: Record<string, unknown> = {}) =>
@@ -28,7 +28,10 @@ const config = (service = "checkout", analysis: Record<string, unknown> = {}) =>
     });
 
 /** A provider answering like {@link answerFor} would over HTTP, per service asked. */
-function provider(answers: (service: string) => ServiceAnswer = () => ({ values: {} }), options: AnswerOptions = {}): MetricsProvider & { asked: string[] } {
+function provider(
+    answers: (service: string) => ServiceAnswer = () => ({ values: {} }),
+    options: AnswerOptions = {},
+): MetricsProvider & { asked: string[] } {
     const asked: string[] = [];
     return {
         asked,
@@ -39,7 +42,11 @@ function provider(answers: (service: string) => ServiceAnswer = () => ({ values:
                 warnings?: string[];
                 data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
             };
-            const samples: InstantSample[] = json.data.result.map((r) => ({ labels: r.metric, value: parseSampleValue(r.value[1]), timestamp: r.value[0] * 1000 }));
+            const samples: InstantSample[] = json.data.result.map((r) => ({
+                labels: r.metric,
+                value: parseSampleValue(r.value[1]),
+                timestamp: r.value[0] * 1000,
+            }));
             return json.warnings ? { ok: true, samples, warnings: json.warnings } : { ok: true, samples };
         },
     };
@@ -52,17 +59,24 @@ describe("analyzeServices: trusting the answer", () => {
     });
 
     it("turns a partial answer (Thanos store warnings) into an error for every service, quoting the warnings", async () => {
-        const warning = "receive series from Addr: 10.0.3.7:10901 LabelSets: {replica=\"b\"}: rpc error: code = DeadlineExceeded";
+        const warning = 'receive series from Addr: 10.0.3.7:10901 LabelSets: {replica="b"}: rpc error: code = DeadlineExceeded';
         const verdicts = await analyzeServices([config("a"), config("b")], provider(undefined, { warnings: [warning] }), AT);
         for (const service of ["a", "b"]) {
             const v = verdicts.get(service);
             assert.equal(v?.verdict, "error", v?.reason);
-            assert.match(v?.reason ?? "", /partial metrics answer: the source reported 1 warning\(s\): .*DeadlineExceeded.*; partial data never passes/);
+            assert.match(
+                v?.reason ?? "",
+                /partial metrics answer: the source reported 1 warning\(s\): .*DeadlineExceeded.*; partial data never passes/,
+            );
         }
     });
 
     it("reports PromQL annotations in the reason without blocking the verdict", async () => {
-        const v = await analyzeService(config(), provider(undefined, { warnings: ["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"up\""] }), AT);
+        const v = await analyzeService(
+            config(),
+            provider(undefined, { warnings: ['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "up"'] }),
+            AT,
+        );
         assert.equal(v.verdict, "pass", v.reason);
         assert.match(v.reason, /the metrics source noted: "PromQL info: metric might not be a counter/);
     });
@@ -77,7 +91,10 @@ describe("analyzeServices: trusting the answer", () => {
     it("turns an answer stamped far from the evaluation time into an error naming its age", async () => {
         const v = await analyzeService(config(), provider(undefined, { stampAgeS: 3600 }), AT);
         assert.equal(v.verdict, "error");
-        assert.match(v.reason, /stale metrics answer: sample \w+ is stamped 2026-11-25T09:00:00\.000Z, 3600 s before the evaluation time \(maxSampleAge 60 s\)/);
+        assert.match(
+            v.reason,
+            /stale metrics answer: sample \w+ is stamped 2026-11-25T09:00:00\.000Z, 3600 s before the evaluation time \(maxSampleAge 60 s\)/,
+        );
         const future = await analyzeService(config(), provider(undefined, { stampAgeS: -600 }), AT);
         assert.match(future.reason, /600 s after the evaluation time/);
         const lenient = await analyzeService(config("checkout", { maxSampleAge: "2h" }), provider(undefined, { stampAgeS: 3600 }), AT);
@@ -85,9 +102,16 @@ describe("analyzeServices: trusting the answer", () => {
     });
 
     it("accepts an answer stamped within maxSampleAge, and samples without stamps", () => {
-        const sample = (at: number | undefined): InstantSample => ({ labels: { measure: "canaryRequests" }, value: 1, ...(at === undefined ? {} : { timestamp: at }) });
+        const sample = (at: number | undefined): InstantSample => ({
+            labels: { measure: "canaryRequests" },
+            value: 1,
+            ...(at === undefined ? {} : { timestamp: at }),
+        });
         assert.equal(staleSample([sample(AT.getTime() - 59_000), sample(undefined)], AT, 60_000), undefined);
-        assert.match(staleSample([sample(AT.getTime() - 59_000), sample(AT.getTime() - 90_500)], AT, 60_000) ?? "", /sample canaryRequests .* 90\.5 s before/);
+        assert.match(
+            staleSample([sample(AT.getTime() - 59_000), sample(AT.getTime() - 90_500)], AT, 60_000) ?? "",
+            /sample canaryRequests .* 90\.5 s before/,
+        );
     });
 
     it("turns a measurement missing from the answer into an error naming it", async () => {

@@ -62,7 +62,13 @@ describe("parseDuration", () => {
 
 describe("isPinnedImage", () => {
     it("accepts tags other than latest and digests", () => {
-        for (const ok of ["app:1.2.3", "ghcr.io/acme/app:v2", "localhost:5000/app:1", `app@sha256:${"a".repeat(64)}`, `app:latest@sha256:${"b".repeat(64)}`]) {
+        for (const ok of [
+            "app:1.2.3",
+            "ghcr.io/acme/app:v2",
+            "localhost:5000/app:1",
+            `app@sha256:${"a".repeat(64)}`,
+            `app:latest@sha256:${"b".repeat(64)}`,
+        ]) {
             assert.ok(isPinnedImage(ok), ok);
         }
     });
@@ -86,11 +92,16 @@ describe("resolveSteps", () => {
     });
     it("always yields a strictly increasing list ending at 100", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), (start, increment, extra) => {
-                const steps = resolveSteps({ start, increment, max: Math.min(100, start + extra) });
-                assert.equal(steps[steps.length - 1], 100);
-                steps.forEach((w, i) => i > 0 && assert.ok(w > (steps[i - 1] ?? 0)));
-            }),
+            fc.property(
+                fc.integer({ min: 1, max: 100 }),
+                fc.integer({ min: 1, max: 100 }),
+                fc.integer({ min: 1, max: 100 }),
+                (start, increment, extra) => {
+                    const steps = resolveSteps({ start, increment, max: Math.min(100, start + extra) });
+                    assert.equal(steps[steps.length - 1], 100);
+                    for (const [i, w] of steps.entries()) if (i > 0) assert.ok(w > (steps[i - 1] ?? 0));
+                },
+            ),
         );
     });
 });
@@ -119,15 +130,22 @@ describe("parseProgressionConfig", () => {
         assert.equal(a.baseline, "required");
         assert.equal(a.selectors.replicasMetric, "kube_deployment_status_replicas_available");
         assert.equal(a.selectors.stableReplicas, undefined);
-        const custom = parseProgressionConfig({ ...minimal, analysis: { ...minimal.analysis, passWindow: "1h", maxSampleAge: "45s", baseline: "optional" } }).analysis;
+        const custom = parseProgressionConfig({
+            ...minimal,
+            analysis: { ...minimal.analysis, passWindow: "1h", maxSampleAge: "45s", baseline: "optional" },
+        }).analysis;
         assert.deepEqual([custom.passWindow, custom.maxSampleAge, custom.baseline], [3_600_000, 45_000, "optional"]);
     });
 
     it("rejects a pass window shorter than the window, a bad sample age and an unknown baseline mode", () => {
         const problems = problemsOf({ ...minimal, analysis: { ...minimal.analysis, window: "10m", passWindow: "5m" } }).join("\n");
         assert.match(problems, /^analysis\.passWindow: .*passWindow \(300s\) must be at least window \(600s\)/m);
-        assert.ok(problemsOf({ ...minimal, analysis: { ...minimal.analysis, maxSampleAge: "soon" } }).some((p) => p.startsWith("analysis.maxSampleAge")));
-        assert.ok(problemsOf({ ...minimal, analysis: { ...minimal.analysis, baseline: "sometimes" } }).some((p) => p.startsWith("analysis.baseline")));
+        assert.ok(
+            problemsOf({ ...minimal, analysis: { ...minimal.analysis, maxSampleAge: "soon" } }).some((p) => p.startsWith("analysis.maxSampleAge")),
+        );
+        assert.ok(
+            problemsOf({ ...minimal, analysis: { ...minimal.analysis, baseline: "sometimes" } }).some((p) => p.startsWith("analysis.baseline")),
+        );
     });
 
     it("accepts a linear step spec", () => {
@@ -144,7 +162,15 @@ describe("parseProgressionConfig", () => {
             analysis: { prometheusUrl: "not a url", window: "5", thresholds: { maxErrorRate: 2 } },
         });
         const joined = problems.join("\n");
-        for (const path of ["canaryImage", "stableImage", "steps", "minIntervalBetweenSteps", "analysis.prometheusUrl", "analysis.window", "analysis.thresholds.maxErrorRate"]) {
+        for (const path of [
+            "canaryImage",
+            "stableImage",
+            "steps",
+            "minIntervalBetweenSteps",
+            "analysis.prometheusUrl",
+            "analysis.window",
+            "analysis.thresholds.maxErrorRate",
+        ]) {
             assert.match(joined, new RegExp(`^${path.replace(/\./g, "\\.")}: `, "m"), `${path} in\n${joined}`);
         }
         assert.match(joined, /must be pinned/);
@@ -156,7 +182,8 @@ describe("parseProgressionConfig", () => {
         assert.equal(parseProgressionConfig({ ...minimal, environment: "dev", controls: { skipAnalysis: true } }).controls.skipAnalysis, true);
         assert.throws(
             () => parseProgressionConfig({ ...minimal, environment: "prod", controls: { skipAnalysis: true } }),
-            (err: unknown) => err instanceof InvalidArgsError && /controls\.skipAnalysis = true: .*only allowed when environment is "dev"/.test(err.message),
+            (err: unknown) =>
+                err instanceof InvalidArgsError && /controls\.skipAnalysis = true: .*only allowed when environment is "dev"/.test(err.message),
         );
     });
 

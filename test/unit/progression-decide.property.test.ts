@@ -2,14 +2,14 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import {
     type AnalysisVerdict,
-    type ProgressionConfig,
-    type ProgressionState,
-    type VerdictKind,
+    decide,
     HISTORY_LIMIT,
     NOTHING_MEASURED,
-    decide,
+    type ProgressionConfig,
+    type ProgressionState,
     parseProgressionConfig,
     parseState,
+    type VerdictKind,
 } from "../../progression/internal";
 
 const T0 = Date.UTC(2025, 2, 3, 9, 0);
@@ -84,7 +84,11 @@ function configFor(s: Scenario, e: Event, version: number, stableImage = FIRST_S
         steps: s.steps,
         minIntervalBetweenSteps: `${s.minIntervalMin}m`,
         analysis: { prometheusUrl: "http://prom:9090" },
-        semantics: { failuresBeforeRollback: s.failuresBeforeRollback, errorsBeforeFail: s.errorsBeforeFail, inconclusiveBeforeFail: s.inconclusiveBeforeFail },
+        semantics: {
+            failuresBeforeRollback: s.failuresBeforeRollback,
+            errorsBeforeFail: s.errorsBeforeFail,
+            inconclusiveBeforeFail: s.inconclusiveBeforeFail,
+        },
         // abort and promote are mutually exclusive in the schema
         controls: {
             pause: e.pause,
@@ -97,7 +101,14 @@ function configFor(s: Scenario, e: Event, version: number, stableImage = FIRST_S
 }
 
 function verdict(kind: VerdictKind, config: ProgressionConfig): AnalysisVerdict {
-    return { verdict: kind, reason: kind, measured: NOTHING_MEASURED, thresholds: config.analysis.thresholds, checks: [], evaluatedAt: new Date(T0).toISOString() };
+    return {
+        verdict: kind,
+        reason: kind,
+        measured: NOTHING_MEASURED,
+        thresholds: config.analysis.thresholds,
+        checks: [],
+        evaluatedAt: new Date(T0).toISOString(),
+    };
 }
 
 function deepFreeze<T>(o: T): T {

@@ -1,33 +1,9 @@
 import { strict as assert } from "node:assert";
-import {
-    type AnalysisVerdict,
-    type ProgressionConfig,
-    type ProgressionState,
-    type VerdictKind,
-    NOTHING_MEASURED,
-    decide,
-    evaluateMeasurements,
-    parseProgressionConfig,
-    parseState,
-} from "../../progression/internal";
+import { decide, evaluateMeasurements, type ProgressionState, parseState } from "../../progression/internal";
+import { makeConfig, verdictOf } from "../support/decisions";
 
 const T0 = Date.UTC(2025, 2, 3, 9, 0);
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
-
-export function makeConfig(overrides: Record<string, unknown> = {}): ProgressionConfig {
-    return parseProgressionConfig({
-        service: "checkout",
-        environment: "prod",
-        stableImage: "app:1.0.0",
-        canaryImage: "app:1.1.0",
-        analysis: { prometheusUrl: "http://prom:9090" },
-        ...overrides,
-    });
-}
-
-export function verdictOf(kind: VerdictKind, config: ProgressionConfig = makeConfig()): AnalysisVerdict {
-    return { verdict: kind, reason: `synthetic ${kind}`, measured: NOTHING_MEASURED, thresholds: config.analysis.thresholds, checks: [], evaluatedAt: new Date(T0).toISOString() };
-}
 
 describe("decide", () => {
     const config = makeConfig();
@@ -193,7 +169,15 @@ describe("decide", () => {
     it("records measured values and thresholds of a real evaluation in history", () => {
         const s = decide(undefined, config, undefined, at(0)).state;
         const v = evaluateMeasurements(
-            { canaryRequests: 1000, canaryErrors: 127, stableRequests: 10000, stableErrors: 20, canaryP95Ms: 90, canaryP99Ms: 150, canaryRestarts: 0 },
+            {
+                canaryRequests: 1000,
+                canaryErrors: 127,
+                stableRequests: 10000,
+                stableErrors: 20,
+                canaryP95Ms: 90,
+                canaryP99Ms: 150,
+                canaryRestarts: 0,
+            },
             config.analysis,
             at(5),
         );
@@ -212,7 +196,17 @@ describe("parseState", () => {
     });
     it("never throws on garbage, and says why it discarded it", () => {
         const good = decide(undefined, makeConfig(), undefined, at(0)).state;
-        const garbage: unknown[] = ["{not json", 42, [], { schemaVersion: 2 }, { ...good, weight: 150 }, { ...good, status: "rolledBack" }, { ...good, lastTransitionAt: "yesterday" }, "null", true];
+        const garbage: unknown[] = [
+            "{not json",
+            42,
+            [],
+            { schemaVersion: 2 },
+            { ...good, weight: 150 },
+            { ...good, status: "rolledBack" },
+            { ...good, lastTransitionAt: "yesterday" },
+            "null",
+            true,
+        ];
         for (const g of garbage) {
             const r = parseState(g);
             assert.equal(r.state, undefined, JSON.stringify(g));

@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
 import {
     type AnalysisVerdict,
+    batchedQuery,
+    evaluateMeasurements,
     LATENCY_BUCKETS_MEASURE,
     MEASURE_NAMES,
     type Measurements,
-    batchedQuery,
-    evaluateMeasurements,
     measurementQueries,
     measurementsByService,
     parseProgressionConfig,
@@ -48,7 +48,10 @@ describe("evaluateMeasurements", () => {
         assert.equal(v.measured.canaryErrorRate, 0.002);
         assert.equal(v.measured.stableErrorRate, 0.002);
         assert.ok(Math.abs((v.measured.burnRate ?? 0) - 4) < 1e-9);
-        assert.deepEqual(v.checks.map((c) => c.name), ["errorRate", "burnRate", "errorRateDelta", "comparison", "p95", "p99", "restarts"]);
+        assert.deepEqual(
+            v.checks.map((c) => c.name),
+            ["errorRate", "burnRate", "errorRateDelta", "comparison", "p95", "p99", "restarts"],
+        );
         assert.ok((v.measured.canaryErrorRateUpper ?? 1) < 0.008, "the upper bound is reported and within the limit");
         assert.ok((v.measured.errorRateDeltaUpper ?? 1) < 0.003);
         assert.equal(v.measured.passCanaryRequests, 6000);
@@ -97,7 +100,10 @@ describe("evaluateMeasurements", () => {
             assert.equal(v.verdict, "inconclusive", v.reason);
             assert.equal(check(v, "errorRate")?.outcome, "inconclusive");
             assert.equal(check(v, "comparison")?.outcome, "pass");
-            assert.match(v.reason, /errorRate: 0\.7% ≤ 0\.8% but the upper 99% bound 1\.077% over 6000 requests in the pass window is above 0\.8%: not yet shown healthy/);
+            assert.match(
+                v.reason,
+                /errorRate: 0\.7% ≤ 0\.8% but the upper 99% bound 1\.077% over 6000 requests in the pass window is above 0\.8%: not yet shown healthy/,
+            );
             assert.ok((v.measured.canaryErrorRateUpper ?? 0) > 0.008);
         });
 
@@ -131,7 +137,10 @@ describe("evaluateMeasurements", () => {
         it("holds when the delta against stable is under its limit but its upper bound is not", () => {
             // Canary 0.4 % then 0.5 % over the pass window (under 0.8 %), stable 0.2 %: delta 0.2 % ≤ 0.3 %, but its
             // upper bound over the pass window is about 0.42 %.
-            const v = judge({ canaryErrors: 4, passCanaryRequests: 20000, passCanaryErrors: 100 }, { ...config.analysis, statisticalTest: { ...config.analysis.statisticalTest, enabled: false } });
+            const v = judge(
+                { canaryErrors: 4, passCanaryRequests: 20000, passCanaryErrors: 100 },
+                { ...config.analysis, statisticalTest: { ...config.analysis.statisticalTest, enabled: false } },
+            );
             assert.equal(check(v, "errorRate")?.outcome, "pass", v.reason);
             assert.equal(check(v, "errorRateDelta")?.outcome, "inconclusive", v.reason);
             assert.equal(v.verdict, "inconclusive");
@@ -145,7 +154,10 @@ describe("evaluateMeasurements", () => {
 
         it("judges the burn rate both ways too", () => {
             // Burn limit 20 × 0.05 % = 1 %: 0.9 % measured over 6000 is under the limit but not shown to be.
-            const v = judge({ canaryErrors: 9, passCanaryErrors: 54 }, { ...config.analysis, thresholds: { ...config.analysis.thresholds, maxErrorRate: 0.05 } });
+            const v = judge(
+                { canaryErrors: 9, passCanaryErrors: 54 },
+                { ...config.analysis, thresholds: { ...config.analysis.thresholds, maxErrorRate: 0.05 } },
+            );
             assert.equal(check(v, "burnRate")?.outcome, "inconclusive", v.reason);
             assert.match(check(v, "burnRate")?.detail ?? "", /budget/);
         });
@@ -253,10 +265,16 @@ function configInput() {
 describe("measurement queries", () => {
     it("builds selectors from the service and version labels, and tags batched series", () => {
         const q = measurementQueries(config);
-        assert.match(q.canaryErrors, /istio_requests_total\{reporter="destination", destination_service_name="checkout", destination_version="1\.1\.0", response_code=~"5\.\."\}\[300s\]/);
+        assert.match(
+            q.canaryErrors,
+            /istio_requests_total\{reporter="destination", destination_service_name="checkout", destination_version="1\.1\.0", response_code=~"5\.\."\}\[300s\]/,
+        );
         assert.match(q.canaryP95Ms, /histogram_quantile\(0\.95, sum by \(le\)/);
         assert.match(q.passCanaryErrors, /response_code=~"5\.\."\}\[1800s\]/, "the pass window defaults to 30 minutes");
-        assert.match(q.canaryDataAgeSeconds, /^time\(\) - max\(timestamp\(istio_requests_total\{reporter="destination", destination_service_name="checkout", destination_version="1\.1\.0"\}\)\) or vector\(NaN\)$/);
+        assert.match(
+            q.canaryDataAgeSeconds,
+            /^time\(\) - max\(timestamp\(istio_requests_total\{reporter="destination", destination_service_name="checkout", destination_version="1\.1\.0"\}\)\) or vector\(NaN\)$/,
+        );
         assert.match(q.stableReplicas, /kube_deployment_status_replicas_available\{deployment="checkout-stable"\}/);
         const batch = batchedQuery([config, { ...config, service: "cart" }]);
         assert.equal(batch.split("\nor\n").length, 2 * (MEASURE_NAMES.length + 1));
@@ -266,7 +284,10 @@ describe("measurement queries", () => {
     });
 
     it("splits an answer per service, keeping the histogram buckets by le, and rejects duplicates", () => {
-        const sample = (measure: string, value: number, extra: Record<string, string> = {}) => ({ labels: { measure, service: "checkout", ...extra }, value });
+        const sample = (measure: string, value: number, extra: Record<string, string> = {}) => ({
+            labels: { measure, service: "checkout", ...extra },
+            value,
+        });
         const parsed = measurementsByService([
             sample("canaryRequests", 10),
             sample(LATENCY_BUCKETS_MEASURE, 3, { le: "+Inf" }),
@@ -277,7 +298,10 @@ describe("measurement queries", () => {
             { le: 100, value: 1 },
             { le: Infinity, value: 3 },
         ]);
-        assert.match(String(measurementsByService([sample(LATENCY_BUCKETS_MEASURE, 1, { le: "5" }), sample(LATENCY_BUCKETS_MEASURE, 1, { le: "5" })])), /returned more than once/);
+        assert.match(
+            String(measurementsByService([sample(LATENCY_BUCKETS_MEASURE, 1, { le: "5" }), sample(LATENCY_BUCKETS_MEASURE, 1, { le: "5" })])),
+            /returned more than once/,
+        );
         assert.match(String(measurementsByService([sample(LATENCY_BUCKETS_MEASURE, 1)])), /le=null, not a bound/);
     });
 });

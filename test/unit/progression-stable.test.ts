@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { type ProgressionState, decide, parseProgressionConfig, parseState, resolveStableImage } from "../../progression";
-import { verdictOf } from "./progression-decide.test";
+import { decide, type ProgressionState, parseProgressionConfig, parseState, resolveStableImage } from "../../progression";
+import { verdictOf } from "../support/decisions";
 
 const T0 = Date.UTC(2026, 2, 3, 9, 0);
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);

@@ -12,7 +12,8 @@ import {
     wilsonBounds,
 } from "../../progression/internal";
 
-const close = (actual: number, expected: number, tol: number, what = "") => assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} ≉ ${expected}`);
+const close = (actual: number, expected: number, tol: number, what = "") =>
+    assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} ≉ ${expected}`);
 
 describe("progression statistics", () => {
     it("normal CDF matches tabulated values", () => {
@@ -84,10 +85,14 @@ describe("progression statistics", () => {
 
     it("Mann–Whitney U: identical samples are not significant; U + U' = n1·n2", () => {
         fc.assert(
-            fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 30 }), (a, b) => {
-                close(mannWhitneyU(a, b).u + mannWhitneyU(b, a).u, a.length * b.length, 1e-9);
-                assert.ok(mannWhitneyU(a, a).pValue >= 0.5 - 1e-9 || a.length === 1);
-            }),
+            fc.property(
+                fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 30 }),
+                fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 30 }),
+                (a, b) => {
+                    close(mannWhitneyU(a, b).u + mannWhitneyU(b, a).u, a.length * b.length, 1e-9);
+                    assert.ok(mannWhitneyU(a, a).pValue >= 0.5 - 1e-9 || a.length === 1);
+                },
+            ),
         );
     });
 
@@ -106,7 +111,7 @@ describe("progression statistics", () => {
     it("Wilson bounds: textbook values, zero events, no trials", () => {
         // 0 of 300 at one-sided 99 %: upper = z²/(n + z²) = 5.4119/305.41 = 1.772 %.
         const none = wilsonBounds(0, 300, 0.99);
-        close(none.upper, 0.017720, 1e-5);
+        close(none.upper, 0.01772, 1e-5);
         assert.equal(none.lower, 0);
         // 2 of 1000 at 95 % one-sided (z = 1.645): the p0 where the score statistic is ∓z, found by bisection
         // (Python's statistics.NormalDist): 0.00066207 and 0.00602538.
@@ -118,27 +123,40 @@ describe("progression statistics", () => {
 
     it("Wilson bounds invert the one-proportion score test both ways", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 1, max: 20000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0.001, max: 0.2, noNaN: true }), fc.constantFrom(0.9, 0.95, 0.99), (n, share, p0, confidence) => {
-                const x = Math.round(share * n);
-                const b = wilsonBounds(x, n, confidence);
-                const t = oneProportionZTest(x, n, p0);
-                // Away from the boundary (where rounding decides), "significantly above p0" ⇔ lower bound above p0.
-                if (Math.abs(b.lower - p0) > 1e-9) assert.equal(b.lower > p0, t.pValue < 1 - confidence, `x=${x} n=${n} p0=${p0}`);
-                assert.ok(b.lower <= x / n + 1e-12 && x / n <= b.upper + 1e-12);
-            }),
+            fc.property(
+                fc.integer({ min: 1, max: 20000 }),
+                fc.double({ min: 0, max: 1, noNaN: true }),
+                fc.double({ min: 0.001, max: 0.2, noNaN: true }),
+                fc.constantFrom(0.9, 0.95, 0.99),
+                (n, share, p0, confidence) => {
+                    const x = Math.round(share * n);
+                    const b = wilsonBounds(x, n, confidence);
+                    const t = oneProportionZTest(x, n, p0);
+                    // Away from the boundary (where rounding decides), "significantly above p0" ⇔ lower bound above p0.
+                    if (Math.abs(b.lower - p0) > 1e-9) assert.equal(b.lower > p0, t.pValue < 1 - confidence, `x=${x} n=${n} p0=${p0}`);
+                    assert.ok(b.lower <= x / n + 1e-12 && x / n <= b.upper + 1e-12);
+                },
+            ),
         );
     });
 
     it("difference bounds invert the margin test both ways", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 50000 }), fc.double({ min: 0, max: 0.2, noNaN: true }), fc.double({ min: 0, max: 0.2, noNaN: true }), fc.double({ min: 0, max: 0.01, noNaN: true }), (nA, nB, rA, rB, margin) => {
-                const xA = Math.round(rA * nA);
-                const xB = Math.round(rB * nB);
-                const b = differenceBounds(xA, nA, xB, nB, 0.99);
-                const t = twoProportionMarginTest(xA, nA, xB, nB, margin);
-                if (Math.abs(b.lower - margin) > 1e-9) assert.equal(b.lower > margin, t.pValue < 0.01);
-                assert.ok(b.lower < b.upper);
-            }),
+            fc.property(
+                fc.integer({ min: 1, max: 5000 }),
+                fc.integer({ min: 1, max: 50000 }),
+                fc.double({ min: 0, max: 0.2, noNaN: true }),
+                fc.double({ min: 0, max: 0.2, noNaN: true }),
+                fc.double({ min: 0, max: 0.01, noNaN: true }),
+                (nA, nB, rA, rB, margin) => {
+                    const xA = Math.round(rA * nA);
+                    const xB = Math.round(rB * nB);
+                    const b = differenceBounds(xA, nA, xB, nB, 0.99);
+                    const t = twoProportionMarginTest(xA, nA, xB, nB, margin);
+                    if (Math.abs(b.lower - margin) > 1e-9) assert.equal(b.lower > margin, t.pValue < 0.01);
+                    assert.ok(b.lower < b.upper);
+                },
+            ),
         );
     });
 

@@ -1,31 +1,27 @@
 import { strict as assert } from "node:assert";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { buildDestinationRuleSpec, buildVirtualServiceSpec, resolveCanaryRoutingArgs } from "../../components/canary-routing";
 import {
     auditSnapshot,
-    compareDeployments,
-    resolveHost,
-    RouteAuditor,
     type ClusterSnapshot,
+    compareDeployments,
     type DeploymentShape,
     type DestinationRuleShape,
     type HttpRouteShape,
     type PodShape,
+    RouteAuditor,
     type RouteFinding,
+    resolveHost,
     type ServiceShape,
     type VirtualServiceShape,
 } from "../support/route-audit";
-import { KubeHttpError, kubeReaderFromKubeconfig, startRouteWatcher, type KubeReader } from "../support/route-watcher";
-import { buildDestinationRuleSpec, buildVirtualServiceSpec, resolveCanaryRoutingArgs } from "../../components/canary-routing";
+import { KubeHttpError, type KubeReader, kubeReaderFromKubeconfig, startRouteWatcher } from "../support/route-watcher";
 
 const NS = "staging-gray";
 const FQDN = `checkout.${NS}.svc.cluster.local`;
 
-function pod(
-    name: string,
-    labels: Record<string, string>,
-    opts: { ready?: boolean; terminating?: boolean; namespace?: string } = {},
-): PodShape {
+function pod(name: string, labels: Record<string, string>, opts: { ready?: boolean; terminating?: boolean; namespace?: string } = {}): PodShape {
     const p: PodShape = {
         metadata: { name, namespace: opts.namespace ?? NS, labels },
         status: { conditions: [{ type: "Ready", status: opts.ready === false ? "False" : "True" }] },
@@ -285,7 +281,10 @@ describe("auditSnapshot", () => {
             virtualServices: [vs([weighted(50, 50, "checkout.shop")], "edge")],
             destinationRules: [dr("checkout.shop.svc.cluster.local", { stable: { version: "v9" } }, "edge"), dr("checkout", SUBSETS, "shop")],
             services: [svc("checkout", SELECTOR, "shop")],
-            pods: [pod("s", { app: "checkout", version: "v1" }, { namespace: "shop" }), pod("c", { app: "checkout", version: "v2" }, { namespace: "shop" })],
+            pods: [
+                pod("s", { app: "checkout", version: "v1" }, { namespace: "shop" }),
+                pod("c", { app: "checkout", version: "v2" }, { namespace: "shop" }),
+            ],
         });
         // stable comes from the edge rule (v9: no pod), canary only exists in the shop rule (v2: one pod).
         assert.deepEqual(summary(auditSnapshot(s)), [
@@ -436,7 +435,10 @@ describe("startRouteWatcher (fake API server)", () => {
         try {
             const pods = await reader.get<{ items: PodShape[] }>("/api/v1/pods");
             assert.equal(pods.items.length, 1);
-            await assert.rejects(reader.get("/apis/networking.istio.io/v1/virtualservices"), (e: unknown) => e instanceof KubeHttpError && e.status === 404);
+            await assert.rejects(
+                reader.get("/apis/networking.istio.io/v1/virtualservices"),
+                (e: unknown) => e instanceof KubeHttpError && e.status === 404,
+            );
             const r = await startRouteWatcher(reader, { intervalMs: 50 }).stop();
             assert.deepEqual([r.samples, r.errors, r.routeSecondsWithoutReadyEndpoint], [1, 0, 0.05]);
             assert.ok(seen.every((a) => a === "Bearer s3cret"));

@@ -7,16 +7,16 @@ import { InvalidArgsError } from "../../components/common";
 import {
     ALERT_NAMES,
     type AlertingRule,
-    type RecordingRule,
-    SLO_RULES_DEFAULTS,
-    SloRules,
-    type SloRulesArgs,
     budgetConsumed,
     buildDashboard,
     burnRateFactor,
     generateRuleGroups,
+    type RecordingRule,
     renderRuleFile,
     resolveSloRulesSpec,
+    SLO_RULES_DEFAULTS,
+    SloRules,
+    type SloRulesArgs,
     sloRulesArgsSchema,
     toPrometheusRule,
 } from "../../components/slo-rules";
@@ -83,13 +83,21 @@ describe("burn-rate factors", () => {
 
 describe("rule generator (pure)", () => {
     it("records every short window, the long windows and the SLO window for each SLO", () => {
-        const names = new Set(recordings().filter((r) => r.labels?.["slo"] === "availability").map((r) => r.record));
+        const names = new Set(
+            recordings()
+                .filter((r) => r.labels?.["slo"] === "availability")
+                .map((r) => r.record),
+        );
         for (const w of ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]) {
             assert.ok(names.has(`slo:sli_error:ratio_rate${w}`), w);
             assert.ok(names.has(`slo:sli_requests:rate${w}`), w);
         }
         assert.ok(names.has("slo:error_budget_remaining:ratio"));
-        const latency = new Set(recordings().filter((r) => r.labels?.["slo"] === "latency").map((r) => r.record));
+        const latency = new Set(
+            recordings()
+                .filter((r) => r.labels?.["slo"] === "latency")
+                .map((r) => r.record),
+        );
         assert.ok(latency.has("slo:sli_error:ratio_rate7d"));
     });
 
@@ -97,7 +105,8 @@ describe("rule generator (pure)", () => {
         for (const r of recordings().filter((x) => x.labels?.["slo"] !== undefined)) {
             const raw = /istio_/.test(r.expr);
             assert.equal(raw, r.record.endsWith("rate5m") && !r.record.startsWith("slo:sli_error:"), r.record);
-            if (/ratio_rate(?!5m)/.test(r.record)) assert.match(r.expr, /^sum_over_time\(slo:sli_errors:rate5m.*\n\/\nsum_over_time\(slo:sli_requests:rate5m/);
+            if (/ratio_rate(?!5m)/.test(r.record))
+                assert.match(r.expr, /^sum_over_time\(slo:sli_errors:rate5m.*\n\/\nsum_over_time\(slo:sli_requests:rate5m/);
             assert.doesNotMatch(r.expr, /avg_over_time\(slo:sli_error:ratio/);
         }
     });
@@ -114,12 +123,14 @@ describe("rule generator (pure)", () => {
     it("keeps groupBy labels and honours custom selectors", () => {
         const recs = recordings({
             ...SPEC_ARGS,
-            slos: [{
-                name: "api",
-                objective: 99.9,
-                groupBy: ["destination_version"],
-                sli: { kind: "errorRatio", good: 'http_requests_total{code!~"5.."}', total: "http_requests_total" },
-            }],
+            slos: [
+                {
+                    name: "api",
+                    objective: 99.9,
+                    groupBy: ["destination_version"],
+                    sli: { kind: "errorRatio", good: 'http_requests_total{code!~"5.."}', total: "http_requests_total" },
+                },
+            ],
         });
         const base = recs.find((r) => r.record === "slo:sli_errors:rate5m")!;
         assert.match(base.expr, /sum by \(destination_version\) \(rate\(http_requests_total\[5m\]\)\)/);
@@ -152,9 +163,20 @@ describe("rule generator (pure)", () => {
         assert.match(restarts.expr, /kube_pod_container_status_restarts_total\{pod=~"checkout-canary-\.\*"\}/);
         const p1 = alerts().find((a) => a.alert === ALERT_NAMES.canaryP1)!;
         assert.deepEqual(p1.labels, { severity: "page", priority: "P1", service: "checkout" });
-        assert.match(p1.expr, /canary_error_rate_delta\{service="checkout"\} > 0\.003\nand\ncanary_traffic_ratio\{service="checkout"\} > 0\.1\nand\ncanary_request_rate\{service="checkout"\} >= 0\.5/);
+        assert.match(
+            p1.expr,
+            /canary_error_rate_delta\{service="checkout"\} > 0\.003\nand\ncanary_traffic_ratio\{service="checkout"\} > 0\.1\nand\ncanary_request_rate\{service="checkout"\} >= 0\.5/,
+        );
 
-        const custom = alerts({ ...SPEC_ARGS, canary: { errorRateDeltaThreshold: 0.008, trafficRatioThreshold: 0.25, minRequestRate: 2, restarts: { podRegex: "co-v2-.*", namespace: "staging-gray" } } });
+        const custom = alerts({
+            ...SPEC_ARGS,
+            canary: {
+                errorRateDeltaThreshold: 0.008,
+                trafficRatioThreshold: 0.25,
+                minRequestRate: 2,
+                restarts: { podRegex: "co-v2-.*", namespace: "staging-gray" },
+            },
+        });
         assert.match(custom.find((a) => a.alert === ALERT_NAMES.canaryP1)!.expr, /> 0\.008\nand\n.*> 0\.25\nand\n.*>= 2/);
         assert.equal(alerts({ ...SPEC_ARGS, canary: { enabled: false } }).filter((a) => a.alert === ALERT_NAMES.canaryP1).length, 0);
     });
@@ -175,9 +197,19 @@ describe("rule generator (pure)", () => {
     it("builds a dashboard with canary vs stable panels, burn rates and budget left", () => {
         const d = buildDashboard(resolveSloRulesSpec(SPEC_ARGS));
         const exprs = d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join("\n");
-        for (const needle of ["canary_traffic_ratio", "canary_error_rate_delta", "canary_error_rate", "stable_error_rate",
-            "canary_latency_p95_ms", "stable_latency_p95_ms", "canary_latency_p99_ms", "stable_latency_p99_ms",
-            "canary_k8s_pod_restart_total", "slo:error_budget_remaining:ratio", "slo:sli_error:ratio_rate1h"]) {
+        for (const needle of [
+            "canary_traffic_ratio",
+            "canary_error_rate_delta",
+            "canary_error_rate",
+            "stable_error_rate",
+            "canary_latency_p95_ms",
+            "stable_latency_p95_ms",
+            "canary_latency_p99_ms",
+            "stable_latency_p99_ms",
+            "canary_k8s_pod_restart_total",
+            "slo:error_budget_remaining:ratio",
+            "slo:sli_error:ratio_rate1h",
+        ]) {
             assert.ok(exprs.includes(needle), needle);
         }
         const ids = d.panels.map((p) => p.id);
@@ -223,23 +255,77 @@ describe("SloRules component", () => {
     });
 
     const invalid: Array<[string, unknown, RegExp[]]> = [
-        ["objective of 100", { ...ARGS, slos: [{ name: "a", objective: 100 }] }, [/slos\.0\.objective = 100/]],
-        ["a window that is not whole days", { ...ARGS, slos: [{ name: "a", objective: 99.9, window: "720h" }] }, [/slos\.0\.window = "720h"/]],
-        ["errors and good together", { ...ARGS, slos: [{ name: "a", objective: 99, sli: { kind: "errorRatio", errors: "a", good: "b", total: "c" } }] }, [/slos\.0\.sli\.good = "b"/]],
-        ["a selector that is an expression", { ...ARGS, slos: [{ name: "a", objective: 99, sli: { kind: "errorRatio", errors: "rate(x[5m])", total: "x" } }] }, [/slos\.0\.sli\.errors = "rate\(x\[5m\]\)"/]],
-        ["duplicate SLO names", { ...ARGS, slos: [{ name: "a", objective: 99 }, { name: "a", objective: 98 }] }, [/slos\.1\.name = "a": duplicate/]],
-        ["an alert window longer than the SLO window", { ...ARGS, slos: [{ name: "a", objective: 99, window: "7d" }], alerting: { ticket: { windows: [{ short: "6h", long: "8d", budgetFraction: 0.1 }] } } }, [/alerting\.ticket\.windows\.0\.long = "8d"/]],
+        ["objective of 100", { ...ARGS, slos: [{ name: "a", objective: 100 }] }, [/slos\[0\]\.objective = 100/]],
+        ["a window that is not whole days", { ...ARGS, slos: [{ name: "a", objective: 99.9, window: "720h" }] }, [/slos\[0\]\.window = "720h"/]],
+        [
+            "errors and good together",
+            { ...ARGS, slos: [{ name: "a", objective: 99, sli: { kind: "errorRatio", errors: "a", good: "b", total: "c" } }] },
+            [/slos\[0\]\.sli\.good = "b"/],
+        ],
+        [
+            "a selector that is an expression",
+            { ...ARGS, slos: [{ name: "a", objective: 99, sli: { kind: "errorRatio", errors: "rate(x[5m])", total: "x" } }] },
+            [/slos\[0\]\.sli\.errors = "rate\(x\[5m\]\)"/],
+        ],
+        [
+            "duplicate SLO names",
+            {
+                ...ARGS,
+                slos: [
+                    { name: "a", objective: 99 },
+                    { name: "a", objective: 98 },
+                ],
+            },
+            [/slos\[1\]\.name = "a": duplicate/],
+        ],
+        [
+            "an alert window longer than the SLO window",
+            {
+                ...ARGS,
+                slos: [{ name: "a", objective: 99, window: "7d" }],
+                alerting: { ticket: { windows: [{ short: "6h", long: "8d", budgetFraction: 0.1 }] } },
+            },
+            [/alerting\.ticket\.windows\[0\]\.long = "8d"/],
+        ],
         ["a canary threshold above 1", { ...ARGS, canary: { errorRateDeltaThreshold: 3 } }, [/canary\.errorRateDeltaThreshold = 3/]],
         ["bad namespace and unknown key together", { ...ARGS, namespace: "Monitoring!", windwo: "30d" }, [/namespace = "Monitoring!"/, /windwo/]],
         ["no SLOs", { ...ARGS, slos: [] }, [/slos = \[\]/]],
-        ["an objective written as a fraction", { ...ARGS, slos: [{ name: "a", objective: 0.999 }] }, [/slos\.0\.objective = 0\.999: a percentage is expected: write 99\.9 for 99\.9 %/]],
-        ["an objective under 50 %", { ...ARGS, slos: [{ name: "a", objective: 9 }] }, [/slos\.0\.objective = 9: a percentage is expected: write 99\.9 for 99\.9 %/]],
-        ["an error-rate delta written as a percentage", { ...ARGS, canary: { errorRateDeltaThreshold: 0.5 } }, [/canary\.errorRateDeltaThreshold = 0\.5: a fraction is expected, not a percentage: .*write 0\.005 for 0\.5 %/]],
-        ["a traffic ratio written as a percentage", { ...ARGS, canary: { trafficRatioThreshold: 10 } }, [/canary\.trafficRatioThreshold = 10: a fraction of the traffic is expected .*write 0\.1 for 10 %/]],
-        ["a budget fraction written as a percentage", { ...ARGS, alerting: { page: { windows: [{ short: "5m", long: "1h", budgetFraction: 2 }] } } }, [/alerting\.page\.windows\.0\.budgetFraction = 2: .*write 0\.02 for 2 %/]],
+        [
+            "an objective written as a fraction",
+            { ...ARGS, slos: [{ name: "a", objective: 0.999 }] },
+            [/slos\[0\]\.objective = 0\.999: a percentage is expected: write 99\.9 for 99\.9 %/],
+        ],
+        [
+            "an objective under 50 %",
+            { ...ARGS, slos: [{ name: "a", objective: 9 }] },
+            [/slos\[0\]\.objective = 9: a percentage is expected: write 99\.9 for 99\.9 %/],
+        ],
+        [
+            "an error-rate delta written as a percentage",
+            { ...ARGS, canary: { errorRateDeltaThreshold: 0.5 } },
+            [/canary\.errorRateDeltaThreshold = 0\.5: a fraction is expected, not a percentage: .*write 0\.005 for 0\.5 %/],
+        ],
+        [
+            "a traffic ratio written as a percentage",
+            { ...ARGS, canary: { trafficRatioThreshold: 10 } },
+            [/canary\.trafficRatioThreshold = 10: a fraction of the traffic is expected .*write 0\.1 for 10 %/],
+        ],
+        [
+            "a budget fraction written as a percentage",
+            { ...ARGS, alerting: { page: { windows: [{ short: "5m", long: "1h", budgetFraction: 2 }] } } },
+            [/alerting\.page\.windows\[0\]\.budgetFraction = 2: .*write 0\.02 for 2 %/],
+        ],
         ["the old canaryVersion key", { ...ARGS, canary: { canaryVersion: "v2" } }, [/canary = .*Unrecognized key: "canaryVersion"/]],
-        ["equal canary and stable version labels", { ...ARGS, canary: { stableVersionLabel: "canary" } }, [/canary\.stableVersionLabel = "canary": must differ from canaryVersionLabel/]],
-        ["a canary version label equal to the stable one", { ...ARGS, canary: { canaryVersionLabel: "v1", stableVersionLabel: "v1" } }, [/canary\.canaryVersionLabel = "v1": must differ from stableVersionLabel/]],
+        [
+            "equal canary and stable version labels",
+            { ...ARGS, canary: { stableVersionLabel: "canary" } },
+            [/canary\.stableVersionLabel = "canary": must differ from canaryVersionLabel/],
+        ],
+        [
+            "a canary version label equal to the stable one",
+            { ...ARGS, canary: { canaryVersionLabel: "v1", stableVersionLabel: "v1" } },
+            [/canary\.canaryVersionLabel = "v1": must differ from stableVersionLabel/],
+        ],
     ];
     for (const [title, args, patterns] of invalid) {
         it(`rejects ${title}, naming key and value, creating nothing`, async () => {

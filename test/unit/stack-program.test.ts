@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { canarySizingWeight, planStack, recordPromotion } from "../../stacks/program";
-import { describeRelease, summaryLine } from "../../stacks/release-summary";
 import { decide, parseProgressionConfig } from "../../progression";
 import type { PlatformFacts } from "../../stacks/platform-outputs";
+import { canarySizingWeight, planStack, recordPromotion } from "../../stacks/program";
+import { describeRelease, summaryLine } from "../../stacks/release-summary";
 
 const service = {
     name: "checkout",
@@ -29,7 +29,11 @@ describe("planStack: the whole stack config is validated before any resource", (
 
     it("names the offending key and value of a service's progression", () => {
         assert.throws(
-            () => planStack("dev", { environment: "dev", services: [{ ...service, progression: { ...service.progression, minIntervalBetweenSteps: "soon" } }] }),
+            () =>
+                planStack("dev", {
+                    environment: "dev",
+                    services: [{ ...service, progression: { ...service.progression, minIntervalBetweenSteps: "soon" } }],
+                }),
             /minIntervalBetweenSteps = "soon"/,
         );
     });
@@ -56,7 +60,8 @@ describe("planStack: the whole stack config is validated before any resource", (
             /mirrorPercent = 250/,
         );
         assert.throws(
-            () => planStack("dev", { environment: "dev", services: [{ ...service, slo: { ...service.slo, slos: [{ name: "a", objective: 120 }] } }] }),
+            () =>
+                planStack("dev", { environment: "dev", services: [{ ...service, slo: { ...service.slo, slos: [{ name: "a", objective: 120 }] } }] }),
             /objective = 120/,
         );
     });
@@ -64,7 +69,8 @@ describe("planStack: the whole stack config is validated before any resource", (
     it("requires a platform stack for a services stack, and no platform parts in it", () => {
         assert.throws(() => planStack("dev", { environment: "dev", role: "services", services: [service] }), /platformStack/);
         assert.throws(
-            () => planStack("dev", { environment: "dev", role: "services", platformStack: "platform-dev", platform: { namespaces: [{ name: "x" }] } }),
+            () =>
+                planStack("dev", { environment: "dev", role: "services", platformStack: "platform-dev", platform: { namespaces: [{ name: "x" }] } }),
             /platform = .*move them there/s,
         );
         assert.throws(() => planStack("dev", { environment: "dev", role: "platform", services: [service] }), /a platform stack has no services/);
@@ -79,7 +85,10 @@ describe("planStack: the whole stack config is validated before any resource", (
             () => planStack("dev", { ...raw, services: [{ ...noUrl, namespace: "elsewhere" }] }, platform),
             /services\[0\]\.namespace = "elsewhere": not a gray namespace of platform stack "platform-dev"/,
         );
-        assert.throws(() => planStack("dev", { ...raw, environment: "prod" }, platform), /environment = "prod": platform stack "platform-dev" is of environment "dev"/);
+        assert.throws(
+            () => planStack("dev", { ...raw, environment: "prod" }, platform),
+            /environment = "prod": platform stack "platform-dev" is of environment "dev"/,
+        );
     });
 });
 
@@ -124,12 +133,17 @@ describe("planStack: one parse of the whole config, every problem at once, at th
             () => planStack("dev", { environment: "dev", platform: { namespaces: [ns, ns, { name: "x", environment: "prod" }] } }),
             (e: Error) =>
                 /platform\.namespaces\[1\]\.name = "dev-gray": the same gray namespace as platform\.namespaces\[0\]/.test(e.message) &&
-                /platform\.namespaces\[2\]\.environment = "prod": a gray namespace of another environment: this stack's environment is "dev"/.test(e.message),
+                /platform\.namespaces\[2\]\.environment = "prod": a gray namespace of another environment: this stack's environment is "dev"/.test(
+                    e.message,
+                ),
         );
     });
 
     it("gives typed parts: the routing, workload and SLO settings reach the components as written", () => {
-        const { services } = planStack("dev", { environment: "dev", services: [{ ...service, routing: { mirrorPercent: 5 }, workload: { stableReplicas: 3 } }] });
+        const { services } = planStack("dev", {
+            environment: "dev",
+            services: [{ ...service, routing: { mirrorPercent: 5 }, workload: { stableReplicas: 3 } }],
+        });
         assert.equal(services[0]?.routing.mirrorPercent, 5);
         assert.equal(services[0]?.workload.stableReplicas, 3);
         assert.equal(services[0]?.slo.slos?.[0]?.objective, 99.95);
@@ -195,9 +209,24 @@ describe("release summary", () => {
 });
 
 describe("canarySizingWeight: canary pods follow routes up at once and down one update later", () => {
-    const cfg = parseProgressionConfig({ ...service.progression, service: "checkout", environment: "dev", stableImage: service.stableImage, canaryImage: service.canaryImage, steps: [25, 50, 100], minIntervalBetweenSteps: "0s" });
+    const cfg = parseProgressionConfig({
+        ...service.progression,
+        service: "checkout",
+        environment: "dev",
+        stableImage: service.stableImage,
+        canaryImage: service.canaryImage,
+        steps: [25, 50, 100],
+        minIntervalBetweenSteps: "0s",
+    });
     const t = (m: number) => new Date(Date.UTC(2026, 0, 5, 10, m));
-    const pass = { verdict: "pass" as const, reason: "ok", measured: {} as never, thresholds: cfg.analysis.thresholds, checks: [], evaluatedAt: t(0).toISOString() };
+    const pass = {
+        verdict: "pass" as const,
+        reason: "ok",
+        measured: {} as never,
+        thresholds: cfg.analysis.thresholds,
+        checks: [],
+        evaluatedAt: t(0).toISOString(),
+    };
 
     it("sizes for the larger of the previous and the next routes, and for none once both are gone", () => {
         const start = decide(undefined, cfg, undefined, t(0));

@@ -3,7 +3,6 @@ import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
 import { InvalidArgsError } from "../../components/common";
 import {
-    THANOS_BUCKET_ACTIONS,
     awsObjstoreConfig,
     bucketAccessPolicy,
     bucketExpiryProblems,
@@ -13,15 +12,16 @@ import {
     filesystemObjstoreConfig,
     irsaTrustPolicy,
     isDuration,
+    type PolicyStatement,
     queryArgs,
     queryFrontendArgs,
     renderObjstoreConfig,
     retentionProblems,
     rulerArgs,
+    THANOS_BUCKET_ACTIONS,
+    type ThanosArgs,
     tlsOnlyBucketPolicy,
     validateThanosArgs,
-    type PolicyStatement,
-    type ThanosArgs,
 } from "../../components/thanos";
 
 const BUCKET_ARN = "arn:aws:s3:::thanos-a1b2c3d4";
@@ -272,7 +272,7 @@ describe("validateThanosArgs", () => {
     it("rejects rule files that are not rule YAML", () => {
         assert.throws(
             () => validateThanosArgs("thanos", { ...base, ruler: { ruleFiles: { "slo.yaml": "rules: []" } } }),
-            /ruler.ruleFiles.slo.yaml = .*groups/,
+            /ruler\.ruleFiles\["slo\.yaml"\] = .*groups/,
         );
     });
 

@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
 import {
-    buildThanosObjects,
     bucketUsers,
-    rulerReplicaLabel,
+    buildThanosObjects,
     ruleFilesChecksum,
-    thanosUrls,
-    validateThanosArgs,
+    rulerReplicaLabel,
     type ThanosArgs,
     type ThanosObject,
+    thanosUrls,
+    validateThanosArgs,
 } from "../../components/thanos";
 
 const RULES = "groups:\n  - name: slo\n    rules:\n      - record: x\n        expr: vector(1)\n";
@@ -32,7 +32,8 @@ function find<K extends ThanosObject["kind"]>(objects: ThanosObject[], kind: K, 
 // The builders' arguments are plain values here (no outputs were passed in), so they can be read directly.
 const plain = <T>(value: unknown): T => value as T;
 type PodSpec = { volumes: Array<Record<string, unknown>>; containers: Array<{ args: string[] }> };
-const podSpecOf = (o: ThanosObject) => plain<{ spec: { template: { spec: PodSpec; metadata: { annotations: Record<string, string> } } } }>(o.args).spec.template;
+const podSpecOf = (o: ThanosObject) =>
+    plain<{ spec: { template: { spec: PodSpec; metadata: { annotations: Record<string, string> } } } }>(o.args).spec.template;
 
 describe("Thanos builders", () => {
     it("build every object in creation order, one objstore Secret per namespace", () => {
@@ -60,20 +61,28 @@ describe("Thanos builders", () => {
 
     it("place the deployment-time values unchanged: objstore.yml in the Secrets, IRSA annotations on bucket users only", () => {
         const objects = buildThanosObjects("thanos", resolve({ ruler: { ruleFiles: { "slo.yaml": RULES } } }), values);
-        assert.deepEqual(plain<{ stringData: unknown }>(find(objects, "Secret", "thanos-objstore").args).stringData, { "objstore.yml": "type: FILESYSTEM" });
-        const annotations = (name: string) => plain<{ metadata: { annotations: unknown } }>(find(objects, "ServiceAccount", name).args).metadata.annotations;
-        for (const user of ["thanos-store", "thanos-compactor", "thanos-ruler"]) assert.deepEqual(annotations(user), values.bucketUserAnnotations, user);
+        assert.deepEqual(plain<{ stringData: unknown }>(find(objects, "Secret", "thanos-objstore").args).stringData, {
+            "objstore.yml": "type: FILESYSTEM",
+        });
+        const annotations = (name: string) =>
+            plain<{ metadata: { annotations: unknown } }>(find(objects, "ServiceAccount", name).args).metadata.annotations;
+        for (const user of ["thanos-store", "thanos-compactor", "thanos-ruler"])
+            assert.deepEqual(annotations(user), values.bucketUserAnnotations, user);
         for (const other of ["thanos-query", "thanos-query-frontend"]) assert.deepEqual(annotations(other), {}, other);
     });
 
     it("mount a filesystem bucket from the claim when one is named, from an emptyDir otherwise", () => {
-        const volumes = (extra: Partial<ThanosArgs>) => podSpecOf(find(buildThanosObjects("thanos", resolve(extra), values), "StatefulSet", "thanos-store")).spec.volumes;
+        const volumes = (extra: Partial<ThanosArgs>) =>
+            podSpecOf(find(buildThanosObjects("thanos", resolve(extra), values), "StatefulSet", "thanos-store")).spec.volumes;
         assert.deepEqual(volumes({ storage: { type: "filesystem", persistentVolumeClaimName: "bucket" } })[1], {
             name: "bucket",
             persistentVolumeClaim: { claimName: "bucket" },
         });
         assert.deepEqual(volumes({})[1], { name: "bucket", emptyDir: {} });
-        assert.equal(volumes({ storage: { type: "existing", bucket: "b-1", endpoint: "minio:9000", region: "x", accessKey: "a", secretKey: "s" } }).length, 1);
+        assert.equal(
+            volumes({ storage: { type: "existing", bucket: "b-1", endpoint: "minio:9000", region: "x", accessKey: "a", secretKey: "s" } }).length,
+            1,
+        );
     });
 
     it("add the Ruler with its rules ConfigMap, a rules checksum, and make Query fan out to it", () => {
@@ -84,12 +93,10 @@ describe("Thanos builders", () => {
         assert.equal(template.metadata.annotations["checksum/rules"], ruleFilesChecksum({ "slo.yaml": RULES }));
         const queryArgs = podSpecOf(find(objects, "Deployment", "thanos-query")).spec.containers[0]?.args ?? [];
         assert.ok(queryArgs.includes("--endpoint=dnssrv+_grpc._tcp.thanos-ruler.thanos.svc.cluster.local"), queryArgs.join(" "));
-        assert.deepEqual(bucketUsers("thanos", a).map((u) => `${u.namespace}/${u.name}`), [
-            "monitoring/prometheus-k8s",
-            "thanos/thanos-store",
-            "thanos/thanos-compactor",
-            "thanos/thanos-ruler",
-        ]);
+        assert.deepEqual(
+            bucketUsers("thanos", a).map((u) => `${u.namespace}/${u.name}`),
+            ["monitoring/prometheus-k8s", "thanos/thanos-store", "thanos/thanos-compactor", "thanos/thanos-ruler"],
+        );
     });
 
     it("checksum rule files independently of key order, and change it with their content", () => {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { InvalidArgsError } from "../../components/common";
 import { Thanos, type ThanosArgs } from "../../components/thanos";
-import { installMocks, ofType, recorded, resetRecorded, valueOf, type RecordedResource } from "../support/pulumi-mocks";
+import { installMocks, ofType, outputValue, type RecordedResource, recorded, resetRecorded } from "../support/pulumi-mocks";
 import { isSecretValue, plain, settleAll } from "../support/thanos-mocks";
 
 installMocks();
@@ -57,7 +57,12 @@ async function build(args: ThanosArgs, name = "thanos"): Promise<Thanos> {
 
 function byName(type: string, name: string): RecordedResource {
     const r = ofType(type).find((x) => x.name === name);
-    assert.ok(r, `${type} ${name} was not created; got ${ofType(type).map((x) => x.name).join(", ")}`);
+    assert.ok(
+        r,
+        `${type} ${name} was not created; got ${ofType(type)
+            .map((x) => x.name)
+            .join(", ")}`,
+    );
     return r;
 }
 
@@ -85,7 +90,10 @@ function argsOf(r: RecordedResource): string[] {
     return c.args;
 }
 
-function policyJson(r: RecordedResource, key: "policy" | "assumeRolePolicy"): {
+function policyJson(
+    r: RecordedResource,
+    key: "policy" | "assumeRolePolicy",
+): {
     Statement: Array<{ Effect: string; Action: string | string[]; Resource?: string | string[]; Condition?: unknown; Principal?: unknown }>;
 } {
     return JSON.parse(plain<string>(r.inputs[key]));
@@ -144,15 +152,16 @@ describe("Thanos component", function () {
             const policies = ofType(T.rolePolicy);
             assert.equal(policies.length, 1, "no KMS policy without a KMS key");
             const doc = policyJson(policies[0] as RecordedResource, "policy");
-            const pairs = doc.Statement.flatMap((s) =>
-                [s.Action].flat().map((a) => [a, [s.Resource].flat().join(",")] as const),
+            const pairs = doc.Statement.flatMap((s) => [s.Action].flat().map((a) => [a, [s.Resource].flat().join(",")] as const));
+            assert.deepEqual(
+                new Map(pairs),
+                new Map([
+                    ["s3:ListBucket", "arn:aws:s3:::thanos-a1b2c3d4"],
+                    ["s3:GetObject", "arn:aws:s3:::thanos-a1b2c3d4/*"],
+                    ["s3:PutObject", "arn:aws:s3:::thanos-a1b2c3d4/*"],
+                    ["s3:DeleteObject", "arn:aws:s3:::thanos-a1b2c3d4/*"],
+                ]),
             );
-            assert.deepEqual(new Map(pairs), new Map([
-                ["s3:ListBucket", "arn:aws:s3:::thanos-a1b2c3d4"],
-                ["s3:GetObject", "arn:aws:s3:::thanos-a1b2c3d4/*"],
-                ["s3:PutObject", "arn:aws:s3:::thanos-a1b2c3d4/*"],
-                ["s3:DeleteObject", "arn:aws:s3:::thanos-a1b2c3d4/*"],
-            ]));
             assert.ok(doc.Statement.every((s) => s.Effect === "Allow"));
         });
 
@@ -198,21 +207,21 @@ describe("Thanos component", function () {
         });
 
         it("exposes bucket, role, storage type, retention, URLs and the Prometheus patch", async () => {
-            assert.equal(await valueOf(thanos.bucketName), "thanos-a1b2c3d4");
-            assert.equal(await valueOf(thanos.roleArn), "arn:aws:mock:::thanos-irsa");
-            assert.equal(await valueOf(thanos.storageType), "aws");
-            assert.equal(await valueOf(thanos.rawRetention), "45d");
-            assert.equal(await valueOf(thanos.queryUrl), "http://thanos-query.monitoring.svc:10902");
-            assert.equal(await valueOf(thanos.queryFrontendUrl), "http://thanos-query-frontend.monitoring.svc:10902");
-            assert.equal(await valueOf(thanos.objstoreSecretName), "thanos-objstore");
-            assert.equal(await valueOf(thanos.objstoreSecretKey), "objstore.yml");
-            assert.deepEqual(await valueOf(thanos.prometheusThanosSpec), {
+            assert.equal(await outputValue(thanos.bucketName), "thanos-a1b2c3d4");
+            assert.equal(await outputValue(thanos.roleArn), "arn:aws:mock:::thanos-irsa");
+            assert.equal(await outputValue(thanos.storageType), "aws");
+            assert.equal(await outputValue(thanos.rawRetention), "45d");
+            assert.equal(await outputValue(thanos.queryUrl), "http://thanos-query.monitoring.svc:10902");
+            assert.equal(await outputValue(thanos.queryFrontendUrl), "http://thanos-query-frontend.monitoring.svc:10902");
+            assert.equal(await outputValue(thanos.objstoreSecretName), "thanos-objstore");
+            assert.equal(await outputValue(thanos.objstoreSecretKey), "objstore.yml");
+            assert.deepEqual(await outputValue(thanos.prometheusThanosSpec), {
                 thanos: {
                     image: "quay.io/thanos/thanos:v0.36.1",
                     objectStorageConfig: { name: "thanos-objstore", key: "objstore.yml" },
                 },
             });
-            assert.deepEqual(await valueOf(thanos.prometheusServiceAccountAnnotations), {
+            assert.deepEqual(await outputValue(thanos.prometheusServiceAccountAnnotations), {
                 "eks.amazonaws.com/role-arn": "arn:aws:mock:::thanos-irsa",
             });
         });
@@ -263,7 +272,12 @@ describe("Thanos component", function () {
         });
 
         it("protects store and query with PodDisruptionBudgets, not the compactor", () => {
-            assert.deepEqual(ofType(T.pdb).map((p) => p.name).sort(), ["thanos-query", "thanos-store"]);
+            assert.deepEqual(
+                ofType(T.pdb)
+                    .map((p) => p.name)
+                    .sort(),
+                ["thanos-query", "thanos-store"],
+            );
         });
 
         it("secures, pins and bounds every workload", () => {
@@ -297,9 +311,7 @@ describe("Thanos component", function () {
 
     describe("aws storage with KMS", () => {
         before(async () => {
-            await build(
-                baseArgs(awsStorage({ encryption: { algorithm: "aws:kms", kmsKeyArn: "arn:aws:kms:eu-west-1:1:key/k" } })),
-            );
+            await build(baseArgs(awsStorage({ encryption: { algorithm: "aws:kms", kmsKeyArn: "arn:aws:kms:eu-west-1:1:key/k" } })));
         });
 
         it("uses the key for SSE and grants the role use of that key only", () => {
@@ -313,7 +325,10 @@ describe("Thanos component", function () {
             ]);
             const kms = byName(T.rolePolicy, "thanos-kms-use");
             const doc = policyJson(kms, "policy");
-            assert.deepEqual(doc.Statement.map((s) => s.Resource), [["arn:aws:kms:eu-west-1:1:key/k"]]);
+            assert.deepEqual(
+                doc.Statement.map((s) => s.Resource),
+                [["arn:aws:kms:eu-west-1:1:key/k"]],
+            );
             // The bucket policy itself still holds only the four S3 actions.
             const bucketDoc = policyJson(byName(T.rolePolicy, "thanos-bucket-access"), "policy");
             assert.equal(bucketDoc.Statement.flatMap((s) => [s.Action].flat()).length, 4);
@@ -345,10 +360,10 @@ describe("Thanos component", function () {
 
         it("writes the credentials to objstore Secrets marked secret, in both namespaces", () => {
             const secrets = ofType(T.secret);
-            assert.deepEqual(
-                secrets.map((s) => plain<{ metadata: { namespace: string } }>(s.inputs).metadata.namespace).sort(),
-                ["monitoring", "observability"],
-            );
+            assert.deepEqual(secrets.map((s) => plain<{ metadata: { namespace: string } }>(s.inputs).metadata.namespace).sort(), [
+                "monitoring",
+                "observability",
+            ]);
             for (const s of secrets) {
                 const stringData = s.inputs["stringData"] as Record<string, unknown>;
                 assert.ok(isSecretValue(stringData["objstore.yml"]) || isSecretValue(stringData), `${s.name} not secret`);
@@ -361,7 +376,7 @@ describe("Thanos component", function () {
 
         it("exposes the objstore config only as a secret output", async () => {
             assert.equal(await pulumi.isSecret(thanos.objstoreConfig), true);
-            assert.match(await valueOf(thanos.objstoreConfig), /secret_key: s3cr3t/);
+            assert.match(await outputValue(thanos.objstoreConfig), /secret_key: s3cr3t/);
         });
 
         it("annotates no service account with a role and reports the storage type", async () => {
@@ -369,9 +384,9 @@ describe("Thanos component", function () {
                 const meta = plain<{ metadata: { annotations?: Record<string, string> } }>(sa.inputs).metadata;
                 assert.equal(meta.annotations?.["eks.amazonaws.com/role-arn"], undefined);
             }
-            assert.equal(await valueOf(thanos.storageType), "existing");
-            assert.equal(await valueOf(thanos.bucketName), "metrics");
-            assert.equal(await valueOf(thanos.roleArn), undefined);
+            assert.equal(await outputValue(thanos.storageType), "existing");
+            assert.equal(await outputValue(thanos.bucketName), "metrics");
+            assert.equal(await outputValue(thanos.roleArn), undefined);
         });
 
         it("discovers the sidecar in the Prometheus namespace", () => {
@@ -387,9 +402,12 @@ describe("Thanos component", function () {
         let thanos: Thanos;
         before(async () => {
             thanos = await build(
-                baseArgs({ type: "filesystem", persistentVolumeClaimName: "thanos-bucket" }, {
-                    query: { replicaLabels: ["prometheus_replica", "cluster_replica"] },
-                }),
+                baseArgs(
+                    { type: "filesystem", persistentVolumeClaimName: "thanos-bucket" },
+                    {
+                        query: { replicaLabels: ["prometheus_replica", "cluster_replica"] },
+                    },
+                ),
             );
         });
 
@@ -399,7 +417,7 @@ describe("Thanos component", function () {
             assert.deepEqual(cfg, { type: "FILESYSTEM", config: { directory: "/var/thanos/bucket" } });
             const volumes = podSpec(byName(T.statefulSet, "thanos-store")).volumes ?? [];
             assert.ok(volumes.some((v) => JSON.stringify(v).includes('"claimName":"thanos-bucket"')));
-            assert.equal(await valueOf(thanos.storageType), "filesystem");
+            assert.equal(await outputValue(thanos.storageType), "filesystem");
             const labels = plain<{ metadata: { labels: Record<string, string> } }>(secret.inputs).metadata.labels;
             assert.equal(labels["thanos.gray-release.io/storage-type"], "filesystem");
             assert.equal(recorded().filter((r) => r.type.startsWith("aws:")).length, 0);
@@ -425,7 +443,11 @@ describe("Thanos component", function () {
                 },
             );
             await settleAll();
-            assert.deepEqual(recorded().map((r) => `${r.type} ${r.name}`), [], "nothing may be created");
+            assert.deepEqual(
+                recorded().map((r) => `${r.type} ${r.name}`),
+                [],
+                "nothing may be created",
+            );
         }
 
         it("rejects raw retention not exceeding the longest SLO window, naming both keys and values", async () => {

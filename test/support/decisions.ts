@@ -1,0 +1,26 @@
+/** Configs and synthetic verdicts for the decision tests. */
+import { type AnalysisVerdict, NOTHING_MEASURED, type ProgressionConfig, parseProgressionConfig, type VerdictKind } from "../../progression/internal";
+
+const T0 = Date.UTC(2025, 2, 3, 9, 0);
+
+export function makeConfig(overrides: Record<string, unknown> = {}): ProgressionConfig {
+    return parseProgressionConfig({
+        service: "checkout",
+        environment: "prod",
+        stableImage: "app:1.0.0",
+        canaryImage: "app:1.1.0",
+        analysis: { prometheusUrl: "http://prom:9090" },
+        ...overrides,
+    });
+}
+
+export function verdictOf(kind: VerdictKind, config: ProgressionConfig = makeConfig()): AnalysisVerdict {
+    return {
+        verdict: kind,
+        reason: `synthetic ${kind}`,
+        measured: NOTHING_MEASURED,
+        thresholds: config.analysis.thresholds,
+        checks: [],
+        evaluatedAt: new Date(T0).toISOString(),
+    };
+}
