@@ -33,7 +33,7 @@ export const releaseWindow: Rule<ReleaseWindowConfig> = {
         timeZone: { type: "string", default: "UTC", description: "IANA time zone of the windows, e.g. Asia/Shanghai, Europe/Berlin." },
         windows: {
             type: "array",
-            default: [DEFAULT_WINDOW as unknown as object],
+            default: [DEFAULT_WINDOW],
             description: "Release windows: [{ days: ISO weekdays 1=Mon..7=Sun, start: HH:mm, end: HH:mm }].",
             items: {
                 type: "object",

@@ -24,3 +24,13 @@ export { type ConfiguredImages, resolveStableImage, type StableResolution, stabl
 export { type DecisionAction, type DecisionRecord, type ProgressionState, parseState, type RolloutStatus, type StateReadResult } from "./state";
 export { type LinearSteps, resolveSteps, type StepsSpec } from "./steps";
 export type { AnalysisVerdict, CheckResult, MeasuredValues, VerdictKind } from "./verdict";
+export {
+    CANARY_RELEASE_TYPE,
+    type CanaryReleaseRecord,
+    type CanaryReleaseRecordInput,
+    canaryReleaseRecordSchema,
+    PROMOTIONS_OUTPUT,
+    type PromotionRecord,
+    parseCanaryRelease,
+    parsePromotionsOutput,
+} from "./record";

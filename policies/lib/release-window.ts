@@ -4,14 +4,15 @@
  */
 import { DateTime, IANAZone } from "luxon";
 
-export interface ReleaseWindow {
+// A type alias, not an interface: it is also a JSON value (the pack config's default), which needs an index signature.
+export type ReleaseWindow = {
     /** ISO weekdays allowed: 1 = Monday … 7 = Sunday. */
     days: number[];
     /** Local start time "HH:mm" (inclusive). */
     start: string;
     /** Local end time "HH:mm" (exclusive); must be after start. */
     end: string;
-}
+};
 
 export const DEFAULT_WINDOW: ReleaseWindow = { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" };
 
