@@ -19,11 +19,6 @@ export { type Decision, decide, type Routing } from "./decide";
 export { evaluateMeasurements, type Measurements } from "./evaluate";
 export type { InstantSample, MetricsProvider, QueryOutcome } from "./metrics-provider";
 export { PrometheusProvider, type PrometheusProviderOptions } from "./prometheus-provider";
-export { runProgression, type ServiceProgressionInput, type ServiceProgressionResult } from "./run";
-export { type ConfiguredImages, resolveStableImage, type StableResolution, stableInForce } from "./stable";
-export { type DecisionAction, type DecisionRecord, type ProgressionState, parseState, type RolloutStatus, type StateReadResult } from "./state";
-export { type LinearSteps, resolveSteps, type StepsSpec } from "./steps";
-export type { AnalysisVerdict, CheckResult, MeasuredValues, VerdictKind } from "./verdict";
 export {
     CANARY_RELEASE_TYPE,
     type CanaryReleaseRecord,
@@ -34,3 +29,8 @@ export {
     parseCanaryRelease,
     parsePromotionsOutput,
 } from "./record";
+export { runProgression, type ServiceProgressionInput, type ServiceProgressionResult } from "./run";
+export { type ConfiguredImages, resolveStableImage, type StableResolution, stableInForce } from "./stable";
+export { type DecisionAction, type DecisionRecord, type ProgressionState, parseState, type RolloutStatus, type StateReadResult } from "./state";
+export { type LinearSteps, resolveSteps, type StepsSpec } from "./steps";
+export type { AnalysisVerdict, CheckResult, MeasuredValues, VerdictKind } from "./verdict";

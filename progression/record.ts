@@ -6,14 +6,12 @@
  */
 import { z } from "zod";
 import { formatPath } from "../components/common/validation";
-import type { DecisionAction, RolloutStatus } from "./state";
+import { DECISION_ACTIONS, ROLLOUT_STATUSES } from "./state";
 import type { VerdictKind } from "./verdict";
 
 /** Type token of the component whose inputs and outputs are the record. */
 export const CANARY_RELEASE_TYPE = "gray-release:index:CanaryRelease";
 
-export const DECISION_ACTIONS = ["advance", "hold", "rollback", "promote", "start", "pause", "none"] as const satisfies readonly DecisionAction[];
-export const ROLLOUT_STATUSES = ["progressing", "paused", "promoted", "rolledBack", "failed"] as const satisfies readonly RolloutStatus[];
 /** A verdict, or `none` when the update used no analysis. */
 export const RECORD_VERDICTS = ["pass", "fail", "inconclusive", "error", "none"] as const satisfies readonly (VerdictKind | "none")[];
 
