@@ -6,7 +6,8 @@
 import type { CollectorConfig, PipelineConfig } from "./model";
 
 function defined(section: object, id: string): boolean {
-    return Object.hasOwn(section, id);
+    // biome-ignore lint/suspicious/noPrototypeBuiltins: the program is compiled by Pulumi's ts-node with ES2020 libs (no Object.hasOwn)
+    return Object.prototype.hasOwnProperty.call(section, id);
 }
 
 /** Problems found in `config`, one sentence each; empty when it is sound. */

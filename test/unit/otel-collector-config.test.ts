@@ -37,7 +37,8 @@ function pipelines(config: CollectorConfig): Array<[string, PipelineConfig]> {
 }
 
 function has(section: object, id: string): boolean {
-    return Object.hasOwn(section, id);
+    // biome-ignore lint/suspicious/noPrototypeBuiltins: the program is compiled by Pulumi's ts-node with ES2020 libs (no Object.hasOwn)
+    return Object.prototype.hasOwnProperty.call(section, id);
 }
 
 /** The assertions every rendered configuration must pass, written independently of lintCollectorConfig. */
