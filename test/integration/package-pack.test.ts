@@ -136,7 +136,8 @@ describe("npm package: build, pack, install into a consumer", function () {
     it("packs only the compiled library, its declarations, README and package.json", () => {
         assert.ok(fs.existsSync(tarball), `${tarball} exists`);
         for (const f of packed) {
-            const allowed = f === "package.json" || f === "README.md" || /^dist\/(components|stacks|policies)\/.+\.(js|d\.ts)$/.test(f);
+            const allowed = f === "package.json" || f === "README.md" || /^dist\/(progression|components|stacks|policies)\/.+\.(js|d\.ts)$/.test(f);
+            assert.ok(!f.startsWith("dist/progression/internal."), `the engine's internal barrel is not packed: ${f}`);
             assert.ok(allowed, `unexpected file in the package: ${f}`);
             assert.ok(!/\.(test|spec)\./.test(f), `test file in the package: ${f}`);
             assert.ok(!/(^|\/)(test|bench|scripts|toolchain|node_modules)\//.test(f), `non-library file in the package: ${f}`);
