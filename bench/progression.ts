@@ -33,6 +33,7 @@ function configFor(service: string, url: string): ProgressionConfig {
         canaryImage: `registry.local/${service}:1.1.0`,
         minIntervalBetweenSteps: "0s",
         analysis: { prometheusUrl: url },
+        releaseWindow: { enforce: false },
     });
 }
 
@@ -251,6 +252,9 @@ function gateQuality(runs: number): void {
         stableImage: "app:1.0.0",
         canaryImage: "app:1.1.0",
         analysis: { prometheusUrl: "http://unused:9090" },
+        // The gate's quality, not the clock: neither the window nor the time at a step holds these rollouts.
+        releaseWindow: { enforce: false },
+        semantics: { maxTimeAtStep: "1000d" },
     });
     console.log(
         `\n== gate quality: ${runs} seeded rollouts per scenario, steps ${config.steps.join("→")}, ${TOTAL_RPS} rps total, ` +

@@ -6,7 +6,7 @@
 import { type Rule, violation } from "./config";
 import { canaryReleaseOf } from "./contracts";
 import { isIncrease, isNewCanary, isRollbackOrAbort } from "./lib/gates";
-import { DEFAULT_WINDOW, isWithinAnyWindow, type ReleaseWindow } from "./lib/release-window";
+import { DEFAULT_WINDOW, isWithinAnyWindow, type ReleaseWindow } from "../progression/release-window";
 
 export interface ReleaseWindowConfig {
     /** IANA time zone the windows are expressed in. */

@@ -2,10 +2,13 @@
  * Per-service progression configuration: what is rolled out, how fast, what "healthy" means and which manual
  * overrides are active. Defaults are the numbers from the domain brief; every one can be overridden.
  */
+
+import { IANAZone } from "luxon";
 import { z } from "zod";
 import { parseArgs } from "../components/common/validation";
 import { parseDuration } from "./duration";
 import { defaultVersionLabel, isPinnedImage } from "./image";
+import { DEFAULT_WINDOW, validateWindow } from "./release-window";
 import { resolveSteps, weightListProblems } from "./steps";
 
 /** A duration string ("30m", "1h30m", "45s") parsed to milliseconds. */
@@ -183,6 +186,74 @@ const semanticsSchema = z
             description:
                 "Consecutive `inconclusive` verdicts after which the canary is rolled back (status `failed`): a canary that never earns a pass (e.g. 1.2 % errors against 0.8 % at low traffic) must not sit at its step for ever. At one update per 30 minutes the default gives it 6 hours.",
         }),
+        maxTimeAtStep: positiveDurationMs.optional().meta({
+            description:
+                "Longest a progressing canary may stay at one step without advancing, whatever the verdicts (holds on errors, inconclusive verdicts, updates that stopped coming); past it the next update rolls it back with status `failed`. Not counted while paused or held by the release window or cadence. Default: the larger of 6h and 4 × minIntervalBetweenSteps.",
+        }),
+    })
+    .strict();
+
+/** One allowed window of the week, in the release window's time zone. */
+const releaseWindowEntrySchema = z
+    .object({
+        days: z.array(z.number().int().min(1).max(7)).min(1).meta({ description: "ISO weekdays allowed: 1 = Monday … 7 = Sunday." }),
+        start: z
+            .string()
+            .regex(/^([01]?\d|2[0-4]):[0-5]\d$/, "must be HH:mm")
+            .meta({ description: "Local start time HH:mm (inclusive)." }),
+        end: z
+            .string()
+            .regex(/^([01]?\d|2[0-4]):[0-5]\d$/, "must be HH:mm")
+            .meta({ description: "Local end time HH:mm (exclusive), after start." }),
+    })
+    .strict()
+    .superRefine((w, ctx) => {
+        for (const message of validateWindow(w)) ctx.addIssue({ code: "custom", path: ["end"], message });
+    });
+
+const releaseWindowSchema = z
+    .object({
+        enforce: z.boolean().optional().meta({
+            description:
+                "Hold starts, advances and promotions outside the windows and on freeze dates (rollbacks always go), so the policy pack's release-window rule has nothing to refuse and never blocks another service's rollback. Default: on in prod, where the pack's rule is mandatory; off elsewhere. Keep the windows equal to the pack's release-window config.",
+        }),
+        timeZone: z
+            .string()
+            .default("UTC")
+            .refine((tz) => IANAZone.isValidZone(tz), { message: "must be an IANA time zone such as UTC or Asia/Shanghai" })
+            .meta({ description: "IANA time zone of the windows." }),
+        windows: z
+            .array(releaseWindowEntrySchema)
+            .min(1)
+            .default([{ ...DEFAULT_WINDOW, days: [...DEFAULT_WINDOW.days] }])
+            .meta({ description: "Allowed windows; default weekdays 09:00–17:00, as the policy pack's." }),
+        freezeDates: z
+            .array(z.string().regex(/^\d{4}-\d{2}-\d{2}(\/\d{4}-\d{2}-\d{2})?$/, "must be YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD"))
+            .default([])
+            .meta({ description: "Local dates or inclusive ranges with no starts, advances or promotions." }),
+        now: z.iso
+            .datetime({ offset: true })
+            .optional()
+            .meta({
+                description:
+                    "Override of the current instant for the window check (ISO 8601), for tests and rehearsals, as the pack's release-window `now`.",
+            }),
+    })
+    .strict();
+
+const cadenceSchema = z
+    .object({
+        enforce: z.boolean().optional().meta({
+            description:
+                "Hold a new canary (at weight 0, status paused) while starting it would exceed the cadence, so the policy pack's release-cadence rule has nothing to refuse. Default: on in prod, off elsewhere. Keep the numbers equal to the pack's release-cadence config.",
+        }),
+        maxStartsPerWeek: z
+            .number()
+            .int()
+            .min(1)
+            .default(3)
+            .meta({ description: "Most canary starts of one service in any 7 days, this one included." }),
+        coreIntervalDays: z.number().min(0).default(14).meta({ description: "Days that must separate two starts of a core service (release.core)." }),
     })
     .strict();
 
@@ -231,6 +302,8 @@ export const progressionConfigSchema = z
         analysis: analysisSchema.meta({ description: "How canary health is measured and judged." }),
         semantics: semanticsSchema.prefault({}).meta({ description: "How verdicts turn into actions." }),
         controls: controlsSchema.prefault({}).meta({ description: "Manual overrides." }),
+        releaseWindow: releaseWindowSchema.prefault({}).meta({ description: "When a canary may start, advance or be promoted." }),
+        cadence: cadenceSchema.prefault({}).meta({ description: "How often a service may start a canary." }),
     })
     .strict()
     .superRefine((cfg, ctx) => {
@@ -246,6 +319,14 @@ export const progressionConfigSchema = z
                 code: "custom",
                 path: ["analysis", "passWindow"],
                 message: `passWindow (${cfg.analysis.passWindow / 1000}s) must be at least window (${cfg.analysis.window / 1000}s)`,
+            });
+        }
+        const maxAtStep = cfg.semantics.maxTimeAtStep;
+        if (maxAtStep !== undefined && maxAtStep <= cfg.minIntervalBetweenSteps) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["semantics", "maxTimeAtStep"],
+                message: `maxTimeAtStep (${maxAtStep / 1000}s) must be longer than minIntervalBetweenSteps (${cfg.minIntervalBetweenSteps / 1000}s)`,
             });
         }
         const { abort, promote } = cfg.controls;
@@ -281,4 +362,15 @@ export function versionLabels(config: ProgressionConfig): { canary: string; stab
         canary: config.canaryVersionLabel ?? defaultVersionLabel(config.canaryImage),
         stable: config.stableVersionLabel ?? defaultVersionLabel(config.stableImage),
     };
+}
+
+/** The longest a canary may stay at one step (`semantics.maxTimeAtStep`, or its default), in milliseconds. */
+export function maxTimeAtStep(config: ProgressionConfig): number {
+    return config.semantics.maxTimeAtStep ?? Math.max(6 * 3_600_000, 4 * config.minIntervalBetweenSteps);
+}
+
+/** Whether the release window and the cadence bind this service's decisions (default: in prod only). */
+export function gatesEnforced(config: ProgressionConfig): { window: boolean; cadence: boolean } {
+    const prod = config.environment === "prod";
+    return { window: config.releaseWindow.enforce ?? prod, cadence: config.cadence.enforce ?? prod };
 }

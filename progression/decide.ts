@@ -15,7 +15,8 @@
  *    pass → one step up, but only after `minIntervalBetweenSteps` since
  *    the last transition. A pass that reaches the last step (100) promotes.
  */
-import type { ProgressionConfig } from "./config";
+import { gatesEnforced, maxTimeAtStep, type ProgressionConfig } from "./config";
+import { isWithinAnyWindow } from "./release-window";
 import { resolveStableImage } from "./stable";
 import { type DecisionAction, type DecisionRecord, HISTORY_LIMIT, type ProgressionState, STABLE_HISTORY_LIMIT, STATE_SCHEMA_VERSION } from "./state";
 import { type AnalysisVerdict, NOTHING_MEASURED } from "./verdict";
@@ -51,12 +52,25 @@ export interface Decision {
     readonly stableNote?: string;
 }
 
+/** What the decision needs to know besides the service's own state: its earlier starts, for the cadence. */
+export interface DecisionContext {
+    /** ISO 8601 instants of this service's earlier canary starts in this stack (the `releaseStarts` output). */
+    readonly recentStarts?: ReadonlyArray<string>;
+    /** A core service (`release.core`): one start per `cadence.coreIntervalDays`. */
+    readonly core?: boolean;
+}
+
+/** Reason prefix of a hold by the release window: time at a step is counted from the last such hold. */
+const WINDOW_HOLD = "held by the release window";
+const DAY_MS = 86_400_000;
+
 /** Decides the next rollout state. Pure: same inputs, same output; never throws. */
 export function decide(
     previous: ProgressionState | undefined,
     configured: ProgressionConfig,
     verdict: AnalysisVerdict | undefined,
     now: Date,
+    context: DecisionContext = {},
 ): Decision {
     let config = configured;
     const steps = config.steps;
@@ -87,6 +101,50 @@ export function decide(
         };
     }
     config = { ...config, stableImage: stable.stableImage };
+
+    // The release window and the cadence hold what the policy pack would refuse (starts, steps up), never a rollback,
+    // so one service waiting for its window cannot fail the update that rolls another one back.
+    const enforced = gatesEnforced(config);
+    const windowClosed = (): string | undefined => {
+        if (!enforced.window) return undefined;
+        const w = config.releaseWindow;
+        try {
+            const inside = isWithinAnyWindow(w.now ?? now, w.windows, w.timeZone, w.freezeDates);
+            return inside.allowed ? undefined : `${WINDOW_HOLD}: ${inside.reason}`;
+        } catch (e) {
+            return `${WINDOW_HOLD}: ${(e as Error).message}`;
+        }
+    };
+    /** Milliseconds of open release window in [from, to), counted in 5-minute slices, stopping at `enough`. */
+    const openWindowTime = (from: number, to: number, enough: number): number => {
+        const SLICE = 5 * 60_000;
+        const w = config.releaseWindow;
+        let open = 0;
+        for (let t = from; t < to && open < enough; t += SLICE) {
+            try {
+                if (isWithinAnyWindow(new Date(t), w.windows, w.timeZone, w.freezeDates).allowed) open += Math.min(SLICE, to - t);
+            } catch {
+                return to - from;
+            }
+        }
+        return open;
+    };
+    const cadenceFull = (): string | undefined => {
+        if (!enforced.cadence) return undefined;
+        const t = now.getTime();
+        const starts = (context.recentStarts ?? []).map((x) => Date.parse(x)).filter((x) => Number.isFinite(x) && x <= t);
+        const week = starts.filter((x) => t - x < 7 * DAY_MS);
+        const { maxStartsPerWeek, coreIntervalDays } = config.cadence;
+        if (week.length + 1 > maxStartsPerWeek) {
+            const nextFree = new Date([...week].sort((a, b) => a - b)[week.length - maxStartsPerWeek]! + 7 * DAY_MS);
+            return `held by the release cadence: ${week.length} starts in the last 7 days (limit ${maxStartsPerWeek}); next start allowed from ${nextFree.toISOString()}`;
+        }
+        const last = Math.max(...starts, Number.NEGATIVE_INFINITY);
+        if (context.core === true && t - last < coreIntervalDays * DAY_MS) {
+            return `held by the release cadence: a core service starts at most every ${coreIntervalDays} days; next start allowed from ${new Date(last + coreIntervalDays * DAY_MS).toISOString()}`;
+        }
+        return undefined;
+    };
 
     const finish = (
         base: ProgressionState,
@@ -151,6 +209,9 @@ export function decide(
             );
         }
         if (controls.pause) return finish(fresh, { status: "paused" }, "pause", "new canary version, but paused before the first step", undefined);
+        const held = windowClosed() ?? cadenceFull();
+        if (held !== undefined)
+            return finish(fresh, { status: "paused" }, "hold", `new canary version waits before the first step: ${held}`, undefined);
         const why = previous === undefined ? "new rollout" : `canary version changed from ${previous.canaryImage}`;
         return finish(fresh, { stepIndex: 0, weight: steps[0] ?? 100 }, "start", `${why}: starting at the first step (${steps[0]}%)`, undefined);
     }
@@ -180,6 +241,8 @@ export function decide(
     }
     if (current.status === "paused") {
         if (current.stepIndex === -1) {
+            const held = windowClosed() ?? cadenceFull();
+            if (held !== undefined) return finish(current, {}, "hold", `waiting before the first step: ${held}`, undefined);
             return finish(
                 current,
                 { status: "progressing", stepIndex: 0, weight: steps[0] ?? 100 },
@@ -192,92 +255,119 @@ export function decide(
         return finish(current, { status: "progressing" }, "hold", `resumed at ${current.weight}%; next step after the minimum interval`, verdict);
     }
 
-    // 4. Verdicts.
-    const effective: AnalysisVerdict | undefined = controls.skipAnalysis ? skippedAnalysis(verdict, now, config) : verdict;
-    if (effective === undefined) return finish(current, {}, "hold", "no analysis verdict available: holding", undefined);
+    // 4. Verdicts; then the longest time at one step.
+    const decided = byVerdict();
+    if (decided.action === "hold" && current.status === "progressing" && current.stepIndex >= 0 && !decided.reason.includes(WINDOW_HOLD)) {
+        // Time while the release window is closed does not count: the canary could not have moved then.
+        const limit = maxTimeAtStep(config);
+        const since = Date.parse(current.lastTransitionAt);
+        const spent = enforced.window ? openWindowTime(since, now.getTime(), limit) : now.getTime() - since;
+        if (spent >= limit) {
+            const within = enforced.window ? " of open release window" : "";
+            return rollback(
+                current,
+                "failed",
+                `stuck at ${current.weight}% for ${formatHours(spent)}${within} (semantics.maxTimeAtStep ${formatHours(limit)}); last: ${decided.reason}`,
+                verdict,
+            );
+        }
+    }
+    return decided;
 
-    switch (effective.verdict) {
-        case "error": {
-            const errors = current.consecutiveErrors + 1;
-            if (errors >= config.semantics.errorsBeforeFail) {
-                return rollback(
-                    { ...current, consecutiveErrors: errors },
-                    "failed",
-                    `analysis failed ${errors} times in a row (${effective.reason})`,
-                    effective,
-                );
-            }
-            return finish(
-                current,
-                { consecutiveErrors: errors },
-                "hold",
-                `analysis error ${errors}/${config.semantics.errorsBeforeFail}: ${effective.reason}`,
-                effective,
-            );
-        }
-        case "inconclusive": {
-            const n = current.consecutiveInconclusive + 1;
-            const limit = config.semantics.inconclusiveBeforeFail;
-            if (n >= limit) {
-                return rollback(
-                    { ...current, consecutiveInconclusive: n, consecutiveErrors: 0 },
-                    "failed",
-                    `no pass earned in ${n} analyses in a row (${effective.reason})`,
-                    effective,
-                );
-            }
-            return finish(
-                current,
-                { consecutiveInconclusive: n, consecutiveErrors: 0 },
-                "hold",
-                `inconclusive (${n}/${limit} in a row): ${effective.reason}`,
-                effective,
-            );
-        }
-        case "fail": {
-            const failures = current.consecutiveFailures + 1;
-            const counters = { consecutiveFailures: failures, consecutiveErrors: 0, consecutiveInconclusive: 0 };
-            if (failures >= config.semantics.failuresBeforeRollback) {
-                return rollback({ ...current, ...counters }, "rolledBack", `canary unhealthy: ${effective.reason}`, effective);
-            }
-            return finish(
-                current,
-                counters,
-                "hold",
-                `canary unhealthy ${failures}/${config.semantics.failuresBeforeRollback}: ${effective.reason}`,
-                effective,
-            );
-        }
-        case "pass": {
-            const counters = { consecutiveFailures: 0, consecutiveErrors: 0, consecutiveInconclusive: 0 };
-            const readyAt = Date.parse(current.lastTransitionAt) + config.minIntervalBetweenSteps;
-            if (now.getTime() < readyAt) {
-                return finish(current, counters, "hold", `healthy; next step allowed from ${new Date(readyAt).toISOString()}`, effective);
-            }
-            const nextIndex = Math.min(current.stepIndex + 1, lastIndex);
-            const nextWeight = steps[nextIndex] ?? 100;
-            if (nextIndex === lastIndex) {
+    function byVerdict(): Decision {
+        const effective: AnalysisVerdict | undefined = controls.skipAnalysis ? skippedAnalysis(verdict, now, config) : verdict;
+        if (effective === undefined) return finish(current, {}, "hold", "no analysis verdict available: holding", undefined);
+
+        switch (effective.verdict) {
+            case "error": {
+                const errors = current.consecutiveErrors + 1;
+                if (errors >= config.semantics.errorsBeforeFail) {
+                    return rollback(
+                        { ...current, consecutiveErrors: errors },
+                        "failed",
+                        `analysis failed ${errors} times in a row (${effective.reason})`,
+                        effective,
+                    );
+                }
                 return finish(
                     current,
-                    { ...counters, stepIndex: nextIndex, weight: nextWeight, status: "promoted" },
-                    "promote",
-                    `healthy at ${current.weight}%: reached ${nextWeight}%, canary promoted`,
+                    { consecutiveErrors: errors },
+                    "hold",
+                    `analysis error ${errors}/${config.semantics.errorsBeforeFail}: ${effective.reason}`,
                     effective,
                 );
             }
-            return finish(
-                current,
-                { ...counters, stepIndex: nextIndex, weight: nextWeight },
-                "advance",
-                `healthy at ${current.weight}%: advancing to ${nextWeight}%`,
-                effective,
-            );
+            case "inconclusive": {
+                const n = current.consecutiveInconclusive + 1;
+                const limit = config.semantics.inconclusiveBeforeFail;
+                if (n >= limit) {
+                    return rollback(
+                        { ...current, consecutiveInconclusive: n, consecutiveErrors: 0 },
+                        "failed",
+                        `no pass earned in ${n} analyses in a row (${effective.reason})`,
+                        effective,
+                    );
+                }
+                return finish(
+                    current,
+                    { consecutiveInconclusive: n, consecutiveErrors: 0 },
+                    "hold",
+                    `inconclusive (${n}/${limit} in a row): ${effective.reason}`,
+                    effective,
+                );
+            }
+            case "fail": {
+                const failures = current.consecutiveFailures + 1;
+                const counters = { consecutiveFailures: failures, consecutiveErrors: 0, consecutiveInconclusive: 0 };
+                if (failures >= config.semantics.failuresBeforeRollback) {
+                    return rollback({ ...current, ...counters }, "rolledBack", `canary unhealthy: ${effective.reason}`, effective);
+                }
+                return finish(
+                    current,
+                    counters,
+                    "hold",
+                    `canary unhealthy ${failures}/${config.semantics.failuresBeforeRollback}: ${effective.reason}`,
+                    effective,
+                );
+            }
+            case "pass": {
+                const counters = { consecutiveFailures: 0, consecutiveErrors: 0, consecutiveInconclusive: 0 };
+                const readyAt = Date.parse(current.lastTransitionAt) + config.minIntervalBetweenSteps;
+                if (now.getTime() < readyAt) {
+                    return finish(current, counters, "hold", `healthy; next step allowed from ${new Date(readyAt).toISOString()}`, effective);
+                }
+                const nextIndex = Math.min(current.stepIndex + 1, lastIndex);
+                const nextWeight = steps[nextIndex] ?? 100;
+                const closed = windowClosed();
+                if (closed !== undefined) return finish(current, counters, "hold", `healthy at ${current.weight}%, ${closed}`, effective);
+                if (nextIndex === lastIndex) {
+                    return finish(
+                        current,
+                        { ...counters, stepIndex: nextIndex, weight: nextWeight, status: "promoted" },
+                        "promote",
+                        `healthy at ${current.weight}%: reached ${nextWeight}%, canary promoted`,
+                        effective,
+                    );
+                }
+                return finish(
+                    current,
+                    { ...counters, stepIndex: nextIndex, weight: nextWeight },
+                    "advance",
+                    `healthy at ${current.weight}%: advancing to ${nextWeight}%`,
+                    effective,
+                );
+            }
         }
     }
 
     function rollback(base: ProgressionState, status: "rolledBack" | "failed", reason: string, used: AnalysisVerdict | undefined): Decision {
         return finish(base, { status, stepIndex: -1, weight: 0 }, "rollback", reason, used);
     }
+}
+
+function formatHours(ms: number): string {
+    const hours = ms / 3_600_000;
+    return hours >= 1 ? `${Number(hours.toFixed(1))}h` : `${Math.round(ms / 60_000)}m`;
 }
 
 function realign(state: ProgressionState, steps: ReadonlyArray<number>): ProgressionState {

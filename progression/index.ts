@@ -15,7 +15,7 @@ export {
     type Thresholds,
     versionLabels,
 } from "./config";
-export { type Decision, decide, type Routing } from "./decide";
+export { type Decision, type DecisionContext, decide, type Routing } from "./decide";
 export { evaluateMeasurements, type Measurements } from "./evaluate";
 export type { InstantSample, MetricsProvider, QueryOutcome } from "./metrics-provider";
 export { PrometheusProvider, type PrometheusProviderOptions } from "./prometheus-provider";

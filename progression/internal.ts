@@ -12,7 +12,7 @@ export {
     type Thresholds,
     versionLabels,
 } from "./config";
-export { type Decision, decide, type Routing } from "./decide";
+export { type Decision, type DecisionContext, decide, type Routing } from "./decide";
 export { parseDuration, toPromQLRange } from "./duration";
 export { evaluateMeasurements, type HistogramBucket, type Measurements, plausibilityProblem } from "./evaluate";
 export { defaultVersionLabel, type ImageReference, isPinnedImage, parseImageReference } from "./image";

@@ -4,7 +4,7 @@
  */
 import { analyzeServices } from "./analysis";
 import type { ProgressionConfig } from "./config";
-import { type Decision, decide } from "./decide";
+import { type Decision, type DecisionContext, decide } from "./decide";
 import type { MetricsProvider } from "./metrics-provider";
 import { type ProgressionState, parseState } from "./state";
 import type { AnalysisVerdict } from "./verdict";
@@ -15,6 +15,8 @@ export interface ServiceProgressionInput {
     readonly config: ProgressionConfig;
     /** The state output of the previous update, as read back (object, JSON text, or undefined). */
     readonly previousState: unknown;
+    /** Earlier starts and the core flag, for the cadence. */
+    readonly context?: DecisionContext;
 }
 
 /** Outcome for one service. */
@@ -44,13 +46,13 @@ export async function runProgression(
     provider: MetricsProvider,
     now: Date,
 ): Promise<Map<string, ServiceProgressionResult>> {
-    const parsed = inputs.map((i) => ({ config: i.config, read: parseState(i.previousState) }));
+    const parsed = inputs.map((i) => ({ config: i.config, context: i.context, read: parseState(i.previousState) }));
     const toAnalyse = parsed.filter((p) => needsAnalysis(p.read.state, p.config)).map((p) => p.config);
     const verdicts = await analyzeServices(toAnalyse, provider, now);
     const results = new Map<string, ServiceProgressionResult>();
-    for (const { config, read } of parsed) {
+    for (const { config, context, read } of parsed) {
         const verdict = verdicts.get(config.service);
-        const decision = decide(read.state, config, verdict, now);
+        const decision = decide(read.state, config, verdict, now, context);
         const withWarning = read.warning === undefined ? decision : { ...decision, reason: `${read.warning}; ${decision.reason}` };
         results.set(config.service, { decision: withWarning, verdict, stateWarning: read.warning });
     }

@@ -167,7 +167,7 @@ export function recordPromotion(previous: ReadonlyArray<PromotionRecord>, action
 async function decideAll(
     stack: string,
     services: ServiceConfig[],
-    previous: Record<string, unknown>,
+    previous: PreviousOutputs,
     now: Date,
 ): Promise<Map<string, ServiceProgressionResult>> {
     const byEndpoint = new Map<string, ServiceConfig[]>();
@@ -179,7 +179,11 @@ async function decideAll(
     for (const [url, group] of byEndpoint) {
         const first = group[0]!.progression.analysis;
         const provider = new PrometheusProvider({ baseUrl: url, timeoutMs: first.timeout, retries: first.retries });
-        const inputs = group.map((s) => ({ config: s.progression, previousState: previous[s.name] }));
+        const inputs = group.map((s) => ({
+            config: s.progression,
+            previousState: previous.states[s.name],
+            context: { recentStarts: recordStart(previous.starts[s.name] ?? [], "none", now), core: s.release.core },
+        }));
         for (const [name, result] of await runProgression(inputs, provider, now)) results.set(name, result);
     }
     const refusals = services.flatMap((s, i) => {
@@ -351,7 +355,7 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const platformFacts = await readPlatform(raw);
     const plan = planStack(stack, raw, platformFacts);
     const previous = await readPreviousOutputs();
-    const decisions = await decideAll(stack, plan.services, previous.states, now);
+    const decisions = await decideAll(stack, plan.services, previous, now);
     const provider = kubernetesProvider(stack);
     const platform = declarePlatform(plan, provider);
     if (platformFacts !== undefined && plan.services.length > 0) {

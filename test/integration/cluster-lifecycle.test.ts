@@ -211,7 +211,7 @@ describe("local control plane: a whole canary life applied to a real API server"
             // A new canary with stableImage left at 1.4.0 would downgrade stable: refused, naming what runs.
             release(project, { canary: "1.6.0" });
             const message = await refused("dev");
-            assert.match(message, /services\.0\.stableImage = "registry\.example\.com\/shop\/checkout:1\.4\.0"/);
+            assert.match(message, /services\[0\]\.stableImage = "registry\.example\.com\/shop\/checkout:1\.4\.0"/);
             assert.match(message, /stable runs registry\.example\.com\/shop\/checkout:1\.5\.0/);
             assert.equal((await deployment("stable")).spec.template.spec.containers[0]?.image, `${REPO}:1.5.0`, "nothing changed");
 

@@ -87,6 +87,19 @@ function setStable(project: TempProject, stack: string, tag: string): void {
     });
 }
 
+/** The instant the program's release window sees in every service of a services stack: the one the pack sees. */
+function setWindowNow(project: TempProject, stack: string, now: string): void {
+    const file = readConfig(project, stack);
+    const services = file.config["gray-release:services"] as Array<Record<string, unknown>> | undefined;
+    if (services === undefined) return;
+    for (const svc of services) {
+        const progression = (svc["progression"] ?? {}) as Record<string, unknown>;
+        progression["releaseWindow"] = { ...(progression["releaseWindow"] as object), now };
+        svc["progression"] = progression;
+    }
+    fs.writeFileSync(configPath(project, stack), stringify(file));
+}
+
 function policyConfig(project: TempProject, now: string): string {
     const file = path.join(project.dir, `policy-config-${now.replace(/[:.]/g, "")}.json`);
     fs.writeFileSync(file, JSON.stringify({ "release-window": { now } }));
@@ -119,6 +132,7 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
 
     const up = async (name: string, now = INSIDE): Promise<Release | undefined> => {
         const s = await stack(name);
+        setWindowNow(project, name, now);
         const result = await s.up({
             onOutput: () => undefined,
             policyPacks: [path.join(project.dir, "policies")],
@@ -196,11 +210,13 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
         await up("platform-staging");
         await promoteByAnalysis("staging", 5);
 
-        // In prod: the first step, then a step outside the release window is refused, then the rest inside it.
+        // In prod: the first step; outside the release window the program holds (the pack has nothing to refuse),
+        // then the rest inside it.
         r = await up("prod");
         assert.equal(r?.weight, 1);
-        const weekend = await refused("prod", OUTSIDE);
-        assert.match(weekend, /release-window/);
+        r = await up("prod", OUTSIDE);
+        assert.equal(r?.action, "hold");
+        assert.match(r?.reason ?? "", /held by the release window: Sat 2026-11-28 is not a release day/);
         assert.deepEqual(weights(project, "prod"), { stable: 99, canary: 1 });
         for (let i = 0; i < 4; i++) r = await up("prod");
         assert.equal(r?.status, "promoted", r?.reason);
@@ -212,7 +228,7 @@ describe("real engine: the whole lifecycle across dev, staging and prod", functi
         // put the version that 1.5.0's promotion replaced back as stable: refused, naming what runs.
         setCanary(project, "staging", "1.6.0", { promote: true });
         const downgrade = await refused("staging");
-        assert.match(downgrade, /services\.0\.stableImage = "registry\.example\.com\/shop\/checkout:1\.4\.0@sha256:4+"/);
+        assert.match(downgrade, /services\[0\]\.stableImage = "registry\.example\.com\/shop\/checkout:1\.4\.0@sha256:4+"/);
         assert.match(downgrade, /stable runs registry\.example\.com\/shop\/checkout:1\.5\.0@sha256:1+/);
         setStable(project, "staging", "1.5.0");
         const promoted = await up("staging");

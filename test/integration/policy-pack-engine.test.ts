@@ -6,12 +6,15 @@
  * The steps share one temp project and run in order: prod is first denied because staging has not promoted the
  * version, staging then promotes it (a real `up` with `controls.promote: true`), and prod is denied outside the
  * release window, and without a named SLO owner, but allowed inside the window with one. The window is pinned with
- * the release-window policy config `now`.
+ * the release-window policy config `now`. The prod stack's own release window is switched off here
+ * (`releaseWindow.enforce: false`): the program would otherwise hold outside the window, and these tests show the
+ * pack as the binding backstop of a program that does not.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
+import { parse, stringify } from "yaml";
 import { createTempProject, readRendered, type TempProject } from "../support/engine";
 
 /** Wednesday 2026-11-25, 10:00 UTC: inside the default window (Mon–Fri 09:00–17:00 UTC). */
@@ -40,6 +43,11 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
     before(async () => {
         project = createTempProject("gray-release-policy-");
         pack = path.join(project.dir, "policies");
+        const prodConfig = path.join(project.dir, "stacks", "Pulumi.prod.yaml");
+        const file = parse(fs.readFileSync(prodConfig, "utf8")) as { config: Record<string, Array<Record<string, Record<string, unknown>>>> };
+        for (const svc of file.config["gray-release:services"] ?? [])
+            svc["progression"] = { ...svc["progression"], releaseWindow: { enforce: false } };
+        fs.writeFileSync(prodConfig, stringify(file));
         // The services stacks read their platform stack's outputs: bring the platforms up first.
         for (const env of ["dev", "staging", "prod"]) {
             const platform = await project.stack(`platform-${env}`);

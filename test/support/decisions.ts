@@ -10,6 +10,9 @@ export function makeConfig(overrides: Record<string, unknown> = {}): Progression
         stableImage: "app:1.0.0",
         canaryImage: "app:1.1.0",
         analysis: { prometheusUrl: "http://prom:9090" },
+        // The release window and cadence have their own tests; here the clock of the tests is free.
+        releaseWindow: { enforce: false },
+        cadence: { enforce: false },
         ...overrides,
     });
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
 import { DateTime } from "luxon";
-import { DEFAULT_WINDOW, isFrozen, isWithinReleaseWindow } from "../../policies/lib/release-window";
+import { DEFAULT_WINDOW, isFrozen, isWithinReleaseWindow } from "../../progression/release-window";
 import { release, runBothResource, runResource } from "../support/policy-harness";
 
 const TZ = "Asia/Shanghai";

@@ -84,7 +84,11 @@ function configFor(s: Scenario, e: Event, version: number, stableImage = FIRST_S
         steps: s.steps,
         minIntervalBetweenSteps: `${s.minIntervalMin}m`,
         analysis: { prometheusUrl: "http://prom:9090" },
+        // The model does not follow the clock of release windows, cadence and time at a step: their own tests do.
+        releaseWindow: { enforce: false },
+        cadence: { enforce: false },
         semantics: {
+            maxTimeAtStep: "1000d",
             failuresBeforeRollback: s.failuresBeforeRollback,
             errorsBeforeFail: s.errorsBeforeFail,
             inconclusiveBeforeFail: s.inconclusiveBeforeFail,
@@ -286,6 +290,7 @@ describe("decide (properties over random rollouts)", () => {
                     steps,
                     minIntervalBetweenSteps: `${minutes}m`,
                     analysis: { prometheusUrl: "http://prom:9090" },
+                    releaseWindow: { enforce: false },
                 });
                 let s = decide(undefined, cfg, undefined, new Date(T0)).state;
                 let moves = 0;

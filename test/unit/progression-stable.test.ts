@@ -16,6 +16,7 @@ function config(stable: string, canary: string, acknowledgeDowngrade = false) {
         minIntervalBetweenSteps: "0s",
         analysis: { prometheusUrl: "http://prom:9090" },
         controls: { acknowledgeDowngrade },
+        releaseWindow: { enforce: false },
     });
 }
 
