@@ -52,14 +52,10 @@ export const notificationSchema = z
             description:
                 "The signing secret, as `env:NAME` or `secret:KEY`: Feishu's signature verification (timestamp + HMAC-SHA256), or the generic webhook's `X-Gray-Release-Signature`. Slack and WeCom have none.",
         }),
-        events: z
-            .array(z.enum(EVENT_KINDS))
-            .min(1)
-            .optional()
-            .meta({
-                description:
-                    "The event kinds this sink receives; every kind when absent (start, advance, hold, rollback, promote, fail, refused, error, finished).",
-            }),
+        events: z.array(z.enum(EVENT_KINDS)).min(1).optional().meta({
+            description:
+                "The event kinds this sink receives; every kind when absent (start, advance, hold, rollback, promote, fail, refused, error, finished).",
+        }),
         name: z.string().min(1).optional().meta({ description: "The sink's name in log lines; `<type>-<index>` when absent." }),
     })
     .strict()
