@@ -188,8 +188,9 @@ export class HttpSink implements EventSink {
         for (let attempt = 1; ; attempt++) {
             let outcome: Outcome;
             const remaining = deadline() - Date.now();
+            // A request that cannot be built will not build on a retry either: that throws to work(), which gives up.
+            const request = this.format.request(event);
             try {
-                const request = this.format.request(event);
                 const response = await fetch(request.url, {
                     method: "POST",
                     headers: { "content-type": "application/json; charset=utf-8", ...request.headers },
