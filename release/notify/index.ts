@@ -2,6 +2,8 @@
  * Notification sinks of the release driver: a generic JSON webhook, Slack, Feishu/Lark and WeCom, each an
  * EventSink with its own queue and retries (delivery.ts), built from the `notifications` config (config.ts).
  */
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
 import type { EventSink } from "../events";
 import { type NotificationTarget, resolveNotifications, type SecretSources } from "./config";
 import { type DeliveryOptions, HttpSink, type SinkFormat } from "./delivery";
@@ -53,4 +55,15 @@ export function sinksFromConfig(
 ): EventSink[] {
     const sources: SecretSources = options.pulumiSecrets ? { env, pulumiSecrets: options.pulumiSecrets } : { env };
     return resolveNotifications(config, sources).map((target) => sinkOf(target, options.delivery));
+}
+
+/**
+ * Reads a notifications file (YAML or JSON, as `--notify FILE` names it): a mapping with a `notifications` list
+ * (docs/examples/notifications.yaml), or the list itself. Returns the list for sinksFromConfig.
+ */
+export function readNotificationsFile(path: string): unknown {
+    const doc: unknown = parse(readFileSync(path, "utf8"));
+    if (doc !== null && typeof doc === "object" && !Array.isArray(doc) && "notifications" in doc)
+        return (doc as { notifications: unknown }).notifications;
+    return doc;
 }
