@@ -134,3 +134,13 @@ export function resolveNotifications(notifications: unknown, sources: SecretSour
     if (problems.length > 0) throw new InvalidArgsError("notifications", problems);
     return targets;
 }
+
+/**
+ * The secret values of a stack's config, as `secret:KEY` references look them up: from the Automation API's
+ * `stack.getAllConfig()` (`{ "project:key": { value, secret } }`), only the entries marked secret.
+ */
+export function secretConfigValues(config: Readonly<Record<string, { value: string; secret?: boolean }>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, entry] of Object.entries(config)) if (entry.secret) out[key] = entry.value;
+    return out;
+}

@@ -14,7 +14,7 @@ import { slackRequest } from "./slack";
 import { classifyWecom, wecomRequest } from "./wecom";
 
 export type { NotificationArgs, NotificationsArgs, NotificationTarget, ResolvedNotificationArgs, SecretSources } from "./config";
-export { isLoopbackUrl, notificationSchema, notificationsSchema, resolveNotifications } from "./config";
+export { isLoopbackUrl, notificationSchema, notificationsSchema, resolveNotifications, secretConfigValues } from "./config";
 export type { DeliveryOptions, HttpAnswer, HttpRequest, Outcome, SinkFormat } from "./delivery";
 export { backoffMs, classifyHttp, DEFAULT_DELIVERY, HttpSink, parseRetryAfter } from "./delivery";
 export { classifyFeishu, feishuSign, formatFeishu } from "./feishu";
@@ -45,7 +45,8 @@ export function sinkOf(target: NotificationTarget, delivery: Partial<DeliveryOpt
 
 /**
  * The sinks of a `notifications` config, for the driver's CLI: validates it, looks up each URL and secret in the
- * environment (`env:NAME`) or the stack's Pulumi secrets (`secret:KEY`, `options.pulumiSecrets`), and builds one
+ * environment (`env:NAME`) or the stack's Pulumi secrets (`secret:KEY`, `options.pulumiSecrets`: pass
+ * `secretConfigValues(await stack.getAllConfig())`), and builds one
  * queued, retrying sink per entry. Throws InvalidArgsError when the config is wrong or a reference finds nothing.
  */
 export function sinksFromConfig(
