@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
 # Debian's prometheus package gives promtool and prometheus; installed here when missing (as root, or with sudo).
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+# prometheus-alertmanager gives amtool and Alertmanager (the serve-webhook tests check docs/examples/alertmanager.yml).
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || ! command -v amtool >/dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus >/dev/null; } || {
-    echo "promtool is missing and could not be installed: install Debian's prometheus package (apt-get install prometheus)" >&2; exit 1; }
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null; } || {
+    echo "promtool or amtool is missing and could not be installed: install Debian's prometheus and prometheus-alertmanager packages" >&2; exit 1; }
 fi
 source scripts/env.sh
 # The local Kubernetes control plane of the cluster tests (test/support/cluster.ts), built from Go modules and
