@@ -3,10 +3,10 @@
  * dates. Rollbacks and aborts are always allowed.
  */
 
+import { DEFAULT_WINDOW, isWithinAnyWindow, type ReleaseWindow } from "../progression/release-window";
 import { type Rule, violation } from "./config";
 import { canaryReleaseOf } from "./contracts";
 import { isIncrease, isNewCanary, isRollbackOrAbort } from "./lib/gates";
-import { DEFAULT_WINDOW, isWithinAnyWindow, type ReleaseWindow } from "../progression/release-window";
 
 export interface ReleaseWindowConfig {
     /** IANA time zone the windows are expressed in. */

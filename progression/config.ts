@@ -231,13 +231,10 @@ const releaseWindowSchema = z
             .array(z.string().regex(/^\d{4}-\d{2}-\d{2}(\/\d{4}-\d{2}-\d{2})?$/, "must be YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD"))
             .default([])
             .meta({ description: "Local dates or inclusive ranges with no starts, advances or promotions." }),
-        now: z.iso
-            .datetime({ offset: true })
-            .optional()
-            .meta({
-                description:
-                    "Override of the current instant for the window check (ISO 8601), for tests and rehearsals, as the pack's release-window `now`.",
-            }),
+        now: z.iso.datetime({ offset: true }).optional().meta({
+            description:
+                "Override of the current instant for the window check (ISO 8601), for tests and rehearsals, as the pack's release-window `now`.",
+        }),
     })
     .strict();
 
