@@ -193,6 +193,17 @@ const semanticsSchema = z
     })
     .strict();
 
+const knownZones = new Map<string, boolean>();
+/** Whether `tz` is an IANA time zone; remembered, since asking Intl is slow and configs are parsed often. */
+function isTimeZone(tz: string): boolean {
+    let known = knownZones.get(tz);
+    if (known === undefined) {
+        known = IANAZone.isValidZone(tz);
+        knownZones.set(tz, known);
+    }
+    return known;
+}
+
 /** One allowed window of the week, in the release window's time zone. */
 const releaseWindowEntrySchema = z
     .object({
@@ -220,7 +231,7 @@ const releaseWindowSchema = z
         timeZone: z
             .string()
             .default("UTC")
-            .refine((tz) => IANAZone.isValidZone(tz), { message: "must be an IANA time zone such as UTC or Asia/Shanghai" })
+            .refine(isTimeZone, { message: "must be an IANA time zone such as UTC or Asia/Shanghai" })
             .meta({ description: "IANA time zone of the windows." }),
         windows: z
             .array(releaseWindowEntrySchema)
