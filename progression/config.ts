@@ -193,6 +193,19 @@ const semanticsSchema = z
     })
     .strict();
 
+/**
+ * Pulumi reads stack YAML with Go's YAML library, which turns an unquoted `2026-11-25T10:00:00Z` into a timestamp
+ * and hands the program `2026-11-25 10:00:00 +0000 UTC`, and an unquoted `2026-10-01` into
+ * `2026-10-01 00:00:00 +0000 UTC`. Read those back as the ISO text the user wrote.
+ */
+const GO_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ([+-])(\d{2})(\d{2}) \S+$/;
+function fromGoTime(value: unknown, dateOnly = false): unknown {
+    const m = typeof value === "string" ? GO_TIME.exec(value) : null;
+    if (m === null) return value;
+    if (dateOnly && m[2] === "00:00:00") return m[1];
+    return `${m[1]}T${m[2]}${m[3]}${m[4]}:${m[5]}`;
+}
+
 const knownZones = new Map<string, boolean>();
 /** Whether `tz` is an IANA time zone; remembered, since asking Intl is slow and configs are parsed often. */
 function isTimeZone(tz: string): boolean {
@@ -239,13 +252,21 @@ const releaseWindowSchema = z
             .default([{ ...DEFAULT_WINDOW, days: [...DEFAULT_WINDOW.days] }])
             .meta({ description: "Allowed windows; default weekdays 09:00–17:00, as the policy pack's." }),
         freezeDates: z
-            .array(z.string().regex(/^\d{4}-\d{2}-\d{2}(\/\d{4}-\d{2}-\d{2})?$/, "must be YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD"))
+            .array(
+                z.preprocess(
+                    (v) => fromGoTime(v, true),
+                    z.string().regex(/^\d{4}-\d{2}-\d{2}(\/\d{4}-\d{2}-\d{2})?$/, "must be YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD"),
+                ),
+            )
             .default([])
             .meta({ description: "Local dates or inclusive ranges with no starts, advances or promotions." }),
-        now: z.iso.datetime({ offset: true }).optional().meta({
-            description:
-                "Override of the current instant for the window check (ISO 8601), for tests and rehearsals, as the pack's release-window `now`.",
-        }),
+        now: z
+            .preprocess((v) => fromGoTime(v), z.iso.datetime({ offset: true }))
+            .optional()
+            .meta({
+                description:
+                    "Override of the current instant for the window check (ISO 8601), for tests and rehearsals, as the pack's release-window `now`.",
+            }),
     })
     .strict();
 

@@ -94,6 +94,13 @@ describe("decision gates: release window, cadence, time at a step", () => {
         assert.match(later.reason, /stuck at 5% for 2h of open release window/);
     });
 
+    it("reads instants and dates that Pulumi's Go YAML turned into Go timestamps as the ISO text written", () => {
+        const cfg = prod({ releaseWindow: { now: "2026-11-28 10:00:00 +0000 UTC", freezeDates: ["2026-10-01 00:00:00 +0000 UTC"] } });
+        assert.equal(cfg.releaseWindow.now, "2026-11-28T10:00:00+00:00");
+        assert.deepEqual(cfg.releaseWindow.freezeDates, ["2026-10-01"]);
+        assert.match(decide(undefined, cfg, undefined, at(0)).reason, /Sat 2026-11-28 is not a release day/);
+    });
+
     it("refuses a maxTimeAtStep not longer than the interval between steps", () => {
         assert.throws(
             () => prod({ semantics: { maxTimeAtStep: "30m" } }),
