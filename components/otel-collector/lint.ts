@@ -6,8 +6,7 @@
 import type { CollectorConfig, PipelineConfig } from "./model";
 
 function defined(section: object, id: string): boolean {
-    // biome-ignore lint/suspicious/noPrototypeBuiltins: the program is compiled by Pulumi's ts-node with ES2020 libs (no Object.hasOwn)
-    return Object.prototype.hasOwnProperty.call(section, id);
+    return Object.hasOwn(section, id);
 }
 
 /** Problems found in `config`, one sentence each; empty when it is sound. */

@@ -37,8 +37,7 @@ function pipelines(config: CollectorConfig): Array<[string, PipelineConfig]> {
 }
 
 function has(section: object, id: string): boolean {
-    // biome-ignore lint/suspicious/noPrototypeBuiltins: the program is compiled by Pulumi's ts-node with ES2020 libs (no Object.hasOwn)
-    return Object.prototype.hasOwnProperty.call(section, id);
+    return Object.hasOwn(section, id);
 }
 
 /** The assertions every rendered configuration must pass, written independently of lintCollectorConfig. */
