@@ -27,7 +27,8 @@ Runs the stack's canary releases to their end: every check interval it runs the 
 update, and runs \`pulumi up\` at once when a verdict would roll a canary back, or when a step is due.
 
 Options:
-  --project-dir DIR          Pulumi project to drive (default: this package's project)
+  --project-dir DIR          Pulumi project to drive (default: the nearest Pulumi.yaml
+                             above the current folder, else this package's project)
   --check-interval DURATION  time between two analyses (default ${DEFAULT_CHECK_INTERVAL})
   --max-duration DURATION    stop after this long (default ${DEFAULT_MAX_DURATION})
   --once                     at most one update, then exit (for a cron or CI schedule)

@@ -3,7 +3,6 @@
  * notification sinks, wires Ctrl-C to the driver and exits with its status (see USAGE in release/args.ts).
  */
 import { type Command, parseCommand, USAGE, UsageError } from "./args";
-import { defaultProjectDir, ReleaseDriver } from "./driver";
 import type { EventSink } from "./events";
 import { EXIT } from "./schedule";
 
@@ -28,6 +27,8 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
         process.stdout.write(`${command.text}\n`);
         return EXIT.ok;
     }
+    // Loaded only now: the driver brings the program and its Pulumi providers, seconds to load.
+    const { defaultProjectDir, ReleaseDriver } = require("./driver") as typeof import("./driver");
     let projectDir: string;
     try {
         projectDir = command.projectDir ?? defaultProjectDir();
