@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConcurrentUpdateError, LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { InvalidArgsError } from "../components/common/validation";
 import { type ProgressionState, parseState, type ServiceProgressionResult } from "../progression";
 import { platformStackOf } from "../stacks/config";
 import { PLATFORM_OUTPUT, type PlatformFacts, parsePlatformFacts } from "../stacks/platform-outputs";
@@ -82,6 +83,9 @@ export function classifyUpdateError(error: unknown, output: string): "locked" | 
     return "error";
 }
 
+/** Checks in a row that may fail (reading the stack) before the driver gives up. */
+const CHECK_ERRORS_TOLERATED = 3;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 interface Checked {
@@ -151,9 +155,21 @@ export class ReleaseDriver {
 
     private async loop(stack: Stack, deadline: number): Promise<ExitStatus> {
         const { opts } = this;
+        let checkErrors = 0;
         for (;;) {
             if (this.interrupts > 0) return exitStatusOf("once", [], this.changed);
-            const checked = await this.check(stack);
+            let checked: Checked;
+            try {
+                checked = await this.check(stack);
+                checkErrors = 0;
+            } catch (e) {
+                // A config the program refuses is final; reading the stack may fail for a moment (a busy backend).
+                if (e instanceof InvalidArgsError || ++checkErrors >= CHECK_ERRORS_TOLERATED) throw e;
+                this.line(`check failed (${checkErrors}/${CHECK_ERRORS_TOLERATED}), retrying at the next check: ${firstLine(e)}`);
+                await this.waitUntil(Math.min(Date.now() + opts.checkIntervalMs, deadline));
+                continue;
+            }
+            if (this.interrupts > 0) return exitStatusOf("once", [], this.changed);
             const move: Move = nextMove(checked.checks, Date.now());
             this.view = { ...this.view, rows: checked.rows, updating: undefined };
             if (move.kind === "done") {
