@@ -164,7 +164,7 @@ export function recordPromotion(previous: ReadonlyArray<PromotionRecord>, action
  * Step 3, decide: analyses and decides for every service; services sharing a metrics endpoint share one batched
  * query. A decision that would silently downgrade stable is the user's to fix: refused before any resource changes.
  */
-async function decideAll(
+export async function decideAll(
     stack: string,
     services: ServiceConfig[],
     previous: PreviousOutputs,

@@ -136,7 +136,11 @@ describe("npm package: build, pack, install into a consumer", function () {
     it("packs only the compiled library, its declarations, README and package.json", () => {
         assert.ok(fs.existsSync(tarball), `${tarball} exists`);
         for (const f of packed) {
-            const allowed = f === "package.json" || f === "README.md" || /^dist\/(progression|components|stacks|policies)\/.+\.(js|d\.ts)$/.test(f);
+            const allowed =
+                f === "package.json" ||
+                f === "README.md" ||
+                f === "bin/gray-release.js" ||
+                /^dist\/(progression|components|stacks|policies|release)\/.+\.(js|d\.ts)$/.test(f);
             assert.ok(!f.startsWith("dist/progression/internal."), `the engine's internal barrel is not packed: ${f}`);
             assert.ok(allowed, `unexpected file in the package: ${f}`);
             assert.ok(!/\.(test|spec)\./.test(f), `test file in the package: ${f}`);
@@ -149,6 +153,8 @@ describe("npm package: build, pack, install into a consumer", function () {
             "dist/progression/index.d.ts",
             "dist/stacks/program.js",
             "dist/policies/all.js",
+            "dist/release/cli.js",
+            "bin/gray-release.js",
         ]) {
             assert.ok(packed.includes(f), `the package contains ${f}`);
         }
