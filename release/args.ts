@@ -14,14 +14,26 @@ export interface ReleaseCommand {
     policyPacks: string[];
     /** Their config files (`--policy-pack-config FILE`, repeatable, in the same order). */
     policyPackConfigs: string[];
+    /** A notifications file (`--notify FILE`: a `notifications` list, docs/examples/notifications.yaml). */
+    notify: string | undefined;
 }
 
-export type Command = ReleaseCommand | { command: "help"; text: string };
+/** `gray-release serve-webhook <stack> …`: Alertmanager's canary alerts run the stack's update at once. */
+export interface ServeWebhookCommand extends Omit<ReleaseCommand, "command" | "once" | "checkIntervalMs" | "maxDurationMs"> {
+    command: "serve-webhook";
+    port: number;
+    host: string;
+}
+
+export type Command = ReleaseCommand | ServeWebhookCommand | { command: "help"; text: string };
 
 export const DEFAULT_CHECK_INTERVAL = "15s";
 export const DEFAULT_MAX_DURATION = "2h";
 
+export const DEFAULT_WEBHOOK_PORT = 9095;
+
 export const USAGE = `Usage: gray-release release <stack> [options]
+       gray-release serve-webhook <stack> [--port 9095] [--host 127.0.0.1] [--project-dir DIR] [--policy-pack DIR] [--notify FILE]
 
 Runs the stack's canary releases to their end: every check interval it runs the program's analysis without an
 update, and runs \`pulumi up\` at once when a verdict would roll a canary back, or when a step is due.
@@ -34,7 +46,12 @@ Options:
   --once                     at most one update, then exit (for a cron or CI schedule)
   --policy-pack DIR          run the update with this policy pack (repeatable)
   --policy-pack-config FILE  its config (repeatable, in the same order)
+  --notify FILE              send every transition to the sinks of this notifications file
   -h, --help                 this help
+
+serve-webhook: an Alertmanager webhook receiver. A firing canary alert of SloRules (CanaryErrorRateDeltaHigh) for a
+service runs one check of the stack at once and the update it calls for (as release --once). The bearer token, when
+set, is GRAY_RELEASE_WEBHOOK_TOKEN. --host 0.0.0.0 makes it reachable from Alertmanager in a cluster.
 
 Durations: 30s, 5m, 1h30m (Prometheus grammar).
 
@@ -61,7 +78,9 @@ function duration(flag: string, text: string | undefined): number {
 export function parseCommand(argv: ReadonlyArray<string>): Command {
     if (argv.length === 0 || argv.includes("-h") || argv.includes("--help") || argv[0] === "help") return { command: "help", text: USAGE };
     const [command, ...rest] = argv;
-    if (command !== "release") throw new UsageError(`unknown command "${command}" (known: release)`);
+    if (command !== "release" && command !== "serve-webhook") throw new UsageError(`unknown command "${command}" (known: release, serve-webhook)`);
+    let port = DEFAULT_WEBHOOK_PORT;
+    let host = "127.0.0.1";
     const out: ReleaseCommand = {
         command: "release",
         stack: "",
@@ -71,6 +90,7 @@ export function parseCommand(argv: ReadonlyArray<string>): Command {
         once: false,
         policyPacks: [],
         policyPackConfigs: [],
+        notify: undefined,
     };
     const positional: string[] = [];
     for (let i = 0; i < rest.length; i++) {
@@ -102,6 +122,26 @@ export function parseCommand(argv: ReadonlyArray<string>): Command {
                 (flag === "--policy-pack" ? out.policyPacks : out.policyPackConfigs).push(v);
                 break;
             }
+            case "--notify": {
+                const v = value();
+                if (v === undefined || v === "") throw new UsageError("--notify needs a file");
+                out.notify = v;
+                break;
+            }
+            case "--port":
+            case "--host": {
+                if (command !== "serve-webhook") throw new UsageError(`${flag} is an option of serve-webhook`);
+                const v = value();
+                if (flag === "--host") {
+                    if (v === undefined || v === "") throw new UsageError("--host needs an address");
+                    host = v;
+                } else {
+                    const n = Number(v);
+                    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port: "${v}" is not a port number`);
+                    port = n;
+                }
+                break;
+            }
             default:
                 if (flag.startsWith("-")) throw new UsageError(`unknown option ${flag}`);
                 positional.push(arg);
@@ -113,5 +153,11 @@ export function parseCommand(argv: ReadonlyArray<string>): Command {
         );
     out.stack = positional[0]!;
     if (out.policyPackConfigs.length > out.policyPacks.length) throw new UsageError("--policy-pack-config without its --policy-pack");
+    if (command === "serve-webhook") {
+        if (out.once || argv.some((a) => a.startsWith("--check-interval") || a.startsWith("--max-duration")))
+            throw new UsageError("serve-webhook runs one check per alert: --once, --check-interval and --max-duration do not apply");
+        const { once: _once, checkIntervalMs: _c, maxDurationMs: _m, command: _r, ...common } = out;
+        return { ...common, command: "serve-webhook", port, host };
+    }
     return out;
 }

@@ -11,7 +11,7 @@ import { InvalidArgsError } from "../components/common/validation";
 import { type ProgressionState, parseState, type ServiceProgressionResult } from "../progression";
 import { platformStackOf } from "../stacks/config";
 import { PLATFORM_OUTPUT, type PlatformFacts, parsePlatformFacts } from "../stacks/platform-outputs";
-import { decideAll, planStack, SECRET_CONFIG_KEYS, STATE_OUTPUT } from "../stacks/program";
+import { decideAll, type PreviousOutputs, planStack, SECRET_CONFIG_KEYS, STARTS_OUTPUT, STATE_OUTPUT } from "../stacks/program";
 import type { DriverEvent, EventSink, ReleaseEvent, ServiceEvent } from "./events";
 import { EXIT, type ExitStatus, exitStatusOf, isTerminal, type Move, nextMove, type ServiceCheck } from "./schedule";
 import { type ReleaseOutput, transitionEvents } from "./transitions";
@@ -211,7 +211,13 @@ export class ReleaseDriver {
         const plan = planStack(this.opts.stack, raw, platform);
         const outputs = await stack.outputs();
         const statesValue = outputs[STATE_OUTPUT]?.value;
-        const previous: Record<string, unknown> = statesValue !== null && typeof statesValue === "object" ? statesValue : {};
+        const startsValue = outputs[STARTS_OUTPUT]?.value;
+        const previous: PreviousOutputs = {
+            states: statesValue !== null && typeof statesValue === "object" ? statesValue : {},
+            promotions: {},
+            // The cadence counts earlier starts, as the program does.
+            starts: startsValue !== null && typeof startsValue === "object" ? startsValue : {},
+        };
         const now = new Date();
         const results: Map<string, ServiceProgressionResult> = await decideAll(this.opts.stack, plan.services, previous, now);
         const checks: ServiceCheck[] = [];
@@ -220,7 +226,7 @@ export class ReleaseDriver {
         for (const s of plan.services) {
             const result = results.get(s.name);
             if (result === undefined) continue;
-            const state = parseState(previous[s.name]).state;
+            const state = parseState(previous.states[s.name]).state;
             states[s.name] = state;
             const verdict = result.verdict?.verdict;
             checks.push({

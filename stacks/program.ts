@@ -120,7 +120,8 @@ function thanosArgs(args: ThanosArgs): ThanosArgs {
     return { ...args, storage: { ...args.storage, accessKey: secret("thanosAccessKey"), secretKey: secret("thanosSecretKey") } };
 }
 
-interface PreviousOutputs {
+/** What the previous update left in this stack's outputs. */
+export interface PreviousOutputs {
     states: Record<string, unknown>;
     promotions: Record<string, PromotionRecord[]>;
     starts: Record<string, string[]>;

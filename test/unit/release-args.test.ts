@@ -13,6 +13,7 @@ describe("release driver: arguments", () => {
             once: false,
             policyPacks: [],
             policyPackConfigs: [],
+            notify: undefined,
         });
     });
 
@@ -29,6 +30,8 @@ describe("release driver: arguments", () => {
             "--policy-pack",
             "policies",
             "--policy-pack-config=pack.json",
+            "--notify",
+            "notifications.yaml",
         ]);
         assert.deepEqual(c, {
             command: "release",
@@ -39,7 +42,26 @@ describe("release driver: arguments", () => {
             once: true,
             policyPacks: ["policies"],
             policyPackConfigs: ["pack.json"],
+            notify: "notifications.yaml",
         });
+    });
+
+    it("serve-webhook <stack>: port 9095 on loopback by default, the release options that apply", () => {
+        assert.deepEqual(parseCommand(["serve-webhook", "prod"]), {
+            command: "serve-webhook",
+            stack: "prod",
+            projectDir: undefined,
+            policyPacks: [],
+            policyPackConfigs: [],
+            notify: undefined,
+            port: 9095,
+            host: "127.0.0.1",
+        });
+        const c = parseCommand(["serve-webhook", "prod", "--port=8080", "--host", "0.0.0.0", "--policy-pack", "policies"]);
+        assert.equal(c.command === "serve-webhook" && `${c.host}:${c.port} ${c.policyPacks.join()}`, "0.0.0.0:8080 policies");
+        assert.throws(() => parseCommand(["serve-webhook", "prod", "--once"]), /do not apply/);
+        assert.throws(() => parseCommand(["serve-webhook", "prod", "--port", "99999"]), /not a port number/);
+        assert.throws(() => parseCommand(["release", "prod", "--port", "80"]), /an option of serve-webhook/);
     });
 
     it("help, and clear refusals", () => {
