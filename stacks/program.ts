@@ -267,6 +267,7 @@ async function declareServices(
     platform: DeclaredPlatform,
     provider: k8s.Provider,
     now: Date,
+    platformFacts: PlatformFacts | undefined,
 ): Promise<DeclaredServices> {
     const { config } = plan;
     const out: DeclaredServices = { releases: {}, states: {}, promotions: { ...previous.promotions }, starts: { ...previous.starts }, sloSpecs: [] };
@@ -300,6 +301,10 @@ async function declareServices(
         return { s, decision, verdict, previousState, record };
     });
     await Promise.all(decided.map((d) => new Promise((registered) => d.record.urn.apply(registered))));
+    // What the services rely on, recorded only once the engine has taken every record (a refused record stops here).
+    if (platformFacts !== undefined && plan.services.length > 0) {
+        new PlatformReference("platform", { ...platformFacts, platformStack: plan.config.platformStack ?? "" });
+    }
 
     const workloadEnv = plan.platform.collectors[0]?.workloadEnv ?? {};
     for (const { s, decision, verdict, previousState, record } of decided) {
@@ -359,9 +364,6 @@ export async function runStack(now: Date = new Date()): Promise<Record<string, u
     const decisions = await decideAll(stack, plan.services, previous, now);
     const provider = kubernetesProvider(stack);
     const platform = declarePlatform(plan, provider);
-    if (platformFacts !== undefined && plan.services.length > 0) {
-        new PlatformReference("platform", { ...platformFacts, platformStack: plan.config.platformStack ?? "" });
-    }
-    const services = await declareServices(plan, decisions, previous, platform, provider, now);
+    const services = await declareServices(plan, decisions, previous, platform, provider, now, platformFacts);
     return stackOutputs(plan, platform, services);
 }

@@ -112,23 +112,37 @@ describe("release driver: Ctrl-C and the stack lock (real engine)", function () 
 
     it("another update holds the lock: the driver retries, then exits 1 saying so", async () => {
         writeStackConfig(project, "1.5.2");
-        const stack = await project.stack(STACK);
-        const other = stack.up({ onOutput: () => undefined });
-        // Let the other update take the lock.
-        await new Promise((r) => setTimeout(r, 3000));
+        // A real `pulumi up` takes the stack's lock; it is paused (SIGSTOP) once the lock file exists, so it holds the
+        // lock for as long as the driver needs, however fast updates are, and resumed afterwards.
+        const locks = path.join(project.dir, ".pulumi-state", ".pulumi", "locks");
+        const other = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], {
+            cwd: project.dir,
+            env: { ...process.env, ...project.env },
+            stdio: "ignore",
+        });
+        const exited = new Promise<number | null>((resolve) => other.on("exit", (code) => resolve(code)));
+        const lockFiles = (): string[] =>
+            fs.existsSync(locks) ? (fs.readdirSync(locks, { recursive: true }) as string[]).filter((f) => f.endsWith(".json")) : [];
+        await until("the other update to take the lock", () => lockFiles().length > 0);
+        other.kill("SIGSTOP");
         let lines = "";
-        const status = await new ReleaseDriver({
-            stack: STACK,
-            projectDir: project.dir,
-            checkIntervalMs: 1000,
-            maxDurationMs: 60_000,
-            once: true,
-            envVars: project.env,
-            lockRetries: 2,
-            lockRetryDelayMs: 500,
-            output: { tty: false, write: (t) => (lines += t) },
-        }).run();
-        await other;
+        let status: number;
+        try {
+            status = await new ReleaseDriver({
+                stack: STACK,
+                projectDir: project.dir,
+                checkIntervalMs: 1000,
+                maxDurationMs: 60_000,
+                once: true,
+                envVars: project.env,
+                lockRetries: 2,
+                lockRetryDelayMs: 500,
+                output: { tty: false, write: (t) => (lines += t) },
+            }).run();
+        } finally {
+            other.kill("SIGCONT");
+        }
+        assert.equal(await exited, 0, "the other update completes once resumed");
         assert.match(lines, /is locked by another update: retrying/, lines);
         assert.match(lines, /another update holds the lock of stack driver-signals/, lines);
         assert.equal(status, EXIT.error);

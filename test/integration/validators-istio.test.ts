@@ -345,11 +345,11 @@ describe("Istio's own validation (istioctl validate / analyze) of the Istio obje
         it("the routing schema refuses a path prefix covered by another (Istio warns that it is never used)", () => {
             assert.throws(
                 () => routingObjects({ ...base, pathPrefixes: ["/apply", "/", "/ndnameca"] }),
-                /pathPrefixes\.0 = "\/apply": is covered by pathPrefixes\[1\] "\/"/,
+                /pathPrefixes\[0\] = "\/apply": is covered by pathPrefixes\[1\] "\/"/,
             );
             assert.throws(
                 () => routingObjects({ ...base, pathPrefixes: ["/api", "/api"] }),
-                /pathPrefixes\.1 = "\/api": is covered by pathPrefixes\[0\]/,
+                /pathPrefixes\[1\] = "\/api": is covered by pathPrefixes\[0\]/,
             );
         });
 
