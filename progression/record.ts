@@ -5,7 +5,7 @@
  * read it back with {@link parseCanaryRelease}. The schema is the only description of its shape.
  */
 import { z } from "zod";
-import { formatPath } from "../components/common/validation";
+import { formatPath, valueAt } from "../components/common/validation";
 import { DECISION_ACTIONS, ROLLOUT_STATUSES } from "./state";
 import type { VerdictKind } from "./verdict";
 
@@ -51,11 +51,7 @@ export type ParseResult<V> = { ok: true; value: V } | { ok: false; problems: str
 
 /** Lists every problem of a zod result as `'key' message (got value)`. */
 export function contractProblems(error: z.ZodError, input: unknown): string[] {
-    return error.issues.map((issue) => {
-        let value: unknown = input;
-        for (const key of issue.path) value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-        return `'${formatPath(issue.path)}' ${issue.message} (got ${JSON.stringify(value)})`;
-    });
+    return error.issues.map((issue) => `'${formatPath(issue.path)}' ${issue.message} (got ${JSON.stringify(valueAt(input, issue.path))})`);
 }
 
 /** Parses a CanaryRelease record (a component's inputs or outputs); lists every contract problem. */

@@ -11,7 +11,7 @@ import { InvalidArgsError } from "../components/common/validation";
 import { type ProgressionState, parseState, type ServiceProgressionResult } from "../progression";
 import { platformStackOf } from "../stacks/config";
 import { PLATFORM_OUTPUT, type PlatformFacts, parsePlatformFacts } from "../stacks/platform-outputs";
-import { decideAll, type PreviousOutputs, planStack, SECRET_CONFIG_KEYS, STARTS_OUTPUT, STATE_OUTPUT } from "../stacks/program";
+import { decideAll, type PreviousOutputs, planStack, rawStackConfig, STARTS_OUTPUT, STATE_OUTPUT } from "../stacks/program";
 import type { DriverEvent, EventSink, ReleaseEvent, ServiceEvent } from "./events";
 import { EXIT, type ExitStatus, exitStatusOf, isTerminal, type Move, nextMove, type ServiceCheck } from "./schedule";
 import { type ReleaseOutput, transitionEvents } from "./transitions";
@@ -42,22 +42,6 @@ export interface DriverOptions {
     lockRetryDelayMs?: number;
     /** How often the live view is redrawn while waiting (ms). */
     redrawMs?: number;
-}
-
-/** The `gray-release:*` values of a stack config as the program reads them: JSON parsed, secret keys skipped. */
-export function rawConfigOf(config: Record<string, { value: string; secret?: boolean }>): Record<string, unknown> {
-    const raw: Record<string, unknown> = {};
-    for (const [key, { value, secret }] of Object.entries(config)) {
-        if (!key.startsWith("gray-release:")) continue;
-        const name = key.slice("gray-release:".length);
-        if (secret || (SECRET_CONFIG_KEYS as readonly string[]).includes(name)) continue;
-        try {
-            raw[name] = JSON.parse(value);
-        } catch {
-            raw[name] = value;
-        }
-    }
-    return raw;
 }
 
 /** The project to drive when none is given: the nearest Pulumi.yaml above `from`, else this package's own project. */
@@ -206,7 +190,7 @@ export class ReleaseDriver {
 
     /** Reads config and outputs, and runs the program's analysis and decision without an update. */
     private async check(stack: Stack): Promise<Checked> {
-        const raw = rawConfigOf(await stack.getAllConfig());
+        const raw = rawStackConfig(await stack.getAllConfig());
         const platform = await this.platformOf(raw);
         const plan = planStack(this.opts.stack, raw, platform);
         const outputs = await stack.outputs();

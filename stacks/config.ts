@@ -7,7 +7,7 @@ import { z } from "zod";
 import { type CanaryRoutingArgs, canaryRoutingArgsSchema } from "../components/canary-routing";
 import { type CanaryWorkloadArgs, canaryWorkloadArgsSchema } from "../components/canary-workload";
 import { dnsLabel } from "../components/common/k8s-names";
-import { formatPath, InvalidArgsError } from "../components/common/validation";
+import { formatPath, InvalidArgsError, valueAt } from "../components/common/validation";
 import { type GrayNamespaceArgs, grayNamespaceArgsSchema } from "../components/gray-namespace";
 import { agentPodSelector, type OtelCollectorArgs, otelCollectorArgsSchema } from "../components/otel-collector";
 import { type SloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
@@ -167,12 +167,6 @@ export interface StackContext {
 type Problem = InvalidArgsError["problems"][number];
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
-function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-    let cur = input;
-    for (const key of path) cur = isObject(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[key] : undefined;
-    return cur;
-}
 
 /**
  * Problems of `schema` on `input`, at `where` + the key path within, values shown as the user wrote them. A problem

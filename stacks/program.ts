@@ -211,15 +211,23 @@ export const SECRET_CONFIG_KEYS = ["kubeconfig", "thanosAccessKey", "thanosSecre
  * of structured keys arrive as JSON text.
  */
 function readRawConfig(): Record<string, unknown> {
+    return rawStackConfig(Object.fromEntries(Object.entries(pulumi.runtime.allConfig()).map(([key, value]) => [key, { value }])));
+}
+
+/**
+ * The `gray-release:*` values of a stack config as the program reads them: JSON parsed, secret keys skipped (those
+ * marked secret too, as the Automation API reports them). The program and the release driver both read through it.
+ */
+export function rawStackConfig(config: Record<string, { value: string; secret?: boolean }>): Record<string, unknown> {
     const raw: Record<string, unknown> = {};
-    for (const [key, text] of Object.entries(pulumi.runtime.allConfig())) {
+    for (const [key, { value, secret }] of Object.entries(config)) {
         if (!key.startsWith("gray-release:")) continue;
         const name = key.slice("gray-release:".length);
-        if ((SECRET_CONFIG_KEYS as readonly string[]).includes(name)) continue;
+        if (secret || (SECRET_CONFIG_KEYS as readonly string[]).includes(name)) continue;
         try {
-            raw[name] = JSON.parse(text);
+            raw[name] = JSON.parse(value);
         } catch {
-            raw[name] = text;
+            raw[name] = value;
         }
     }
     return raw;

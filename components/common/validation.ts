@@ -41,7 +41,8 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
         .join("");
 }
 
-function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+/** The value at `path` in `input` (what an issue of that path is about), or undefined. */
+export function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
     let cur: unknown = input;
     for (const key of path) {
         if (cur === null || typeof cur !== "object") return undefined;
