@@ -416,18 +416,34 @@ function tail(output: string, e: unknown): string {
     return lines.slice(-15).join("\n");
 }
 
-/** The policy pack's violation lines, for the `refused` event. */
-function policyLines(output: string, e: unknown): string {
-    const text = `${output}\n${e instanceof Error ? e.message : String(e)}`;
-    const lines = [
-        ...new Set(
-            text
-                .split("\n")
-                .filter((l) => /\[mandatory\]|\[advisory\]/.test(l))
-                .map((l) => l.trim()),
-        ),
-    ];
-    return lines.length > 0 ? `the policy pack refused the update: ${lines.join("; ")}` : `the policy pack refused the update: ${tail(output, e)}`;
+/**
+ * The mandatory violations of the policy pack, each with the problem the policy wrote under it, for the `refused`
+ * event (`release-window (…: checkout): [dev] new canary … outside the release window …`), without the policies'
+ * descriptions. Advisory ones did not refuse
+ * the update: they are counted only. The engine prints the violations twice (output and error), hence the set.
+ */
+export function policyLines(output: string, e: unknown): string {
+    const text = `${output}\n${e instanceof Error ? e.message : String(e)}`.split("\n");
+    const mandatory = new Set<string>();
+    const advisory = new Set<string>();
+    for (let i = 0; i < text.length; i++) {
+        const head = /^(\s*)- \[(mandatory|advisory)\]\s+(?:\[severity: \w+\]\s+)?(.*)$/.exec(text[i] ?? "");
+        if (!head) continue;
+        const indent = head[1]?.length ?? 0;
+        const body: string[] = [];
+        for (let j = i + 1; j < text.length; j++) {
+            const line = text[j] ?? "";
+            const lead = line.length - line.trimStart().length;
+            if (line.trim() === "" || lead <= indent || /^\s*- \[/.test(line)) break;
+            body.push(line.trim());
+        }
+        // The engine writes the policy's description first, then the violation's own message.
+        const entry = [head[3]?.trim(), ...(body.length > 1 ? body.slice(1) : body)].filter(Boolean).join(": ");
+        (head[2] === "mandatory" ? mandatory : advisory).add(entry);
+    }
+    if (mandatory.size === 0) return `the policy pack refused the update: ${tail(output, e)}`;
+    const more = advisory.size > 0 ? ` (and ${advisory.size} advisory)` : "";
+    return `the policy pack refused the update: ${[...mandatory].join("; ")}${more}`;
 }
 
 export type { DriverEvent, ServiceEvent };
