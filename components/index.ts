@@ -39,6 +39,15 @@ export {
     quantity,
     TRACK_LABEL,
 } from "./common";
+export type * from "./feature-flags";
+export {
+    FeatureFlags,
+    FlagdConfigurationError,
+    featureFlagsArgsSchema,
+    flagdConfiguration,
+    loadIntoFlagd,
+    resolveFeatureFlagsArgs,
+} from "./feature-flags";
 export type * from "./gray-namespace";
 export { GrayNamespace, grayNamespaceArgsSchema, grayNamespaceDefaults, resolveGrayNamespaceArgs } from "./gray-namespace";
 export type * from "./otel-collector";

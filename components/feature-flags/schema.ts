@@ -1,0 +1,139 @@
+/**
+ * The FeatureFlags config: flag definitions in the package's vocabulary (an allowlist of staff, the canary version,
+ * a lane, a fractional share of users), turned into flagd's format by ./flagd.ts. The schema is the only
+ * description of the shape; types are inferred from it.
+ */
+import { z } from "zod";
+import { dnsLabel, dnsSubdomain, nonEmptyLabelValue } from "../common/k8s-names";
+
+/** flagd's flag keys are free strings; ours are what an application can write in code and a log can quote. */
+const flagKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,127}$/, "must start with a letter, then letters, digits, '_', '.' or '-' (at most 128)");
+
+const variantName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be a variant name (letters, digits, '_', '.', '-')");
+
+/** A variant's value: flagd flags are boolean, string, number or object flags. */
+const variantValue = z.union([z.boolean(), z.string(), z.number(), z.record(z.string(), z.unknown())]);
+
+/** The evaluation-context attribute a rule reads: the application sets it when it evaluates the flag. */
+const attribute = z.string().regex(/^[$A-Za-z_][A-Za-z0-9_.$-]*$/, "must be an evaluation-context attribute name");
+
+const allowlistSchema = z
+    .object({
+        attribute: attribute.default("userId").meta({ description: "Context attribute holding the user's id (or phone number)." }),
+        values: z
+            .array(z.string().min(1))
+            .min(1, "must list at least one user")
+            .meta({ description: "Users who get `variant` first (internal staff)." }),
+        variant: variantName.meta({ description: "The variant they get." }),
+    })
+    .strict();
+
+const canarySchema = z
+    .object({
+        attribute: attribute
+            .default("version")
+            .meta({ description: "Context attribute with the version the application runs (the workloads export it as `service.version`)." }),
+        versionLabel: nonEmptyLabelValue.meta({ description: "The canary's version label value (what CanaryWorkload labels canary pods with)." }),
+        variant: variantName.meta({ description: "The variant the canary version gets." }),
+    })
+    .strict();
+
+const laneSchema = z
+    .object({
+        attribute: attribute.default("lane").meta({ description: "Context attribute with the request's lane (from the lane header or baggage)." }),
+        lane: dnsLabel.meta({ description: "The lane whose requests get `variant`." }),
+        variant: variantName.meta({ description: "The variant the lane gets." }),
+    })
+    .strict();
+
+const fractionSchema = z
+    .object({
+        variant: variantName.meta({ description: "The variant a share of users gets." }),
+        percent: z
+            .number()
+            .min(0, "must be 0..100 (a percentage)")
+            .max(100, "must be 0..100 (a percentage)")
+            // flagd's fractional weights are integers: the share is written in hundredths of a percent.
+            .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, "must have at most two decimals (0.01 % steps)")
+            .meta({ description: "Percentage of users (by `targetingKey`) that get `variant`; a user keeps it as the share grows." }),
+    })
+    .strict();
+
+export const featureFlagSchema = z
+    .object({
+        key: flagKey.meta({ description: "The flag's key, as the application evaluates it." }),
+        description: z.string().optional().meta({ description: "What the flag switches, for the flag's metadata." }),
+        state: z.enum(["ENABLED", "DISABLED"]).default("ENABLED").meta({ description: "A DISABLED flag always evaluates to its default." }),
+        variants: z
+            .record(variantName, variantValue)
+            .refine((v) => Object.keys(v).length > 0, "must define at least one variant")
+            .meta({ description: "Variant name → value; all values of one type (boolean, string, number or object)." }),
+        defaultVariant: variantName.meta({ description: "The variant everyone else gets." }),
+        targeting: z
+            .object({
+                allowlist: allowlistSchema.optional(),
+                canary: canarySchema.optional(),
+                lane: laneSchema.optional(),
+                fraction: fractionSchema.optional(),
+            })
+            .strict()
+            .default({})
+            .meta({ description: "Who gets which variant, checked in this order: allowlist, canary version, lane, fraction; else the default." }),
+    })
+    .strict()
+    .superRefine((flag, ctx) => {
+        const names = Object.keys(flag.variants);
+        const known = (variant: string, path: (string | number)[]) => {
+            if (!names.includes(variant)) ctx.addIssue({ code: "custom", path, message: `must be one of the flag's variants (${names.join(", ")})` });
+        };
+        known(flag.defaultVariant, ["defaultVariant"]);
+        for (const rule of ["allowlist", "canary", "lane", "fraction"] as const) {
+            const variant = flag.targeting[rule]?.variant;
+            if (variant !== undefined) known(variant, ["targeting", rule, "variant"]);
+        }
+        const types = new Set(Object.values(flag.variants).map((v) => typeof v));
+        if (types.size > 1)
+            ctx.addIssue({ code: "custom", path: ["variants"], message: `must all be of one type, not ${[...types].sort().join(" and ")}` });
+        if (flag.targeting.fraction && flag.targeting.fraction.variant === flag.defaultVariant)
+            ctx.addIssue({
+                code: "custom",
+                path: ["targeting", "fraction", "variant"],
+                message: "must differ from defaultVariant (a share of users getting the default is no rollout)",
+            });
+    });
+
+export const featureFlagsArgsSchema = z
+    .object({
+        namespace: dnsLabel.meta({ description: "Namespace of the flag configuration (the service's, where flagd runs beside it)." }),
+        configMapName: dnsSubdomain.default("feature-flags").meta({ description: "Name of the ConfigMap flagd reads." }),
+        fileName: z
+            .string()
+            .regex(/^[-._a-zA-Z0-9]+$/, "must be a ConfigMap key")
+            .default("flags.flagd.json")
+            .meta({ description: "Key of the flag file in the ConfigMap (flagd: `--uri file:/etc/flagd/<fileName>`)." }),
+        featureFlagResource: z
+            .boolean()
+            .default(false)
+            .meta({ description: "Also create the OpenFeature Operator's `FeatureFlag` resource (core.openfeature.dev/v1beta1)." }),
+        flags: z
+            .array(featureFlagSchema)
+            .min(1, "must define at least one flag")
+            .superRefine((flags, ctx) => {
+                const seen = new Set<string>();
+                flags.forEach((f, i) => {
+                    if (seen.has(f.key)) ctx.addIssue({ code: "custom", path: [i, "key"], message: `duplicates flag "${f.key}"` });
+                    seen.add(f.key);
+                });
+            })
+            .meta({ description: "The flags." }),
+    })
+    .strict();
+
+/** One flag as the user writes it. */
+export type FeatureFlagInput = z.input<typeof featureFlagSchema>;
+/** One flag with its defaults. */
+export type FeatureFlag = z.output<typeof featureFlagSchema>;
+/** FeatureFlags' arguments. */
+export type FeatureFlagsArgs = z.input<typeof featureFlagsArgsSchema>;
+/** FeatureFlags' arguments with their defaults. */
+export type ResolvedFeatureFlagsArgs = z.output<typeof featureFlagsArgsSchema>;
