@@ -13,8 +13,11 @@ export {
     CanaryRouting,
     canaryRoutingArgsSchema,
     canaryRoutingDefaults,
+    laneDefinitionSchema,
+    laneMatchHeaders,
     resolveCanaryRoutingArgs,
     STABLE_SUBSET,
+    serviceLanesSchema,
     splitWeights,
 } from "./canary-routing";
 export type * from "./canary-workload";

@@ -8,6 +8,7 @@ import { dnsLabel, hostName, labelMap, portNumber } from "../common/k8s-names";
 import { trackSelector } from "../common/track";
 import { parseArgs } from "../common/validation";
 import * as d from "./defaults";
+import { serviceLanesSchema } from "./lanes";
 import { re2Problem } from "./re2";
 
 const headerName = z.string().regex(/^[a-z0-9][-a-z0-9_]*$/, "must be a lowercase header name (Envoy lowercases names; uppercase never matches)");
@@ -281,6 +282,12 @@ export const canaryRoutingArgsSchema = z
                 "`outputClaimToHeaders`, `x-jwt-staff: true`), required on top of the opt-in or allowlist header for " +
                 "gateway traffic. Claim-based matching (`@request.auth.claims`) is an AuthorizationPolicy feature, so a " +
                 "trusted header is the portable way. Only with `optInThroughGateways: true`.",
+        }),
+        lanes: serviceLanesSchema.prefault({}).meta({
+            description:
+                "Lanes of the stack (a request marked `x-gray-lane: gray` or with the baggage member `gray-lane=gray` meets the " +
+                "canary of every service whose canary serves the lane, stable elsewhere): their definitions, the lanes this " +
+                "service's canary serves, and the lane its opt-in and allowlist routes enter.",
         }),
         mirrorPercent: z
             .number()

@@ -24,6 +24,17 @@ export { CanaryRouting } from "./canary-routing";
 export * as canaryRoutingDefaults from "./defaults";
 export { CANARY_SUBSET, MESH_GATEWAY, STABLE_SUBSET } from "./defaults";
 export { buildDestinationRule, buildDestinationRuleSpec, type DestinationRuleSpec } from "./destination-rule";
+export {
+    canaryServesLane,
+    type LaneDefinition,
+    laneDefinitionSchema,
+    laneHeaders,
+    laneMatchHeaders,
+    laneRouteName,
+    type ServiceLanes,
+    type ServiceLanesArgs,
+    serviceLanesSchema,
+} from "./lanes";
 export { alternationRegex, escapeRe2, re2Problem } from "./re2";
 export {
     buildCanaryRoutes,

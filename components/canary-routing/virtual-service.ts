@@ -1,11 +1,13 @@
 /**
- * The VirtualService of a canary service. Route order is the contract: opt-in headers, then the allowlist,
- * then path prefixes (all to the canary), then the weighted split. Istio takes the first route that matches.
+ * The VirtualService of a canary service. Route order is the contract: one route per lane (to the canary when it
+ * serves the lane, else stable: see ./lanes.ts), then opt-in headers, the allowlist, path prefixes (all to the
+ * canary), then the weighted split. Istio takes the first route that matches.
  */
 import { type IVirtualService, VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService";
 import type { HeaderMatch, ResolvedCanaryRoutingArgs } from "./args";
 import { CANARY_SUBSET, MESH_GATEWAY, STABLE_SUBSET } from "./defaults";
 import { dropUndefined } from "./destination-rule";
+import { canaryServesLane, laneHeaders, laneMatchHeaders, laneRouteName } from "./lanes";
 import { alternationRegex } from "./re2";
 import { splitWeights } from "./weights";
 
@@ -69,10 +71,41 @@ function canaryReachable(a: ResolvedCanaryRoutingArgs): boolean {
     return a.canaryAvailable && (a.canaryWeight > 0 || a.keepOptInAtZero);
 }
 
+/**
+ * One route per lane of the stack: a request in the lane goes to the canary when the canary serves that lane and may
+ * be reached (it has pods; at weight 0 only with `keepOptInAtZero`), to stable otherwise, whatever the weight. Lane
+ * matches follow the opt-in gateway rule: a client outside the mesh does not enter a lane by sending its marker.
+ */
+export function buildLaneRoutes(a: ResolvedCanaryRoutingArgs): HttpRoute[] {
+    const routes: HttpRoute[] = [];
+    for (const lane of a.lanes.definitions) {
+        const match = scopeOptInMatches(
+            a,
+            laneMatchHeaders(lane).map((headers) => ({ headers })),
+        );
+        if (match.length === 0) continue;
+        const subset = canaryServesLane(a.lanes, lane.name) && canaryReachable(a) ? CANARY_SUBSET : STABLE_SUBSET;
+        routes.push({ name: laneRouteName(lane.name), match, route: [{ destination: destination(a, subset) }], ...routeCommon(a) });
+    }
+    return routes;
+}
+
+/** Headers of the routes that put a request in the service's `enter` lane (the front service's opt-in). */
+function enterLane(a: ResolvedCanaryRoutingArgs): Pick<HttpRoute, "headers"> {
+    const lane = a.lanes.definitions.find((l) => l.name === a.lanes.enter);
+    return lane ? { headers: { request: { set: { [lane.header]: lane.name } } } } : {};
+}
+
+/** Headers of the routes outside every lane: the lane headers are removed, so a request cannot smuggle itself in. */
+function outsideLanes(a: ResolvedCanaryRoutingArgs): Pick<HttpRoute, "headers"> {
+    const headers = laneHeaders(a.lanes);
+    return headers.length > 0 ? { headers: { request: { remove: headers } } } : {};
+}
+
 /** The routes that send selected requests to the canary whatever the weight, in order. */
 export function buildCanaryRoutes(a: ResolvedCanaryRoutingArgs): HttpRoute[] {
     if (!canaryReachable(a)) return [];
-    const common = routeCommon(a);
+    const common = { ...routeCommon(a), ...enterLane(a) };
     const toCanary = (): RouteDestination[] => [{ destination: destination(a, CANARY_SUBSET) }];
     const routes: HttpRoute[] = [];
 
@@ -96,7 +129,8 @@ export function buildCanaryRoutes(a: ResolvedCanaryRoutingArgs): HttpRoute[] {
             name: ROUTE_NAMES.pathPrefix,
             match: a.pathPrefixes.map((prefix) => ({ uri: { prefix } })),
             route: toCanary(),
-            ...common,
+            ...routeCommon(a),
+            ...outsideLanes(a),
         });
     }
     return routes;
@@ -107,7 +141,7 @@ export function buildWeightedRoute(a: ResolvedCanaryRoutingArgs): HttpRoute {
     const w = splitWeights(a.canaryWeight);
     const route: RouteDestination[] = [{ destination: destination(a, STABLE_SUBSET), weight: w.stable }];
     if (w.canary > 0) route.push({ destination: destination(a, CANARY_SUBSET), weight: w.canary });
-    const weighted: HttpRoute = { name: ROUTE_NAMES.weighted, route, ...routeCommon(a) };
+    const weighted: HttpRoute = { name: ROUTE_NAMES.weighted, route, ...routeCommon(a), ...outsideLanes(a) };
     if (a.mirrorPercent !== undefined && canaryReachable(a)) {
         weighted.mirror = destination(a, CANARY_SUBSET);
         weighted.mirrorPercentage = { value: a.mirrorPercent };
@@ -127,7 +161,7 @@ export function buildVirtualServiceSpec(a: ResolvedCanaryRoutingArgs): VirtualSe
     const spec: VirtualServiceSpec = {
         hosts: [...a.hosts],
         gateways: [...a.gateways],
-        http: [...buildCanaryRoutes(a), buildWeightedRoute(a)],
+        http: [...buildLaneRoutes(a), ...buildCanaryRoutes(a), buildWeightedRoute(a)],
     };
     if (a.exportTo !== undefined) spec.exportTo = [...a.exportTo];
     return spec;
