@@ -13,12 +13,20 @@ export {
     CanaryRouting,
     canaryRoutingArgsSchema,
     canaryRoutingDefaults,
+    canaryRoutingInputFields,
     resolveCanaryRoutingArgs,
     STABLE_SUBSET,
     splitWeights,
 } from "./canary-routing";
 export type * from "./canary-workload";
-export { CanaryWorkload, canaryReplicasFor, canaryWorkloadArgsSchema, canaryWorkloadDefaults, resolveCanaryWorkloadArgs } from "./canary-workload";
+export {
+    CanaryWorkload,
+    canaryReplicasFor,
+    canaryWorkloadArgsSchema,
+    canaryWorkloadDefaults,
+    canaryWorkloadInputFields,
+    resolveCanaryWorkloadArgs,
+} from "./canary-workload";
 export type * from "./common";
 export {
     dnsLabel,
@@ -35,14 +43,29 @@ export {
     nonEmptyLabelValue,
     parseArgs,
     parseDuration,
+    parseInputArgs,
     portNumber,
     quantity,
     TRACK_LABEL,
 } from "./common";
 export type * from "./gray-namespace";
-export { GrayNamespace, grayNamespaceArgsSchema, grayNamespaceDefaults, resolveGrayNamespaceArgs } from "./gray-namespace";
+export {
+    GrayNamespace,
+    grayNamespaceArgsSchema,
+    grayNamespaceDefaults,
+    grayNamespaceInputFields,
+    parseGrayNamespaceArgs,
+    resolveGrayNamespaceArgs,
+} from "./gray-namespace";
 export type * from "./otel-collector";
-export { agentPodSelector, OtelCollector, otelCollectorArgsSchema, otelCollectorDefaults, planCollectors } from "./otel-collector";
+export {
+    agentPodSelector,
+    OtelCollector,
+    otelCollectorArgsSchema,
+    otelCollectorDefaults,
+    otelCollectorInputFields,
+    planCollectors,
+} from "./otel-collector";
 export type * from "./slo-rules";
 export {
     ALERT_NAMES,
@@ -53,8 +76,9 @@ export {
     SLO_RULES_DEFAULTS,
     SloRules,
     sloRulesArgsSchema,
+    sloRulesInputFields,
     sloRulesSpecSchema,
     toPrometheusRule,
 } from "./slo-rules";
 export type * from "./thanos";
-export { buildThanosObjects, THANOS_DEFAULTS, Thanos, thanosArgsSchema, validateThanosArgs } from "./thanos";
+export { buildThanosObjects, parseThanosArgs, THANOS_DEFAULTS, Thanos, thanosArgsSchema, thanosInputFields, validateThanosArgs } from "./thanos";
