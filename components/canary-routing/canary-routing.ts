@@ -13,8 +13,9 @@ import { splitWeights } from "./weights";
  *
  * The weight is an input: the canary program computes it (or 0 on rollback) and re-runs the component. The subsets
  * select tracks, so promotion changes no subset: the stable Deployment rolls to the promoted image, then
- * `canaryWeight = 0, canaryAvailable = false`. Make the component depend on the workload so a weight rises only
- * once the canary's pods are Available. Pass a Kubernetes provider through `opts.provider`; both children inherit it.
+ * `canaryWeight = 0, canaryAvailable = false`. `service`, `namespace` and `host` take Outputs (e.g. CanaryWorkload's
+ * `serviceName` and `host`), which make the routes wait for the Service; still make the component depend on the
+ * workload so a weight rises only once the canary's pods are Available. Pass a Kubernetes provider through `opts.provider`; both children inherit it.
  */
 export class CanaryRouting extends pulumi.ComponentResource {
     /** Name of the VirtualService (the service name). */
