@@ -13,6 +13,7 @@ export {
     CanaryRouting,
     canaryRoutingArgsSchema,
     canaryRoutingDefaults,
+    canaryRoutingInputFields,
     laneDefinitionSchema,
     laneMatchHeaders,
     resolveCanaryRoutingArgs,
@@ -21,7 +22,14 @@ export {
     splitWeights,
 } from "./canary-routing";
 export type * from "./canary-workload";
-export { CanaryWorkload, canaryReplicasFor, canaryWorkloadArgsSchema, canaryWorkloadDefaults, resolveCanaryWorkloadArgs } from "./canary-workload";
+export {
+    CanaryWorkload,
+    canaryReplicasFor,
+    canaryWorkloadArgsSchema,
+    canaryWorkloadDefaults,
+    canaryWorkloadInputFields,
+    resolveCanaryWorkloadArgs,
+} from "./canary-workload";
 export type * from "./common";
 export {
     dnsLabel,
@@ -38,6 +46,7 @@ export {
     nonEmptyLabelValue,
     parseArgs,
     parseDuration,
+    parseInputArgs,
     portNumber,
     quantity,
     TRACK_LABEL,
@@ -52,9 +61,23 @@ export {
     resolveFeatureFlagsArgs,
 } from "./feature-flags";
 export type * from "./gray-namespace";
-export { GrayNamespace, grayNamespaceArgsSchema, grayNamespaceDefaults, resolveGrayNamespaceArgs } from "./gray-namespace";
+export {
+    GrayNamespace,
+    grayNamespaceArgsSchema,
+    grayNamespaceDefaults,
+    grayNamespaceInputFields,
+    parseGrayNamespaceArgs,
+    resolveGrayNamespaceArgs,
+} from "./gray-namespace";
 export type * from "./otel-collector";
-export { agentPodSelector, OtelCollector, otelCollectorArgsSchema, otelCollectorDefaults, planCollectors } from "./otel-collector";
+export {
+    agentPodSelector,
+    OtelCollector,
+    otelCollectorArgsSchema,
+    otelCollectorDefaults,
+    otelCollectorInputFields,
+    planCollectors,
+} from "./otel-collector";
 export type * from "./slo-rules";
 export {
     ALERT_NAMES,
@@ -65,8 +88,9 @@ export {
     SLO_RULES_DEFAULTS,
     SloRules,
     sloRulesArgsSchema,
+    sloRulesInputFields,
     sloRulesSpecSchema,
     toPrometheusRule,
 } from "./slo-rules";
 export type * from "./thanos";
-export { buildThanosObjects, THANOS_DEFAULTS, Thanos, thanosArgsSchema, validateThanosArgs } from "./thanos";
+export { buildThanosObjects, parseThanosArgs, THANOS_DEFAULTS, Thanos, thanosArgsSchema, thanosInputFields, validateThanosArgs } from "./thanos";

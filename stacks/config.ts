@@ -4,14 +4,14 @@
  * problem of every part is reported at once, at the path the user wrote (`services[0].routing.optInHeaders[0].name`).
  */
 import { z } from "zod";
-import { type CanaryRoutingArgs, canaryRoutingArgsSchema } from "../components/canary-routing";
-import { type CanaryWorkloadArgs, canaryWorkloadArgsSchema } from "../components/canary-workload";
+import { canaryRoutingArgsSchema, type PlainCanaryRoutingArgs } from "../components/canary-routing";
+import { canaryWorkloadArgsSchema, type PlainCanaryWorkloadArgs } from "../components/canary-workload";
 import { dnsLabel } from "../components/common/k8s-names";
 import { formatPath, InvalidArgsError, valueAt } from "../components/common/validation";
-import { type GrayNamespaceArgs, grayNamespaceArgsSchema } from "../components/gray-namespace";
-import { agentPodSelector, type OtelCollectorArgs, otelCollectorArgsSchema } from "../components/otel-collector";
-import { type SloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
-import { type ThanosArgs, thanosArgsSchema } from "../components/thanos";
+import { grayNamespaceArgsSchema, type PlainGrayNamespaceArgs } from "../components/gray-namespace";
+import { agentPodSelector, otelCollectorArgsSchema, type PlainOtelCollectorArgs } from "../components/otel-collector";
+import { type PlainSloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
+import { type PlainThanosArgs, thanosArgsSchema } from "../components/thanos";
 import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigSchema, versionLabels } from "../progression/config";
 
 /**
@@ -26,11 +26,11 @@ const MANAGED = {
 } as const;
 
 /** Routing settings as the stack config holds them (the component's args less the keys the program fills). */
-export type ServiceRouting = Omit<CanaryRoutingArgs, (typeof MANAGED.routing)[number]>;
+export type ServiceRouting = Omit<PlainCanaryRoutingArgs, (typeof MANAGED.routing)[number]>;
 /** Workload settings as the stack config holds them. */
-export type ServiceWorkload = Omit<CanaryWorkloadArgs, (typeof MANAGED.workload)[number]>;
+export type ServiceWorkload = Omit<PlainCanaryWorkloadArgs, (typeof MANAGED.workload)[number]>;
 /** SloRules settings as the stack config holds them (`namespace` defaults to the service's). */
-export type ServiceSlo = Omit<SloRulesArgs, (typeof MANAGED.slo)[number] | "namespace"> & { namespace?: string };
+export type ServiceSlo = Omit<PlainSloRulesArgs, (typeof MANAGED.slo)[number] | "namespace"> & { namespace?: string };
 /** Progression settings as the stack config holds them. */
 export type ServiceProgression = Omit<ProgressionConfigInput, (typeof MANAGED.progression)[number]>;
 
@@ -81,11 +81,13 @@ const serviceSchema = z
 const platformSchema = z
     .object({
         namespaces: z
-            .array(part<GrayNamespaceArgs>("GrayNamespace"))
+            .array(part<PlainGrayNamespaceArgs>("GrayNamespace"))
             .default([])
             .meta({ description: "GrayNamespace args, one per gray namespace." }),
-        thanos: part<ThanosArgs>("Thanos").optional().meta({ description: "Thanos args; omit to use an existing metrics stack." }),
-        otel: part<OtelCollectorArgs>("OtelCollector").optional().meta({ description: "OtelCollector args; omit to use an existing collector." }),
+        thanos: part<PlainThanosArgs>("Thanos").optional().meta({ description: "Thanos args; omit to use an existing metrics stack." }),
+        otel: part<PlainOtelCollectorArgs>("OtelCollector")
+            .optional()
+            .meta({ description: "OtelCollector args; omit to use an existing collector." }),
     })
     .strict();
 
@@ -225,7 +227,7 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, co
     const telemetry = otel?.data && { namespace: (otel.data as { namespace: string }).namespace, podSelector: agentPodSelector(otel.data as never) };
     const namespaces = Array.isArray(platform["namespaces"]) ? platform["namespaces"] : [];
     const namespaceNames = new Map<string, number>();
-    const resolvedNamespaces: GrayNamespaceArgs[] = namespaces.map((ns, i) => {
+    const resolvedNamespaces: PlainGrayNamespaceArgs[] = namespaces.map((ns, i) => {
         const where = ["platform", "namespaces", i];
         const args = telemetry && isObject(ns) && !("telemetry" in ns) ? { ...ns, telemetry } : ns;
         problems.push(...checkPart(grayNamespaceArgsSchema, args, where, ns).problems);
@@ -246,7 +248,7 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, co
                 message: `a gray namespace of another environment: this stack's environment is "${environment}"`,
             });
         }
-        return args as GrayNamespaceArgs;
+        return args as PlainGrayNamespaceArgs;
     });
 
     const services = (Array.isArray(raw["services"]) ? raw["services"] : []).map((s, i) => parseService(s, i, environment, context, problems));

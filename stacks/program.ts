@@ -10,10 +10,10 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidArgsError } from "../components/common/validation";
-import { GrayNamespace, type GrayNamespaceArgs } from "../components/gray-namespace";
+import { GrayNamespace, type PlainGrayNamespaceArgs } from "../components/gray-namespace";
 import { OtelCollector, otelCollectorArgsSchema, planCollectors } from "../components/otel-collector";
 import type { SloRulesSpec } from "../components/slo-rules";
-import { Thanos, type ThanosArgs } from "../components/thanos";
+import { type PlainThanosArgs, Thanos } from "../components/thanos";
 import { PrometheusProvider, parseState, runProgression, type ServiceProgressionResult, stableInForce } from "../progression";
 import { PROMOTIONS_OUTPUT, type PromotionRecord, parsePromotionsOutput } from "../progression/record";
 import { CanaryRelease } from "./canary-release";
@@ -48,7 +48,7 @@ export interface StackPlan {
     config: StackConfig;
     services: ServiceConfig[];
     platform: PlatformFacts;
-    namespaces: GrayNamespaceArgs[];
+    namespaces: PlainGrayNamespaceArgs[];
 }
 
 /**
@@ -114,7 +114,7 @@ async function readPlatform(raw: Record<string, unknown>): Promise<PlatformFacts
  * Thanos args from config. Credentials of `existing` object storage never sit in the platform object: they are
  * the secret config keys `gray-release:thanosAccessKey` and `gray-release:thanosSecretKey`.
  */
-function thanosArgs(args: ThanosArgs): ThanosArgs {
+function thanosArgs(args: PlainThanosArgs): PlainThanosArgs {
     if (args.storage?.type !== "existing") return args;
     const secret = (key: string) => new pulumi.Config("gray-release").requireSecret(key);
     return { ...args, storage: { ...args.storage, accessKey: secret("thanosAccessKey"), secretKey: secret("thanosSecretKey") } };

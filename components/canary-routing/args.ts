@@ -4,6 +4,7 @@
  * builders read).
  */
 import { z } from "zod";
+import type { InputFields, InputPaths, WithInputs } from "../common/inputs";
 import { dnsLabel, hostName, labelMap, portNumber } from "../common/k8s-names";
 import { trackSelector } from "../common/track";
 import { parseArgs } from "../common/validation";
@@ -187,8 +188,9 @@ export const subsetLabelsSchema = z
 export type SubsetLabelsArgs = z.input<typeof subsetLabelsSchema>;
 
 /**
- * Inputs of {@link CanaryRouting}: plain values, validated before anything is created. Parsing fills in every
- * default (see defaults.ts), so the spec builders take its output, {@link ResolvedCanaryRoutingArgs}.
+ * Inputs of {@link CanaryRouting}: plain values are validated before anything is created, Inputs (see
+ * {@link canaryRoutingInputFields}) when they resolve. Parsing fills in every default (see defaults.ts), so the
+ * spec builders take its output, {@link ResolvedCanaryRoutingArgs}.
  */
 export const canaryRoutingArgsSchema = z
     .object({
@@ -329,8 +331,19 @@ export const canaryRoutingArgsSchema = z
         return { ...a, host, hosts: a.hosts ?? [host] };
     });
 
-/** What callers write: {@link canaryRoutingArgsSchema}'s input. */
-export type CanaryRoutingArgs = z.input<typeof canaryRoutingArgsSchema>;
+/**
+ * The args that take a `pulumi.Input`, with the stand-in each gets while pending (see {@link InputFields}): where
+ * the service lives, what CanaryWorkload (`serviceName`, `host`) and GrayNamespace (`namespaceName`) expose.
+ * The rest stays plain: the weight and availability are the release decision, computed in the program itself
+ * (and read by the policy pack from the objects' inputs); the matches, subsets and pools are the routing's own
+ * settings, not another resource's.
+ */
+export const canaryRoutingInputFields = { service: "x", namespace: "x", host: "x" } as const satisfies InputFields;
+
+/** {@link canaryRoutingArgsSchema}'s input as plain values: what a stack config holds and `resolveCanaryRoutingArgs` takes. */
+export type PlainCanaryRoutingArgs = z.input<typeof canaryRoutingArgsSchema>;
+/** What callers write: {@link PlainCanaryRoutingArgs} with the {@link canaryRoutingInputFields} also taking an Input. */
+export type CanaryRoutingArgs = WithInputs<PlainCanaryRoutingArgs, InputPaths<typeof canaryRoutingInputFields>>;
 /** {@link CanaryRoutingArgs} with every default filled in: what the spec builders read. */
 export type ResolvedCanaryRoutingArgs = z.output<typeof canaryRoutingArgsSchema>;
 

@@ -1,7 +1,8 @@
 /** The CanaryRouting component: a thin Pulumi wrapper around the pure spec builders of this folder. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type CanaryRoutingArgs, resolveCanaryRoutingArgs } from "./args";
+import { parseInputArgs } from "../common/inputs";
+import { type CanaryRoutingArgs, canaryRoutingArgsSchema, canaryRoutingInputFields } from "./args";
 import { buildDestinationRule } from "./destination-rule";
 import { buildVirtualService } from "./virtual-service";
 import { splitWeights } from "./weights";
@@ -12,8 +13,9 @@ import { splitWeights } from "./weights";
  *
  * The weight is an input: the canary program computes it (or 0 on rollback) and re-runs the component. The subsets
  * select tracks, so promotion changes no subset: the stable Deployment rolls to the promoted image, then
- * `canaryWeight = 0, canaryAvailable = false`. Make the component depend on the workload so a weight rises only
- * once the canary's pods are Available. Pass a Kubernetes provider through `opts.provider`; both children inherit it.
+ * `canaryWeight = 0, canaryAvailable = false`. `service`, `namespace` and `host` take Outputs (e.g. CanaryWorkload's
+ * `serviceName` and `host`), which make the routes wait for the Service; still make the component depend on the
+ * workload so a weight rises only once the canary's pods are Available. Pass a Kubernetes provider through `opts.provider`; both children inherit it.
  */
 export class CanaryRouting extends pulumi.ComponentResource {
     /** Name of the VirtualService (the service name). */
@@ -28,32 +30,41 @@ export class CanaryRouting extends pulumi.ComponentResource {
     public readonly stableWeight: pulumi.Output<number>;
 
     constructor(name: string, args: CanaryRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validation and rendering happen before the component registers, so a bad input creates nothing.
-        const a = resolveCanaryRoutingArgs(args, `CanaryRouting "${name}"`);
-        const dr = buildDestinationRule(a);
-        const vs = buildVirtualService(a);
-        const weights = splitWeights(a.canaryWeight);
+        // Plain values are validated before the component registers, so a bad input creates nothing; values that
+        // arrive as Outputs are validated when they resolve, and the specs are built from the resolved args.
+        const { resolved, shape } = parseInputArgs(`CanaryRouting "${name}"`, canaryRoutingArgsSchema, args, canaryRoutingInputFields);
+        // apiVersion and kind make the type token, so they are read now (no Input decides them); the rest of each
+        // object is built from the resolved args.
+        const drType = buildDestinationRule(shape);
+        const vsType = buildVirtualService(shape);
 
         super("gray-release:index:CanaryRouting", name, {}, opts);
-        const labels = { "app.kubernetes.io/managed-by": "gray-release", "app.kubernetes.io/name": a.service };
+        const object = (build: typeof buildDestinationRule | typeof buildVirtualService) =>
+            resolved.apply((a) => {
+                const o = build(a);
+                const labels = { "app.kubernetes.io/managed-by": "gray-release", "app.kubernetes.io/name": a.service };
+                return { metadata: { ...o.metadata, labels }, spec: o.spec };
+            });
+        const dr = object(buildDestinationRule);
+        const vs = object(buildVirtualService);
 
         const destinationRule = new k8s.apiextensions.CustomResource(
             `${name}-destination-rule`,
-            { apiVersion: dr.apiVersion, kind: dr.kind, metadata: { ...dr.metadata, labels }, spec: dr.spec },
+            { apiVersion: drType.apiVersion, kind: drType.kind, metadata: dr.metadata, spec: dr.spec },
             { parent: this },
         );
         // The VirtualService names the subsets, so it waits for the rule that defines them (avoids 503 NR).
         const virtualService = new k8s.apiextensions.CustomResource(
             `${name}-virtual-service`,
-            { apiVersion: vs.apiVersion, kind: vs.kind, metadata: { ...vs.metadata, labels }, spec: vs.spec },
+            { apiVersion: vsType.apiVersion, kind: vsType.kind, metadata: vs.metadata, spec: vs.spec },
             { parent: this, dependsOn: [destinationRule] },
         );
 
         this.virtualServiceName = virtualService.metadata.name;
         this.destinationRuleName = destinationRule.metadata.name;
-        this.host = pulumi.output(a.host);
-        this.canaryWeight = pulumi.output(weights.canary);
-        this.stableWeight = pulumi.output(weights.stable);
+        this.host = resolved.host;
+        this.canaryWeight = resolved.apply((a) => splitWeights(a.canaryWeight).canary);
+        this.stableWeight = resolved.apply((a) => splitWeights(a.canaryWeight).stable);
         this.registerOutputs({
             virtualServiceName: this.virtualServiceName,
             destinationRuleName: this.destinationRuleName,

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { isPinnedImage } from "../common/image";
+import type { InputFields, InputPaths, WithInputs } from "../common/inputs";
 import { dnsLabel, labelKey, nonEmptyLabelValue, portNumber, quantity } from "../common/k8s-names";
 import { parseArgs } from "../common/validation";
 import { canaryWorkloadDefaults as D } from "./defaults";
@@ -100,8 +101,23 @@ export const canaryWorkloadArgsSchema = z
                 : canaryReplicasFor({ weight: canaryWeight, stableReplicas: a.stableReplicas, min: a.minCanaryReplicas, max: a.maxCanaryReplicas })),
     }));
 
-/** What callers write: {@link canaryWorkloadArgsSchema}'s input. */
-export type CanaryWorkloadArgs = z.input<typeof canaryWorkloadArgsSchema>;
+/**
+ * The args that take a `pulumi.Input`, with the stand-in each gets while pending (see {@link InputFields}): the
+ * namespace (GrayNamespace's `namespaceName`), the images (e.g. the digest of an image a program builds) and the
+ * environment (OtelCollector's `workloadEnvironment`). `service` stays plain: it is the name this component gives
+ * the service, which the others take from its outputs; sizes, ports and labels are its own settings.
+ */
+export const canaryWorkloadInputFields = {
+    namespace: "x",
+    stableImage: "x:0",
+    canaryImage: "x:0",
+    env: {},
+} as const satisfies InputFields;
+
+/** {@link canaryWorkloadArgsSchema}'s input as plain values: what a stack config holds and `resolveCanaryWorkloadArgs` takes. */
+export type PlainCanaryWorkloadArgs = z.input<typeof canaryWorkloadArgsSchema>;
+/** What callers write: {@link PlainCanaryWorkloadArgs} with the {@link canaryWorkloadInputFields} also taking an Input. */
+export type CanaryWorkloadArgs = WithInputs<PlainCanaryWorkloadArgs, InputPaths<typeof canaryWorkloadInputFields>>;
 /** {@link CanaryWorkloadArgs} with every default applied and the canary sized: what the builders read. */
 export type ResolvedCanaryWorkloadArgs = z.output<typeof canaryWorkloadArgsSchema>;
 

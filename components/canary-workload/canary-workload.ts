@@ -1,12 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type CanaryWorkloadArgs, resolveCanaryWorkloadArgs } from "./args";
+import { parseInputArgs } from "../common/inputs";
+import { type CanaryWorkloadArgs, canaryWorkloadArgsSchema, canaryWorkloadInputFields, type ResolvedCanaryWorkloadArgs } from "./args";
 import { deploymentSpec, serviceSpec } from "./spec";
 
 /** Stable and canary Deployments of one service behind one Service (3 Kubernetes objects). */
 export class CanaryWorkload extends pulumi.ComponentResource {
     /** Name of the Kubernetes Service. */
     public readonly serviceName: pulumi.Output<string>;
+    /** Namespace the Service and the Deployments run in. */
+    public readonly namespace: pulumi.Output<string>;
     /** In-cluster host name of the Service, what the Istio routing targets. */
     public readonly host: pulumi.Output<string>;
     /** Name of the stable Deployment. */
@@ -15,33 +18,38 @@ export class CanaryWorkload extends pulumi.ComponentResource {
     public readonly canaryDeploymentName: pulumi.Output<string>;
 
     constructor(name: string, args: CanaryWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-        const a = resolveCanaryWorkloadArgs(args, `CanaryWorkload "${name}"`);
+        // Plain values are validated before anything registers; Outputs when they resolve (see parseInputArgs).
+        const { resolved } = parseInputArgs(`CanaryWorkload "${name}"`, canaryWorkloadArgsSchema, args, canaryWorkloadInputFields);
         super("gray-release:index:CanaryWorkload", name, {}, opts);
-        const metaLabels = { "app.kubernetes.io/name": a.service, "app.kubernetes.io/managed-by": "gray-release" };
+        const metadata = (objectName: (a: ResolvedCanaryWorkloadArgs) => string) =>
+            resolved.apply((a) => ({
+                name: objectName(a),
+                namespace: a.namespace,
+                labels: { "app.kubernetes.io/name": a.service, "app.kubernetes.io/managed-by": "gray-release" },
+            }));
 
         const service = new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata: { name: a.service, namespace: a.namespace, labels: metaLabels }, spec: serviceSpec(a) },
+            { metadata: metadata((a) => a.service), spec: resolved.apply(serviceSpec) },
             { parent: this },
         );
         const deployments = (["stable", "canary"] as const).map(
             (track) =>
                 new k8s.apps.v1.Deployment(
                     `${name}-${track}`,
-                    {
-                        metadata: { name: `${a.service}-${track}`, namespace: a.namespace, labels: metaLabels },
-                        spec: deploymentSpec(a, track),
-                    },
+                    { metadata: metadata((a) => `${a.service}-${track}`), spec: resolved.apply((a) => deploymentSpec(a, track)) },
                     { parent: this },
                 ),
         );
 
         this.serviceName = service.metadata.name;
-        this.host = pulumi.interpolate`${service.metadata.name}.${a.namespace}.svc.cluster.local`;
+        this.namespace = service.metadata.namespace;
+        this.host = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
         this.stableDeploymentName = deployments[0]!.metadata.name;
         this.canaryDeploymentName = deployments[1]!.metadata.name;
         this.registerOutputs({
             serviceName: this.serviceName,
+            namespace: this.namespace,
             host: this.host,
             stableDeploymentName: this.stableDeploymentName,
             canaryDeploymentName: this.canaryDeploymentName,

@@ -1,5 +1,6 @@
 export * from "./duration";
 export * from "./image";
+export * from "./inputs";
 export * from "./k8s-names";
 export * from "./network-peer";
 export * from "./quantity";

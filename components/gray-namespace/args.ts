@@ -3,6 +3,7 @@
  * (taken from defaults.ts); the types are inferred from it.
  */
 import { z } from "zod";
+import { type InputFields, type InputPaths, type ParsedInputArgs, parseInputArgs, type WithInputs } from "../common/inputs";
 import { dnsLabel, dnsSubdomain, labelMap, nonEmptyLabelValue, portNumber, quantity, quantityValue } from "../common/k8s-names";
 import { InvalidArgsError, parseArgs } from "../common/validation";
 import * as d from "./defaults";
@@ -52,8 +53,9 @@ const sharedService = z
     .meta(doc("A backing service the gray namespace shares with stable (e.g. Redis), reached by egress."));
 
 /**
- * Inputs of {@link GrayNamespace}. Plain values, so they are validated before anything is created; a label that
- * names another environment than `environment` is refused.
+ * Inputs of {@link GrayNamespace}. Plain values are validated before anything is created, Inputs (see
+ * {@link grayNamespaceInputFields}) when they resolve; a label that names another environment than `environment`
+ * is refused.
  */
 export const grayNamespaceArgsSchema = z
     .object({
@@ -203,16 +205,27 @@ export const grayNamespaceArgsSchema = z
         }
     });
 
-/** Inputs of {@link GrayNamespace}, as callers write them. */
-export type GrayNamespaceArgs = z.input<typeof grayNamespaceArgsSchema>;
+/**
+ * The args that take a `pulumi.Input`, with the stand-in each gets while pending (see {@link InputFields}): the
+ * namespaces of the monitoring and of the collector agent (e.g. OtelCollector's `namespace`), which only go into
+ * NetworkPolicy peers. The rest stays plain: `name` is the namespace this component creates (pass it on through
+ * `namespaceName`); the labels, quota, limits and configuration are its own settings, and the `enabled` flags and
+ * shared services decide which objects exist.
+ */
+export const grayNamespaceInputFields = { "monitoring.namespace": "x", "telemetry.namespace": "x" } as const satisfies InputFields;
+
+/** {@link grayNamespaceArgsSchema}'s input as plain values: what a stack config holds and `resolveGrayNamespaceArgs` takes. */
+export type PlainGrayNamespaceArgs = z.input<typeof grayNamespaceArgsSchema>;
+/** Inputs of {@link GrayNamespace}, as callers write them: {@link PlainGrayNamespaceArgs} with the {@link grayNamespaceInputFields} also taking an Input. */
+export type GrayNamespaceArgs = WithInputs<PlainGrayNamespaceArgs, InputPaths<typeof grayNamespaceInputFields>>;
 /** {@link GrayNamespaceArgs} with every default filled in. */
 export type ResolvedGrayNamespaceArgs = z.output<typeof grayNamespaceArgsSchema>;
 /** A backing service the gray namespace shares with stable (e.g. Redis), reached by egress. */
 export type SharedService = z.input<typeof sharedService>;
 /** Container CPU and memory. */
-export type CpuMemory = NonNullable<NonNullable<GrayNamespaceArgs["limitRange"]>["max"]>;
+export type CpuMemory = NonNullable<NonNullable<PlainGrayNamespaceArgs["limitRange"]>["max"]>;
 /** Layered configuration, rendered into a ConfigMap (see `layerConfig`). */
-export type GrayConfigArgs = NonNullable<GrayNamespaceArgs["config"]>;
+export type GrayConfigArgs = NonNullable<PlainGrayNamespaceArgs["config"]>;
 
 /**
  * Validates `input` (throwing an InvalidArgsError that names each bad key and value) and fills in the
@@ -222,6 +235,17 @@ export function resolveGrayNamespaceArgs(input: unknown, subject = "GrayNamespac
     const resolved = parseArgs(subject, grayNamespaceArgsSchema, input);
     checkLimitOrder(resolved.limitRange, subject);
     return resolved;
+}
+
+/**
+ * {@link resolveGrayNamespaceArgs} for the component's args: the plain values checked now, the Inputs of
+ * {@link grayNamespaceInputFields} when they resolve (see `parseInputArgs`).
+ */
+export function parseGrayNamespaceArgs(input: GrayNamespaceArgs, subject = "GrayNamespace"): ParsedInputArgs<ResolvedGrayNamespaceArgs> {
+    const parsed = parseInputArgs(subject, grayNamespaceArgsSchema, input, grayNamespaceInputFields);
+    // No Input is part of the limits, so the stand-ins cannot change this check.
+    checkLimitOrder(parsed.shape.limitRange, subject);
+    return parsed;
 }
 
 /**

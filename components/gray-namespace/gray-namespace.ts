@@ -1,10 +1,10 @@
 /** The GrayNamespace component: a thin Pulumi wrapper around the pure builders of this folder. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type GrayNamespaceArgs, resolveGrayNamespaceArgs } from "./args";
+import { type GrayNamespaceArgs, parseGrayNamespaceArgs } from "./args";
 import { buildNamespaceLabels } from "./labels";
 import { type LayeredConfig, layerConfig } from "./layered-config";
-import { buildNetworkPolicies } from "./network-policies";
+import { buildNetworkPolicies, type NamedNetworkPolicy } from "./network-policies";
 import { buildPeerAuthentication } from "./peer-authentication";
 import { buildLimitRangeSpec, buildResourceQuotaSpec } from "./quota";
 
@@ -32,7 +32,9 @@ export class GrayNamespace extends pulumi.ComponentResource {
     constructor(name: string, args: GrayNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Everything that can be wrong with the input is found before the component itself is registered.
         const subject = `GrayNamespace "${name}"`;
-        const a = resolveGrayNamespaceArgs(args, subject);
+        // Plain values are checked now; the Input namespaces when they resolve. `a` (stand-ins for pending Inputs)
+        // decides which objects exist; the NetworkPolicy specs, where the Inputs go, are built from `resolved`.
+        const { resolved, shape: a } = parseGrayNamespaceArgs(args, subject);
         const layered: LayeredConfig | undefined = a.config === undefined ? undefined : layerConfig(a.config, subject);
         const labels = buildNamespaceLabels({
             environment: a.environment,
@@ -43,6 +45,7 @@ export class GrayNamespace extends pulumi.ComponentResource {
             extra: a.labels,
         });
         const policies = buildNetworkPolicies(a);
+        const resolvedPolicies = resolved.apply(buildNetworkPolicies);
 
         super("gray-release:index:GrayNamespace", name, {}, opts);
         const parent = { parent: this };
@@ -63,7 +66,8 @@ export class GrayNamespace extends pulumi.ComponentResource {
             new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: meta("gray-limits"), spec: buildLimitRangeSpec(a.limitRange) }, parent);
         }
         for (const policy of policies) {
-            new k8s.networking.v1.NetworkPolicy(`${name}-${policy.name}`, { metadata: meta(policy.name), spec: policy.spec }, parent);
+            const spec = resolvedPolicies.apply((ps) => specOf(ps, policy.name));
+            new k8s.networking.v1.NetworkPolicy(`${name}-${policy.name}`, { metadata: meta(policy.name), spec }, parent);
         }
 
         const pa = buildPeerAuthentication(a.name, a.mtlsMode);
@@ -103,6 +107,13 @@ export class GrayNamespace extends pulumi.ComponentResource {
             networkPolicyNames: this.networkPolicyNames,
         });
     }
+}
+
+/** The spec of the policy named `name`: the policy set depends on no Input, so it is the same once they resolve. */
+function specOf(policies: ReadonlyArray<NamedNetworkPolicy>, name: string): NamedNetworkPolicy["spec"] {
+    const policy = policies.find((p) => p.name === name);
+    if (policy === undefined) throw new Error(`NetworkPolicy "${name}" is missing once the Inputs resolved`);
+    return policy.spec;
 }
 
 const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";

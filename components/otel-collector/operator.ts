@@ -67,7 +67,7 @@ export function createOperatorObjects(ctx: BuildContext, identity: Identity): Op
                 apiVersion: OPERATOR_API_VERSION,
                 kind: OPERATOR_KIND,
                 metadata: { name: tier.names.instance, namespace: ctx.args.namespace, labels: ctx.labels },
-                spec: collectorSpec(ctx.args.image, tier),
+                spec: ctx.resolvedPlan.apply((p) => collectorSpec(ctx.args.image, p[tier.tier])),
             },
             // Pods naming a ServiceAccount that does not exist yet are refused, and an agent started before its
             // binding logs permission errors instead of attributing telemetry.

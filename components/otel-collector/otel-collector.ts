@@ -4,7 +4,7 @@
  * metrics labelled with `service.version`, so canary and stable can be compared even without Istio.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseArgs } from "../common";
+import { parseInputArgs } from "../common/inputs";
 import { createAgentService } from "./agent-service";
 import type { BuildContext } from "./context";
 import { createIdentity } from "./identity";
@@ -13,7 +13,7 @@ import { createOperatorObjects } from "./operator";
 import { createPlainObjects } from "./plain";
 import { planCollectors } from "./plan";
 import type { CollectorMode, OtelCollectorArgs } from "./schema";
-import { otelCollectorArgsSchema } from "./schema";
+import { otelCollectorArgsSchema, otelCollectorInputFields } from "./schema";
 import type { WorkloadEnvVar } from "./workload-env";
 
 export const OTEL_COLLECTOR_TYPE = "gray-release:index:OtelCollector";
@@ -36,6 +36,8 @@ export class OtelCollector extends pulumi.ComponentResource {
      * W3C `traceparent` and B3 `x-b3-*`, emit both), and the OTLP endpoint of the node-local agent.
      */
     public readonly workloadEnv: pulumi.Output<WorkloadEnvVar[]>;
+    /** {@link workloadEnv} as a name → value map: what CanaryWorkload's `env` takes. */
+    public readonly workloadEnvironment: pulumi.Output<Record<string, string>>;
     /**
      * Namespaces this collector declares it serves (`undefined`: every namespace). Informational, for policies:
      * see {@link OtelCollectorArgs.watchedNamespaces}.
@@ -43,9 +45,11 @@ export class OtelCollector extends pulumi.ComponentResource {
     public readonly watchedNamespaces: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: OtelCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validated before super(): a rejected input must leave nothing registered, not even the component.
-        const parsed = parseArgs(`OtelCollector "${name}"`, otelCollectorArgsSchema, args);
+        // Validated before super(): a rejected plain input must leave nothing registered, not even the component.
+        // The endpoints given as Outputs are validated when they resolve; the configurations wait for them.
+        const { resolved, shape: parsed } = parseInputArgs(`OtelCollector "${name}"`, otelCollectorArgsSchema, args, otelCollectorInputFields);
         const plan = planCollectors(parsed);
+        const resolvedPlan = resolved.apply(planCollectors);
         // The declared coverage is the component's input: resource policies see a component's inputs.
         const watchedNamespaces = parsed.watchedNamespaces === undefined ? undefined : [...parsed.watchedNamespaces];
         super(OTEL_COLLECTOR_TYPE, name, watchedNamespaces === undefined ? {} : { watchedNamespaces }, opts);
@@ -54,6 +58,7 @@ export class OtelCollector extends pulumi.ComponentResource {
             name,
             args: parsed,
             plan,
+            resolvedPlan,
             labels: {
                 ...parsed.labels,
                 "app.kubernetes.io/managed-by": "pulumi",
@@ -62,7 +67,7 @@ export class OtelCollector extends pulumi.ComponentResource {
             parent: this,
         };
         const identity = createIdentity(ctx);
-        createAgentService(ctx);
+        const agentService = createAgentService(ctx);
         if (parsed.mode === "operator") createOperatorObjects(ctx, identity);
         else createPlainObjects(ctx, identity);
         createCollectorGuards(ctx);
@@ -71,9 +76,11 @@ export class OtelCollector extends pulumi.ComponentResource {
         this.mode = pulumi.output(parsed.mode);
         this.agentEndpoint = pulumi.output(plan.agentEndpoint);
         this.gatewayEndpoint = pulumi.output(plan.gatewayEndpoint);
-        this.agentConfigYaml = pulumi.output(plan.agent.configYaml);
-        this.gatewayConfigYaml = pulumi.output(plan.gateway.configYaml);
-        this.workloadEnv = pulumi.output(plan.workloadEnv);
+        this.agentConfigYaml = resolvedPlan.agent.configYaml;
+        this.gatewayConfigYaml = resolvedPlan.gateway.configYaml;
+        // Through the agent Service, so a workload given this environment is created after the Service it names.
+        this.workloadEnv = agentService.metadata.name.apply(() => plan.workloadEnv);
+        this.workloadEnvironment = this.workloadEnv.apply((env) => Object.fromEntries(env.map((e) => [e.name, e.value])));
         this.watchedNamespaces = pulumi.output(watchedNamespaces);
         // Stack policies see a component's outputs: `watchedNamespaces` absent means every namespace.
         this.registerOutputs({
@@ -84,6 +91,7 @@ export class OtelCollector extends pulumi.ComponentResource {
             agentConfigYaml: this.agentConfigYaml,
             gatewayConfigYaml: this.gatewayConfigYaml,
             workloadEnv: this.workloadEnv,
+            workloadEnvironment: this.workloadEnvironment,
             ...(watchedNamespaces === undefined ? {} : { watchedNamespaces: this.watchedNamespaces }),
         });
     }

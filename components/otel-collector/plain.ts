@@ -26,7 +26,7 @@ function configMap(ctx: BuildContext, tier: TierPlan): k8s.core.v1.ConfigMap {
         `${ctx.name}-${tier.tier}`,
         {
             metadata: { name: tier.names.workload, namespace: ctx.args.namespace, labels: ctx.labels },
-            data: { [CONFIG_FILE]: tier.configYaml },
+            data: { [CONFIG_FILE]: ctx.resolvedPlan.apply((p) => p[tier.tier].configYaml) },
         },
         { parent: ctx.parent },
     );
@@ -45,7 +45,7 @@ function podTemplate(
             annotations: {
                 ...POD_ANNOTATIONS,
                 // A changed configuration rolls the pods; the collector does not reload its file.
-                "checksum/config": createHash("sha256").update(tier.configYaml).digest("hex"),
+                "checksum/config": ctx.resolvedPlan.apply((p) => createHash("sha256").update(p[tier.tier].configYaml).digest("hex")),
             },
         },
         spec: {

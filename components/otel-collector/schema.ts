@@ -2,10 +2,12 @@
  * The OtelCollector input shape, as zod schemas: the single source of its types ({@link OtelCollectorArgs} is the
  * schema's input, {@link ParsedOtelCollectorArgs} its output), descriptions and defaults. Defaults are taken from
  * defaults.ts; `prefault` (rather than `default`) is used for objects so their nested defaults are applied too.
- * Every value is plain (not a Pulumi Input) on purpose: the collector configuration is rendered and validated while
- * the program runs, before any resource exists.
+ * The backends' endpoints also take a Pulumi Input (see {@link otelCollectorInputFields}); every other value is plain:
+ * the collector configuration is rendered and linted while the program runs, before any resource exists, and again
+ * with the endpoints once they resolve.
  */
 import { z } from "zod";
+import type { InputFields, InputPaths, WithInputs } from "../common/inputs";
 import { dnsLabel, labelKey, labelMap } from "../common/k8s-names";
 import * as d from "./defaults";
 import { isCpuQuantity, parseMemoryQuantity } from "./memory";
@@ -253,8 +255,22 @@ export const otelCollectorArgsSchema = z
     })
     .meta(describe("Inputs of the OtelCollector component."));
 
-/** Inputs of the OtelCollector component (the schema's input: optional keys may be left out). */
-export type OtelCollectorArgs = z.input<typeof otelCollectorArgsSchema>;
+/**
+ * The args that take a `pulumi.Input`, with the stand-in each gets while pending (see `InputFields`): the trace
+ * backend's endpoint and the Prometheus remote-write URL (e.g. of a Tempo or Prometheus deployed by the same
+ * program); they go only into the gateway's configuration. The rest stays plain: `namespace` and `baseName` name
+ * every object, `mode`, `networkPolicies` and the replicas decide which objects exist, and the sampling and
+ * span-metrics settings are this component's own.
+ */
+export const otelCollectorInputFields = {
+    "traces.endpoint": "x:1",
+    "metrics.remoteWriteUrl": "http://x",
+} as const satisfies InputFields;
+
+/** {@link otelCollectorArgsSchema}'s input as plain values: what a stack config holds. */
+export type PlainOtelCollectorArgs = z.input<typeof otelCollectorArgsSchema>;
+/** Inputs of the OtelCollector component: {@link PlainOtelCollectorArgs} with the {@link otelCollectorInputFields} also taking an Input. */
+export type OtelCollectorArgs = WithInputs<PlainOtelCollectorArgs, InputPaths<typeof otelCollectorInputFields>>;
 /** Arguments after validation, with every default filled in. */
 export type ParsedOtelCollectorArgs = z.output<typeof otelCollectorArgsSchema>;
 /** How the collectors are deployed. */
@@ -266,9 +282,9 @@ export type SamplingArgs = z.input<typeof samplingSchema>;
 /** RED metrics derived from spans by the spanmetrics connector. */
 export type SpanMetricsArgs = z.input<typeof spanMetricsSchema>;
 /** Where sampled traces go. */
-export type TracesBackendArgs = z.input<typeof tracesSchema>;
+export type TracesBackendArgs = NonNullable<OtelCollectorArgs["traces"]>;
 /** Where metrics go. */
-export type MetricsBackendArgs = z.input<typeof metricsSchema>;
+export type MetricsBackendArgs = NonNullable<OtelCollectorArgs["metrics"]>;
 /** The agent DaemonSet (one collector per node). */
 export type AgentArgs = z.input<typeof agentSchema>;
 /** The gateway Deployment (tail sampling, span metrics, export). */

@@ -16,6 +16,7 @@ export {
     type DashboardArgs,
     type ErrorRatioSliArgs,
     type LatencySliArgs,
+    type PlainSloRulesArgs,
     type ResolvedCanaryRulesArgs,
     type ResolvedSloArgs,
     type ResolvedSloRulesArgs,
@@ -26,6 +27,7 @@ export {
     type SloArgs,
     type SloRulesSpecArgs,
     sloRulesArgsSchema,
+    sloRulesInputFields,
     sloRulesSpecSchema,
     toSloRulesSpec,
 } from "./schema";

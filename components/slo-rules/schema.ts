@@ -5,6 +5,7 @@
  * SLIs and burn factors into the generator's {@link SloRulesSpec}.
  */
 import { z } from "zod";
+import type { InputFields, InputPaths, WithInputs } from "../common/inputs";
 import { dnsLabel, labelMap as k8sLabelMap, nonEmptyLabelValue } from "../common/k8s-names";
 import { parseArgs } from "../common/validation";
 import { burnRateFactor, roundFactor } from "./burn-rate";
@@ -364,8 +365,17 @@ export const sloRulesArgsSchema = z
 export type SloRulesSpecArgs = z.input<typeof sloRulesSpecSchema>;
 /** {@link SloRulesSpecArgs} validated, with every service-independent default filled in. */
 export type ResolvedSloRulesSpecArgs = z.output<typeof sloRulesSpecSchema>;
-/** Input of the `SloRules` component. */
-export type SloRulesArgs = z.input<typeof sloRulesArgsSchema>;
+/**
+ * The args of the `SloRules` component that take a `pulumi.Input`, with the stand-in each gets while pending (see
+ * `InputFields`): the namespace of the PrometheusRule and dashboard (e.g. GrayNamespace's `namespaceName`). The
+ * spec stays plain: the component exposes the generated rule groups and rule file as plain values, known when it
+ * is constructed (for a Thanos ruler, promtool, the stack's dashboards), so nothing they are made from may wait.
+ */
+export const sloRulesInputFields = { namespace: "x" } as const satisfies InputFields;
+/** {@link sloRulesArgsSchema}'s input as plain values: what a stack config holds. */
+export type PlainSloRulesArgs = z.input<typeof sloRulesArgsSchema>;
+/** Input of the `SloRules` component: {@link PlainSloRulesArgs} with the {@link sloRulesInputFields} also taking an Input. */
+export type SloRulesArgs = WithInputs<PlainSloRulesArgs, InputPaths<typeof sloRulesInputFields>>;
 /** {@link SloRulesArgs} validated and defaulted. */
 export type ResolvedSloRulesArgs = z.output<typeof sloRulesArgsSchema>;
 /** Error-ratio SLI: failed requests over all requests, from counters. */

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import type { InputFields, InputPaths, WithInputs } from "../common/inputs";
 import { dnsLabel, dnsSubdomain, durationString, labelMap, quantity } from "../common/k8s-names";
 import { THANOS_DEFAULTS } from "./defaults";
 
@@ -260,13 +261,25 @@ export const thanosArgsSchema = z
     })
     .strict();
 
-/** Arguments of the {@link Thanos} component, as callers write them. */
-export type ThanosArgs = z.input<typeof thanosArgsSchema>;
+/**
+ * The args that take a `pulumi.Input` through `parseInputArgs`, with the stand-in each gets while pending (see
+ * `InputFields`): the ruler's rule files (e.g. rendered by another program) and Alertmanager URLs (e.g. of an
+ * Alertmanager deployed beside it). The storage credentials and ARNs take Outputs as they always did (they go to
+ * the storage resources unread). The rest stays plain: `namespace` and `prometheus.namespace` decide how many
+ * objstore Secrets exist and their names, the ServiceAccount goes into the IRSA trust policy built now, and the
+ * sizes, images and retention are checked against each other before anything is created.
+ */
+export const thanosInputFields = { "ruler.ruleFiles": { x: "groups: []" }, "ruler.alertmanagerUrls": [] } as const satisfies InputFields;
+
+/** {@link thanosArgsSchema}'s input as plain values: what a stack config holds. */
+export type PlainThanosArgs = z.input<typeof thanosArgsSchema>;
+/** Arguments of the {@link Thanos} component, as callers write them: {@link PlainThanosArgs} with the {@link thanosInputFields} also taking an Input. */
+export type ThanosArgs = WithInputs<PlainThanosArgs, InputPaths<typeof thanosInputFields>>;
 /** {@link ThanosArgs} after validation, with every default filled in. */
 export type ResolvedThanosArgs = z.output<typeof thanosArgsSchema>;
 
 /** Where Thanos keeps blocks. */
-export type ThanosStorageArgs = ThanosArgs["storage"];
+export type ThanosStorageArgs = PlainThanosArgs["storage"];
 /** Create a dedicated S3 bucket and an IRSA role for Thanos. */
 export type AwsStorageArgs = Extract<ThanosStorageArgs, { type: "aws" }>;
 /** Use an existing S3-compatible bucket with static credentials. */

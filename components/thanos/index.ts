@@ -17,4 +17,4 @@ export {
     thanosUrls,
 } from "./manifests";
 export { type StorageType, ThanosObjectStorage, type ThanosObjectStorageArgs } from "./storage";
-export { IRSA_ROLE_ANNOTATION, STORAGE_TYPE_LABEL, Thanos, validateThanosArgs } from "./thanos";
+export { IRSA_ROLE_ANNOTATION, parseThanosArgs, STORAGE_TYPE_LABEL, Thanos, validateThanosArgs } from "./thanos";

@@ -5,7 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidArgsError, parseArgs } from "../common";
-import { type ResolvedThanosArgs, type ThanosArgs, thanosArgsSchema } from "./args";
+import { type ParsedInputArgs, parseInputArgs } from "../common/inputs";
+import { type PlainThanosArgs, type ResolvedThanosArgs, type ThanosArgs, thanosArgsSchema, thanosInputFields } from "./args";
 import { bucketExpiryProblems, type PrometheusThanosSpecPatch, prometheusThanosSpecPatch, type Retention, retentionProblems } from "./config";
 import { OBJSTORE_SECRET_KEY } from "./defaults";
 import { bucketUsers, buildThanosObjects, type ThanosObject, thanosNames, thanosUrls } from "./manifests";
@@ -16,14 +17,34 @@ export { STORAGE_TYPE_LABEL } from "./manifests";
 /** Annotation IRSA reads to decide which role a ServiceAccount's pods assume. */
 export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
 
-/** Validates `args` (and `name`, which prefixes every Kubernetes name) without creating anything. */
-export function validateThanosArgs(name: string, args: ThanosArgs): ResolvedThanosArgs {
+/** Validates plain `args` (and `name`, which prefixes every Kubernetes name) without creating anything. */
+export function validateThanosArgs(name: string, args: PlainThanosArgs): ResolvedThanosArgs {
+    const subject = checkName(name);
+    return checkRetention(subject, parseArgs(subject, thanosArgsSchema, args));
+}
+
+/**
+ * {@link validateThanosArgs} for the component's args: the plain values checked now, the Inputs of
+ * {@link thanosInputFields} when they resolve (see `parseInputArgs`).
+ */
+export function parseThanosArgs(name: string, args: ThanosArgs): ParsedInputArgs<ResolvedThanosArgs> {
+    const subject = checkName(name);
+    const parsed = parseInputArgs(subject, thanosArgsSchema, args, thanosInputFields);
+    // No Input is part of the retention or the storage, so the stand-ins cannot change this check.
+    checkRetention(subject, parsed.shape);
+    return parsed;
+}
+
+function checkName(name: string): string {
     const subject = `Thanos "${name}"`;
     // Longest suffix is "-query-frontend" (15 chars); Kubernetes names are DNS labels of at most 63.
     if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)) {
         throw new InvalidArgsError(subject, [{ path: "name", value: name, message: "expected a DNS-1123 label of at most 40 characters" }]);
     }
-    const parsed = parseArgs(subject, thanosArgsSchema, args);
+    return subject;
+}
+
+function checkRetention(subject: string, parsed: ResolvedThanosArgs): ResolvedThanosArgs {
     const problems = [
         ...retentionProblems(parsed.retention, parsed.longestSloWindow),
         ...(parsed.storage.type === "aws" ? bucketExpiryProblems(parsed.storage.expireAfterDays, parsed.retention) : []),
@@ -63,8 +84,9 @@ export class Thanos extends pulumi.ComponentResource {
     public readonly prometheusServiceAccountAnnotations: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: ThanosArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validate first: a rejected configuration must leave nothing half-created.
-        const a = validateThanosArgs(name, args);
+        // Validate first: a rejected configuration must leave nothing half-created. `a` (stand-ins for pending
+        // Inputs) decides which objects exist; what they hold is built from `resolved`.
+        const { resolved, shape: a } = parseThanosArgs(name, args);
         super("gray-release:index:Thanos", name, {}, opts);
         const parent = { parent: this };
 
@@ -72,9 +94,17 @@ export class Thanos extends pulumi.ComponentResource {
         const irsaAnnotations: pulumi.Output<Record<string, string>> = storage.roleArn.apply(
             (arn): Record<string, string> => (arn !== undefined ? { [IRSA_ROLE_ANNOTATION]: arn } : {}),
         );
-        for (const o of buildThanosObjects(name, a, { objstoreYaml: storage.objstoreYaml, bucketUserAnnotations: irsaAnnotations })) {
-            create(o, parent);
-        }
+        const values = { objstoreYaml: storage.objstoreYaml, bucketUserAnnotations: irsaAnnotations };
+        const built = resolved.apply((r) => buildThanosObjects(name, r, values));
+        buildThanosObjects(name, a, values).forEach((o, i) => {
+            create(
+                withArgs(
+                    o,
+                    built.apply((objects) => argsOf(objects, i, o)),
+                ),
+                parent,
+            );
+        });
 
         const names = thanosNames(name);
         const urls = thanosUrls(name, a);
@@ -109,6 +139,20 @@ export class Thanos extends pulumi.ComponentResource {
             prometheusServiceAccountAnnotations: this.prometheusServiceAccountAnnotations,
         });
     }
+}
+
+/** The args of object `i` once the Inputs resolved; the object set depends on no Input, so it is the same. */
+function argsOf(objects: ThanosObject[], i: number, expected: ThanosObject): ThanosObject["args"] {
+    const o = objects[i];
+    if (o === undefined || o.kind !== expected.kind || o.name !== expected.name)
+        throw new Error(`Thanos object ${expected.name} is missing once the Inputs resolved`);
+    return o.args;
+}
+
+/** `o` with each field of its args taken from `args` (the same kind's args, once the Inputs resolved). */
+function withArgs(o: ThanosObject, args: pulumi.Output<ThanosObject["args"]>): ThanosObject {
+    const fields = Object.keys(o.args).map((key) => [key, args.apply((a) => (a as Record<string, unknown>)[key])]);
+    return { ...o, args: Object.fromEntries(fields) } as ThanosObject;
 }
 
 /** Registers one built object as a Kubernetes resource. */

@@ -12,6 +12,7 @@ import {
     filesystemObjstoreConfig,
     irsaTrustPolicy,
     isDuration,
+    type PlainThanosArgs,
     type PolicyStatement,
     queryArgs,
     queryFrontendArgs,
@@ -19,7 +20,6 @@ import {
     retentionProblems,
     rulerArgs,
     THANOS_BUCKET_ACTIONS,
-    type ThanosArgs,
     tlsOnlyBucketPolicy,
     validateThanosArgs,
 } from "../../components/thanos";
@@ -235,7 +235,7 @@ describe("thanos command lines", () => {
 });
 
 describe("validateThanosArgs", () => {
-    const base: ThanosArgs = {
+    const base: PlainThanosArgs = {
         namespace: "monitoring",
         prometheus: { namespace: "monitoring", serviceAccountName: "prometheus-k8s" },
         storage: { type: "filesystem" },

@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import {
     bucketUsers,
     buildThanosObjects,
+    type PlainThanosArgs,
     ruleFilesChecksum,
     rulerReplicaLabel,
-    type ThanosArgs,
     type ThanosObject,
     thanosUrls,
     validateThanosArgs,
@@ -13,7 +13,7 @@ import {
 const RULES = "groups:\n  - name: slo\n    rules:\n      - record: x\n        expr: vector(1)\n";
 const values = { objstoreYaml: "type: FILESYSTEM", bucketUserAnnotations: { "eks.amazonaws.com/role-arn": "arn:role" } };
 
-function resolve(extra: Partial<ThanosArgs> = {}) {
+function resolve(extra: Partial<PlainThanosArgs> = {}) {
     return validateThanosArgs("thanos", {
         namespace: "thanos",
         prometheus: { namespace: "monitoring", serviceAccountName: "prometheus-k8s" },
@@ -72,7 +72,7 @@ describe("Thanos builders", () => {
     });
 
     it("mount a filesystem bucket from the claim when one is named, from an emptyDir otherwise", () => {
-        const volumes = (extra: Partial<ThanosArgs>) =>
+        const volumes = (extra: Partial<PlainThanosArgs>) =>
             podSpecOf(find(buildThanosObjects("thanos", resolve(extra), values), "StatefulSet", "thanos-store")).spec.volumes;
         assert.deepEqual(volumes({ storage: { type: "filesystem", persistentVolumeClaimName: "bucket" } })[1], {
             name: "bucket",
