@@ -21,12 +21,14 @@ export type * from "./canary-workload";
 export { CanaryWorkload, canaryReplicasFor, canaryWorkloadArgsSchema, canaryWorkloadDefaults, resolveCanaryWorkloadArgs } from "./canary-workload";
 export type * from "./common";
 export {
+    defaultVersionLabel,
     dnsLabel,
     dnsSubdomain,
     durationString,
     formatPath,
     hostName,
     InvalidArgsError,
+    ISTIO_DEFAULT_LATENCY_BUCKETS_MS,
     isDuration,
     isPinnedImage,
     labelKey,
