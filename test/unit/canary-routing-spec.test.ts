@@ -186,11 +186,12 @@ describe("buildDestinationRuleSpec", () => {
     });
 
     it("refuses subsets that can select the same pods: the same version with another label, or one selector inside the other", () => {
-        for (const subsetLabels of [
+        const overlapping: Array<{ stable: Record<string, string>; canary: Record<string, string> }> = [
             { stable: { version: "1.4.0" }, canary: { version: "1.4.0", team: "shop" } },
             { stable: { app: "checkout" }, canary: { app: "checkout", version: "1.5.0" } },
             { stable: { version: "1.4.0" }, canary: { track: "canary" } },
-        ]) {
+        ];
+        for (const subsetLabels of overlapping) {
             assert.throws(
                 () => dr({ subsetLabels }),
                 (err: unknown) => {

@@ -79,7 +79,7 @@ describe("CanaryWorkload version labels and latency buckets", () => {
 
     it("keeps Istio's buckets by default (no annotation) and sets the sidecars' buckets when given others", () => {
         const annotations = (a: ReturnType<typeof resolveCanaryWorkloadArgs>, track: "stable" | "canary") =>
-            deploymentSpec(a, track).template.metadata as { annotations: Record<string, string> };
+            (deploymentSpec(a, track).template as { metadata: { annotations: Record<string, string> } }).metadata;
         for (const track of ["stable", "canary"] as const) {
             assert.equal(annotations(resolveCanaryWorkloadArgs(images), track).annotations[STATS_HISTOGRAM_BUCKETS_ANNOTATION], undefined);
             const custom = resolveCanaryWorkloadArgs({ ...images, latencyBuckets: [1000, 300, 50] });
