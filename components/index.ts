@@ -32,12 +32,14 @@ export {
 } from "./canary-workload";
 export type * from "./common";
 export {
+    defaultVersionLabel,
     dnsLabel,
     dnsSubdomain,
     durationString,
     formatPath,
     hostName,
     InvalidArgsError,
+    ISTIO_DEFAULT_LATENCY_BUCKETS_MS,
     isDuration,
     isPinnedImage,
     labelKey,

@@ -84,6 +84,7 @@ const MANAGED: Record<string, string> = {
     "services[].workload.canaryImage": fromCanaryImage,
     "services[].workload.stableVersionLabel": "the stable version label chosen by the progression",
     "services[].workload.canaryVersionLabel": "the canary version label chosen by the progression",
+    "services[].workload.latencyBuckets": "`services[].slo.latencyBuckets`: one list for the sidecars and the SLO thresholds",
     "services[].workload.canaryWeight":
         "the larger of this update's and the previous update's canary share: pods follow routes up at once and down one update later",
     "services[].slo.service": fromName,

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CanaryRouting } from "../components/canary-routing";
 import { CanaryWorkload } from "../components/canary-workload";
-import { SloRules, type SloRulesSpec } from "../components/slo-rules";
+import { type CanaryRulesArgs, SloRules, type SloRulesSpec } from "../components/slo-rules";
 import type { Decision, ProgressionState } from "../progression";
 import { versionLabels } from "../progression/config";
 import type { CanaryRelease } from "./canary-release";
@@ -42,6 +42,17 @@ export function canarySizingWeight(previous: ProgressionState | undefined, next:
     return shares.length === 0 ? undefined : Math.max(...shares);
 }
 
+/**
+ * The canary part of a service's SloRules args: the version labels the workload and the analysis use (the user's
+ * own `slo.canary` keys win); once promoted, stable and canary are the same version and there is nothing to compare
+ * until the next canary. The stack config check and the program both call it, so they agree.
+ */
+export function sloCanaryArgs(canary: CanaryRulesArgs | undefined, labels: { stable: string; canary: string }): CanaryRulesArgs {
+    return labels.stable === labels.canary
+        ? { ...canary, enabled: false }
+        : { stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, ...canary };
+}
+
 export class CanaryService extends pulumi.ComponentResource {
     /** The SLO spec of the service, for the stack's shared dashboards. */
     public readonly sloSpec: SloRulesSpec;
@@ -70,6 +81,8 @@ export class CanaryService extends pulumi.ComponentResource {
                 canaryImage: s.canaryImage,
                 stableVersionLabel: labels.stable,
                 canaryVersionLabel: labels.canary,
+                // One bucket list for the sidecars and the SLO thresholds (SloRules refuses a threshold not in it).
+                latencyBuckets: s.slo.latencyBuckets,
                 ...(sizing === undefined ? { canaryReplicas: 0 } : { canaryWeight: sizing }),
                 env: { ...args.workloadEnv, ...workload.env },
             },
@@ -86,8 +99,7 @@ export class CanaryService extends pulumi.ComponentResource {
             },
             { ...child, dependsOn: [...after, args.record, pods] },
         );
-        // The canary rules compare the same version labels the routing and the workloads use; once promoted, stable
-        // and canary are the same version and there is no canary to compare until the next one. The dashboard goes
+        // The canary rules compare the same version labels the workloads use (see sloCanaryArgs). The dashboard goes
         // to the stack's shared dashboard ConfigMaps instead of one ConfigMap per service.
         const slo = s.slo;
         this.sloSpec = new SloRules(
@@ -96,10 +108,7 @@ export class CanaryService extends pulumi.ComponentResource {
                 namespace: s.namespace,
                 ...slo,
                 service: s.name,
-                canary:
-                    labels.stable === labels.canary
-                        ? { ...slo.canary, enabled: false }
-                        : { stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, ...slo.canary },
+                canary: sloCanaryArgs(slo.canary, labels),
                 dashboard: { ...slo.dashboard, enabled: false },
             },
             { ...child, dependsOn: [...after, args.record] },

@@ -10,9 +10,10 @@ import { dnsLabel } from "../components/common/k8s-names";
 import { formatPath, InvalidArgsError, valueAt } from "../components/common/validation";
 import { grayNamespaceArgsSchema, type PlainGrayNamespaceArgs } from "../components/gray-namespace";
 import { agentPodSelector, otelCollectorArgsSchema, type PlainOtelCollectorArgs } from "../components/otel-collector";
-import { type PlainSloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
+import { type CanaryRulesArgs, type PlainSloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
 import { type PlainThanosArgs, thanosArgsSchema } from "../components/thanos";
 import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigSchema, versionLabels } from "../progression/config";
+import { sloCanaryArgs } from "./canary-service";
 
 /**
  * Keys of each part the program fills itself, from the service's own keys or from the decision of the update; a
@@ -20,7 +21,17 @@ import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigS
  */
 const MANAGED = {
     routing: ["service", "namespace", "canaryWeight", "canaryAvailable"],
-    workload: ["service", "namespace", "stableImage", "canaryImage", "stableVersionLabel", "canaryVersionLabel", "canaryWeight", "canaryReplicas"],
+    workload: [
+        "service",
+        "namespace",
+        "stableImage",
+        "canaryImage",
+        "stableVersionLabel",
+        "canaryVersionLabel",
+        "canaryWeight",
+        "canaryReplicas",
+        "latencyBuckets",
+    ],
     slo: ["service"],
     progression: ["service", "environment", "stableImage", "canaryImage"],
 } as const;
@@ -310,7 +321,22 @@ function parseService(
             workload,
             fromService,
         ).problems,
-        ...checkPart(sloRulesArgsSchema, { namespace: raw["namespace"], ...slo, service: raw["name"] }, where("slo"), slo, fromService).problems,
+        ...checkPart(
+            sloRulesArgsSchema,
+            // With the version labels the program gives it (a canary part that is not an object is reported as written).
+            {
+                namespace: raw["namespace"],
+                ...slo,
+                service: raw["name"],
+                canary:
+                    isObject(slo["canary"]) || slo["canary"] === undefined
+                        ? sloCanaryArgs(slo["canary"] as CanaryRulesArgs | undefined, labels)
+                        : slo["canary"],
+            },
+            where("slo"),
+            slo,
+            fromService,
+        ).problems,
         ...parsed.problems,
     ];
     // A key of the service checked by several parts is reported once.

@@ -184,7 +184,19 @@ export const subsetLabelsSchema = z
         canary: subsetSelector.meta({ description: "Labels of canary pods." }),
     })
     .strict()
-    .refine((s) => !sameLabels(s.stable, s.canary), "stable and canary select the same pods: their labels must differ");
+    .superRefine((s, ctx) => {
+        if (sameLabels(s.stable, s.canary)) {
+            ctx.addIssue({ code: "custom", message: "stable and canary select the same pods: their labels must differ" });
+        } else if (!disjoint(s.stable, s.canary)) {
+            // Same version with one more label, or one selector inside the other: a pod can be in both subsets.
+            ctx.addIssue({
+                code: "custom",
+                message:
+                    `stable and canary can select the same pods (one labelled ${JSON.stringify({ ...s.stable, ...s.canary })} is in both): ` +
+                    'give them a label both name with different values, e.g. version "1.4.0" and "1.5.0"',
+            });
+        }
+    });
 export type SubsetLabelsArgs = z.input<typeof subsetLabelsSchema>;
 
 /**
@@ -217,7 +229,7 @@ export const canaryRoutingArgsSchema = z
                 description:
                     "Pod labels of each subset. Defaults to the track label CanaryWorkload sets (`gray-release.io/track: " +
                     "stable|canary`): a subset that selected a version would lose every ready pod while its Deployment rolls to " +
-                    "a new version (promotion). The two must differ.",
+                    "a new version (promotion). The two must differ on a label both name, so no pod is in both.",
             }),
         canaryWeight: z
             .number()
@@ -354,6 +366,11 @@ export type ResolvedCanaryRoutingArgs = z.output<typeof canaryRoutingArgsSchema>
  */
 export function resolveCanaryRoutingArgs(input: unknown, subject = "CanaryRouting"): ResolvedCanaryRoutingArgs {
     return parseArgs(subject, canaryRoutingArgsSchema, input);
+}
+
+/** Whether no pod can match both selectors: they name a common key with different values. */
+function disjoint(a: Record<string, string>, b: Record<string, string>): boolean {
+    return Object.keys(a).some((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] !== b[k]);
 }
 
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {

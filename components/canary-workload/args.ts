@@ -4,9 +4,10 @@
  * builders read).
  */
 import { z } from "zod";
-import { isPinnedImage } from "../common/image";
+import { defaultVersionLabel, isPinnedImage } from "../common/image";
 import type { InputFields, InputPaths, WithInputs } from "../common/inputs";
 import { dnsLabel, labelKey, nonEmptyLabelValue, portNumber, quantity } from "../common/k8s-names";
+import { ISTIO_DEFAULT_LATENCY_BUCKETS_MS, latencyBucketsSchema } from "../common/latency-buckets";
 import { parseArgs } from "../common/validation";
 import { canaryWorkloadDefaults as D } from "./defaults";
 import { canaryReplicasFor } from "./replicas";
@@ -43,11 +44,15 @@ export const canaryWorkloadArgsSchema = z
         namespace: dnsLabel.meta({ description: "Namespace to run in (usually a gray namespace)." }),
         stableImage: image.meta({ description: "Image of the stable version, pinned by tag or digest." }),
         canaryImage: image.meta({ description: "Image of the canary version, pinned by tag or digest." }),
-        stableVersionLabel: nonEmptyLabelValue.meta({
-            description: "Value of the version label on stable pods (what Istio's metrics report as `destination_version`).",
+        stableVersionLabel: nonEmptyLabelValue.optional().meta({
+            description:
+                "Value of the version label on stable pods (what Istio's metrics report as `destination_version`). Default: " +
+                "derived from `stableImage`, its tag or a digest's first 12 hex digits, as SloRules derives it from the same image.",
         }),
-        canaryVersionLabel: nonEmptyLabelValue.meta({
-            description: "Value of the version label on canary pods (what Istio's metrics report as `destination_version`).",
+        canaryVersionLabel: nonEmptyLabelValue.optional().meta({
+            description:
+                "Value of the version label on canary pods (what Istio's metrics report as `destination_version`). Default: " +
+                "derived from `canaryImage`, as for `stableVersionLabel`.",
         }),
         versionLabel: labelKey
             .default(D.versionLabel)
@@ -81,6 +86,14 @@ export const canaryWorkloadArgsSchema = z
         servicePort: portNumber.default(D.servicePort).meta({ description: "Service port (named `http` so Istio treats it as HTTP)." }),
         healthPath: z.string().startsWith("/").default(D.healthPath).meta({ description: "HTTP path of the readiness and liveness probes." }),
         resources: workloadResourcesSchema.prefault({}),
+        latencyBuckets: latencyBucketsSchema
+            .default(() => [...ISTIO_DEFAULT_LATENCY_BUCKETS_MS])
+            .meta({
+                description:
+                    "Bucket bounds (ms) the sidecars of both versions report `istio_request_duration_milliseconds` with (the " +
+                    "`sidecar.istio.io/statsHistogramBuckets` annotation, set only when they differ from Istio's defaults). Give " +
+                    "the same list as SloRules' `latencyBuckets`, so its latency thresholds are bucket bounds. Default: Istio's own.",
+            }),
         env: z
             .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an env var name" }), z.string())
             .default(() => ({}))
@@ -91,9 +104,21 @@ export const canaryWorkloadArgsSchema = z
         if (a.maxCanaryReplicas < a.minCanaryReplicas) {
             ctx.addIssue({ code: "custom", path: ["maxCanaryReplicas"], message: `must be at least minCanaryReplicas (${a.minCanaryReplicas})` });
         }
+        for (const track of ["stable", "canary"] as const) {
+            const derived = a[`${track}VersionLabel`] === undefined ? defaultVersionLabel(a[`${track}Image`]) : undefined;
+            if (derived !== undefined && !nonEmptyLabelValue.safeParse(derived).success) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [`${track}Image`],
+                    message: `its version "${derived}" is not a label value (at most 63 alphanumerics, '-', '_', '.'): give ${track}VersionLabel`,
+                });
+            }
+        }
     })
     .transform(({ canaryWeight, canaryReplicas, ...a }) => ({
         ...a,
+        stableVersionLabel: a.stableVersionLabel ?? defaultVersionLabel(a.stableImage),
+        canaryVersionLabel: a.canaryVersionLabel ?? defaultVersionLabel(a.canaryImage),
         canaryReplicas:
             canaryReplicas ??
             (canaryWeight === undefined

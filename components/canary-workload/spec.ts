@@ -2,6 +2,7 @@
  * Pure builders of the Kubernetes objects of a CanaryWorkload, so their shape is testable without Pulumi.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { statsHistogramBucketsAnnotations } from "../common/latency-buckets";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../common/security";
 import { TRACK_LABEL, type Track } from "../common/track";
 import type { ResolvedCanaryWorkloadArgs } from "./args";
@@ -57,7 +58,7 @@ export function deploymentSpec(a: ResolvedCanaryWorkloadArgs, track: Track): Dep
         selector: { matchLabels: deploymentSelector(a, track) },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-            metadata: { labels, annotations: { "sidecar.istio.io/inject": "true" } },
+            metadata: { labels, annotations: { "sidecar.istio.io/inject": "true", ...statsHistogramBucketsAnnotations(a.latencyBuckets) } },
             spec: {
                 automountServiceAccountToken: false,
                 securityContext: restrictedPodSecurityContext(),

@@ -2,6 +2,7 @@ export * from "./duration";
 export * from "./image";
 export * from "./inputs";
 export * from "./k8s-names";
+export * from "./latency-buckets";
 export * from "./network-peer";
 export * from "./quantity";
 export * from "./security";

@@ -3,6 +3,8 @@
  * service-dependent defaults read from here and nowhere else.
  */
 
+import { ISTIO_DEFAULT_LATENCY_BUCKETS_MS, ISTIO_DURATION_HISTOGRAM } from "../common/latency-buckets";
+
 /** Rate window of the base recordings taken from raw metrics; every longer window is derived from them. */
 export const BASE_WINDOW = "5m";
 
@@ -20,9 +22,14 @@ export const SLO_RULES_DEFAULTS = {
     /** Matchers (added to the service matchers) that select failed requests. */
     errorMatchers: 'response_code=~"5.."',
     /** Istio's request-duration histogram (base name, without `_bucket`). */
-    latencyHistogram: "istio_request_duration_milliseconds",
-    /** Latency SLI threshold, in the histogram's unit (ms for Istio); must be one of its bucket bounds. */
-    latencyThreshold: 300,
+    latencyHistogram: ISTIO_DURATION_HISTOGRAM,
+    /**
+     * Latency SLI threshold, in the histogram's unit (ms for Istio); must be one of its bucket bounds. 250 is a bound
+     * of Istio's default buckets, so the default SLI has data on any install (300, the old default, is not one).
+     */
+    latencyThreshold: 250,
+    /** Bucket bounds of Istio's histogram on the service's pods: Istio's own, which CanaryWorkload keeps by default. */
+    latencyBuckets: ISTIO_DEFAULT_LATENCY_BUCKETS_MS,
     /**
      * Multi-window, multi-burn-rate policy (Google SRE workbook), as budget fractions consumed within the long
      * window. For a 30d SLO they give the classic factors 14.4 / 6 (page) and 3 / 1 (ticket); for other SLO
@@ -48,9 +55,11 @@ export const SLO_RULES_DEFAULTS = {
     minRequestRate: 0.1,
     canary: {
         enabled: true,
+        /**
+         * The metric label Istio fills from the pod's `version` label. Its values have no default here: they come
+         * from the images (`defaultVersionLabel`, as CanaryWorkload labels its pods) or are given.
+         */
         versionLabel: "destination_version",
-        canaryVersionLabel: "canary",
-        stableVersionLabel: "stable",
         rateWindow: "5m",
         /** P1 when canary error rate minus stable error rate exceeds this... */
         errorRateDeltaThreshold: 0.003,

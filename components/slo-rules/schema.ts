@@ -5,8 +5,10 @@
  * SLIs and burn factors into the generator's {@link SloRulesSpec}.
  */
 import { z } from "zod";
+import { defaultVersionLabel, isPinnedImage } from "../common/image";
 import type { InputFields, InputPaths, WithInputs } from "../common/inputs";
 import { dnsLabel, labelMap as k8sLabelMap, nonEmptyLabelValue } from "../common/k8s-names";
+import { ISTIO_DURATION_HISTOGRAM, isBucketBound, latencyBucketsSchema, sortedBuckets } from "../common/latency-buckets";
 import { parseArgs } from "../common/validation";
 import { burnRateFactor, roundFactor } from "./burn-rate";
 import { BASE_WINDOW, SLO_RULES_DEFAULTS as D, defaultCanaryPodRegex, defaultDashboardTitle, defaultServiceMatchers } from "./defaults";
@@ -130,7 +132,12 @@ const latencySli = z
             .positive()
             .finite()
             .default(D.latencyThreshold)
-            .meta(describe("Threshold in the histogram's unit; must equal one of its bucket bounds (`le`). Default 300 (ms).")),
+            .meta(
+                describe(
+                    `Threshold in the histogram's unit; must equal one of its bucket bounds (\`le\`): for Istio's histogram one of ` +
+                        `\`latencyBuckets\`, else refused. Default ${D.latencyThreshold} (ms), a bound of Istio's default buckets.`,
+                ),
+            ),
         matchers: matchers
             .optional()
             .meta(describe("Label matchers (PromQL syntax, no braces) selecting the service's series. Default: the service matchers.")),
@@ -244,16 +251,42 @@ const trafficRatio = z
         }
     });
 
+const pinnedImage = z.string().min(1).refine(isPinnedImage, { message: "image must be pinned: a tag other than `latest` or a digest" });
+const TRACKS = ["canary", "stable"] as const;
+
 const canarySchema = z
     .strictObject({
         enabled: z.boolean().default(D.canary.enabled).meta(describe("Whether to generate the canary rules.")),
-        versionLabel: labelName.default(D.canary.versionLabel).meta(describe("Label telling versions apart in the request metrics.")),
+        versionLabel: labelName
+            .default(D.canary.versionLabel)
+            .meta(describe("Label telling versions apart in the request metrics (Istio fills it from the pod's `version` label).")),
+        canaryImage: pinnedImage
+            .optional()
+            .meta(
+                describe(
+                    "The canary's image, pinned. `canaryVersionLabel` defaults to the value derived from it the way CanaryWorkload " +
+                        "labels its pods: the tag, or a digest's first 12 hex digits. Give the same image to both components.",
+                ),
+            ),
+        stableImage: pinnedImage
+            .optional()
+            .meta(describe("The stable version's image, pinned; `stableVersionLabel` defaults to the value derived from it (see `canaryImage`).")),
         canaryVersionLabel: nonEmptyLabelValue
-            .default(D.canary.canaryVersionLabel)
-            .meta(describe("Value of `versionLabel` on the canary's requests (its pods' version label).")),
+            .optional()
+            .meta(
+                describe(
+                    "Value of `versionLabel` on the canary's requests (its pods' version label). Default: derived from " +
+                        "`canaryImage`; with neither, enabled canary rules are refused (no silent default that selects no pod).",
+                ),
+            ),
         stableVersionLabel: nonEmptyLabelValue
-            .default(D.canary.stableVersionLabel)
-            .meta(describe("Value of `versionLabel` on the stable version's requests (its pods' version label).")),
+            .optional()
+            .meta(
+                describe(
+                    "Value of `versionLabel` on the stable version's requests (its pods' version label). Default: derived from " +
+                        "`stableImage`; with neither, enabled canary rules are refused.",
+                ),
+            ),
         requestsMetric: metricName.default(D.requestsMetric).meta(describe("Request counter.")),
         errorMatchers: matchers.default(D.errorMatchers).meta(describe("Matchers (no braces) that select failed requests.")),
         latencyHistogram: metricName.default(D.latencyHistogram).meta(describe("Duration histogram base name.")),
@@ -278,16 +311,51 @@ const canarySchema = z
         restarts: restartsSchema.prefault({}).meta(describe("Restart counter of the canary's pods.")),
     })
     .superRefine((v, ctx) => {
-        if (v.canaryVersionLabel === v.stableVersionLabel) {
-            // Report on the key the user set (a defaulted one has no value to show).
-            const [key, other] =
-                v.canaryVersionLabel === D.canary.canaryVersionLabel
-                    ? ["stableVersionLabel", "canaryVersionLabel"]
-                    : ["canaryVersionLabel", "stableVersionLabel"];
-            ctx.addIssue({ code: "custom", path: [key], message: `must differ from ${other}` });
+        if (!v.enabled) return;
+        for (const track of TRACKS) {
+            if (v[`${track}VersionLabel`] === undefined && v[`${track}Image`] === undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [`${track}VersionLabel`],
+                    message:
+                        `required while canary rules are enabled: give ${track}Image (the label is derived from it as CanaryWorkload ` +
+                        `labels its pods) or ${track}VersionLabel, or set enabled: false`,
+                });
+            }
+        }
+        for (const track of TRACKS) {
+            const image = v[`${track}Image`];
+            const derived = v[`${track}VersionLabel`] === undefined && image !== undefined ? defaultVersionLabel(image) : undefined;
+            if (derived !== undefined && !nonEmptyLabelValue.safeParse(derived).success) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [`${track}Image`],
+                    message: `its version "${derived}" is not a label value (at most 63 alphanumerics, '-', '_', '.'): give ${track}VersionLabel`,
+                });
+            }
+        }
+        const canary = versionLabelOf(v, "canary");
+        if (canary !== undefined && canary === versionLabelOf(v, "stable")) {
+            // Report on the key the user wrote for the stable version.
+            const key = v.stableVersionLabel !== undefined ? "stableVersionLabel" : "stableImage";
+            ctx.addIssue({ code: "custom", path: [key], message: `gives the version label "${canary}", the canary's too: the two must differ` });
         }
     })
     .meta(describe("Canary-versus-stable rules."));
+
+/** The version label of one track: the one given, else the one derived from its image (as CanaryWorkload does). */
+function versionLabelOf(
+    c: {
+        canaryVersionLabel?: string | undefined;
+        stableVersionLabel?: string | undefined;
+        canaryImage?: string | undefined;
+        stableImage?: string | undefined;
+    },
+    track: "canary" | "stable",
+): string | undefined {
+    const image = c[`${track}Image`];
+    return c[`${track}VersionLabel`] ?? (image === undefined ? undefined : defaultVersionLabel(image));
+}
 
 const dashboardSchema = z
     .strictObject({
@@ -316,6 +384,15 @@ const specShape = {
                     'Default `reporter="destination",destination_service_name="<service>"`.',
             ),
         ),
+    latencyBuckets: latencyBucketsSchema
+        .default(() => [...D.latencyBuckets])
+        .meta(
+            describe(
+                `Bucket bounds (ms) of Istio's \`${ISTIO_DURATION_HISTOGRAM}\` on the service's pods. A latency SLI on it must use one ` +
+                    "of them as its threshold. Give CanaryWorkload the same list: it sets them on its pods' sidecars. Default: " +
+                    `Istio's own (${D.latencyBuckets.join(", ")}).`,
+            ),
+        ),
     evaluationInterval: duration.default(D.evaluationInterval).meta(describe("Evaluation interval of the raw-metric and alert groups.")),
     longWindowEvaluationInterval: duration
         .default(D.longWindowEvaluationInterval)
@@ -326,12 +403,26 @@ const specShape = {
     dashboard: dashboardSchema.prefault({}).meta(describe("Grafana dashboard options.")),
 };
 
-/** Cross-field checks: unique SLO names, alert windows within each SLO's window. */
-function checkSpec(v: { slos: Array<{ name: string; window: string }>; alerting: z.output<typeof alertingSchema> }, ctx: z.RefinementCtx): void {
+/** Cross-field checks: unique SLO names, alert windows within each SLO's window, thresholds that are bucket bounds. */
+function checkSpec(
+    v: { slos: Array<z.output<typeof sloSchema>>; alerting: z.output<typeof alertingSchema>; latencyBuckets: number[] },
+    ctx: z.RefinementCtx,
+): void {
     const seen = new Set<string>();
     v.slos.forEach((s, i) => {
         if (seen.has(s.name)) ctx.addIssue({ code: "custom", path: ["slos", i, "name"], message: "duplicate SLO name" });
         seen.add(s.name);
+        // Istio's histogram has an `le` series only for its bounds: any other threshold leaves the SLI empty, silently.
+        if (s.sli.kind === "latency" && s.sli.histogram === ISTIO_DURATION_HISTOGRAM && !isBucketBound(s.sli.threshold, v.latencyBuckets)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["slos", i, "sli", "threshold"],
+                message:
+                    `threshold ${s.sli.threshold} is not a bucket bound of ${ISTIO_DURATION_HISTOGRAM} (latencyBuckets: ` +
+                    `${sortedBuckets(v.latencyBuckets).join(", ")}), so the SLI would have no data: use one of them, or add it to ` +
+                    "latencyBuckets and give CanaryWorkload the same latencyBuckets (it sets them on the pods' sidecars)",
+            });
+        }
         for (const severity of ["page", "ticket"] as const) {
             v.alerting[severity].windows.forEach((w, j) => {
                 if (isDuration(w.long) && isDuration(s.window) && durationSeconds(w.long) > durationSeconds(s.window)) {
@@ -415,12 +506,13 @@ function selectorOf(metric: string, ...matcherLists: string[]): string {
 export function toSloRulesSpec(a: ResolvedSloRulesSpecArgs): SloRulesSpec {
     const serviceMatchers = a.serviceMatchers ?? defaultServiceMatchers(a.service);
     const { page, ticket, minBurnRate, minRequestRate } = a.alerting;
-    const { enabled: canaryEnabled, restarts, ...canary } = a.canary;
+    const { enabled: canaryEnabled, restarts, canaryImage: _c, stableImage: _s, ...canary } = a.canary;
 
     return {
         service: a.service,
         serviceMatchers,
         runbookUrl: a.runbookUrl,
+        latencyBuckets: sortedBuckets(a.latencyBuckets),
         evaluationInterval: a.evaluationInterval,
         longWindowEvaluationInterval: a.longWindowEvaluationInterval,
         pageFor: page.for,
@@ -471,6 +563,9 @@ export function toSloRulesSpec(a: ResolvedSloRulesSpecArgs): SloRulesSpec {
         canary: canaryEnabled
             ? {
                   ...canary,
+                  // Both are set once parsed with canary rules enabled (the schema refuses neither label nor image).
+                  canaryVersionLabel: versionLabelOf(a.canary, "canary")!,
+                  stableVersionLabel: versionLabelOf(a.canary, "stable")!,
                   restartsSelector: selectorOf(
                       restarts.metric,
                       restarts.namespace !== undefined ? `namespace="${restarts.namespace}"` : "",

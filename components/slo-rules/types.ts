@@ -41,7 +41,14 @@ export interface ResolvedSlo extends Omit<ResolvedSloArgs, "sli" | "description"
 }
 
 /** Canary rules after defaults: the parsed canary args, with the restarts compiled into one selector. */
-export type ResolvedCanary = Omit<ResolvedCanaryRulesArgs, "enabled" | "restarts"> & {
+export type ResolvedCanary = Omit<
+    ResolvedCanaryRulesArgs,
+    "enabled" | "restarts" | "canaryImage" | "stableImage" | "canaryVersionLabel" | "stableVersionLabel"
+> & {
+    /** Value of `versionLabel` on the canary's requests (given, or derived from its image). */
+    canaryVersionLabel: string;
+    /** Value of `versionLabel` on the stable version's requests (given, or derived from its image). */
+    stableVersionLabel: string;
     /** Full selector of the canary's restart counters. */
     restartsSelector: string;
 };
@@ -54,6 +61,8 @@ export interface SloRulesSpec {
     serviceMatchers: string;
     /** Default runbook URL (canary alert, SLOs without their own). */
     runbookUrl: string;
+    /** Bucket bounds (ms) of Istio's duration histogram on the service's pods, ascending: give them to CanaryWorkload. */
+    latencyBuckets: number[];
     /** Evaluation interval of raw-metric and alert groups. */
     evaluationInterval: string;
     /** Evaluation interval of the long-window group. */

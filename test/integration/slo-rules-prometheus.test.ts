@@ -6,6 +6,8 @@
 import { strict as assert } from "node:assert";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { podLabels, resolveCanaryWorkloadArgs } from "../../components/canary-workload";
+import { ISTIO_DEFAULT_LATENCY_BUCKETS_MS } from "../../components/common";
 import { generateRuleGroups, type RuleGroup, renderRuleFile, resolveSloRulesSpec } from "../../components/slo-rules";
 import {
     backfillOpenMetrics,
@@ -34,6 +36,9 @@ interface QueryApi {
 }
 
 const SERVICE = "checkout";
+const IMAGES = { stableImage: "registry.example.com/checkout:1.4.0", canaryImage: "registry.example.com/checkout:1.5.0" };
+/** The pods as CanaryWorkload labels them with its defaults: Istio reports their `version` label as `destination_version`. */
+const WORKLOAD = resolveCanaryWorkloadArgs({ service: SERVICE, namespace: "staging-gray", ...IMAGES });
 const STEP_S = 15;
 const HISTORY_S = 2 * 3600;
 
@@ -47,10 +52,11 @@ function counterSamples(end: number, perSecond: number): Array<[number, number]>
 function syntheticHistory(end: number): SyntheticSeries[] {
     const series: SyntheticSeries[] = [];
     // stable: 90 rps, 0.1 % errors; canary: 10 rps, 1 % errors.
-    for (const [version, rps, errRatio] of [
+    for (const [track, rps, errRatio] of [
         ["stable", 90, 0.001],
         ["canary", 10, 0.01],
     ] as const) {
+        const version = podLabels(WORKLOAD, track)[WORKLOAD.versionLabel]!;
         const labels = { reporter: "destination", destination_service_name: SERVICE, destination_version: version };
         series.push({
             name: "istio_requests_total",
@@ -58,14 +64,16 @@ function syntheticHistory(end: number): SyntheticSeries[] {
             samples: counterSamples(end, rps * (1 - errRatio)),
         });
         series.push({ name: "istio_requests_total", labels: { ...labels, response_code: "503" }, samples: counterSamples(end, rps * errRatio) });
-        for (const [le, share] of [
-            ["100", 0.5],
-            ["300", 0.98],
-            ["1000", 1],
-            ["+Inf", 1],
-        ] as const) {
-            series.push({ name: "istio_request_duration_milliseconds_bucket", labels: { ...labels, le }, samples: counterSamples(end, rps * share) });
+        // Every bucket a default sidecar reports (Istio's own): half under 100 ms, 98 % under 250 ms, all under 1 s.
+        const share = (le: number) => (le >= 1000 ? 1 : le >= 250 ? 0.98 : le >= 100 ? 0.5 : 0);
+        for (const le of ISTIO_DEFAULT_LATENCY_BUCKETS_MS) {
+            series.push({
+                name: "istio_request_duration_milliseconds_bucket",
+                labels: { ...labels, le: String(le) },
+                samples: counterSamples(end, rps * share(le)),
+            });
         }
+        series.push({ name: "istio_request_duration_milliseconds_bucket", labels: { ...labels, le: "+Inf" }, samples: counterSamples(end, rps) });
         series.push({ name: "istio_request_duration_milliseconds_count", labels, samples: counterSamples(end, rps) });
     }
     series.push({
@@ -96,7 +104,8 @@ describe("SLO rules in a real Prometheus", function () {
             // Fast intervals so the test does not wait for the production 30s / 2m.
             evaluationInterval: "2s",
             longWindowEvaluationInterval: "2s",
-            canary: { restarts: { namespace: "staging-gray" } },
+            // Defaults everywhere else: the latency threshold, the buckets, the version labels derived from the images.
+            canary: { ...IMAGES, restarts: { namespace: "staging-gray" } },
         });
         groups = generateRuleGroups(spec);
         const rulesFile = join(dir, "slo.rules.yaml");
@@ -175,7 +184,7 @@ describe("SLO rules in a real Prometheus", function () {
         assert.ok(Math.abs((await one("canary_traffic_ratio")) - 0.1) < 0.005);
         assert.ok(Math.abs((await one("canary_error_rate_delta")) - 0.009) < 0.001);
         const p95 = await one("canary_latency_p95_ms");
-        assert.ok(p95 > 100 && p95 <= 300, `p95 ${p95}`);
+        assert.ok(p95 > 100 && p95 <= 250, `p95 ${p95}`);
         assert.equal(await one("canary_k8s_pod_restart_total"), 2);
     });
 });

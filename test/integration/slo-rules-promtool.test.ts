@@ -6,6 +6,8 @@ import { strict as assert } from "node:assert";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { podLabels, resolveCanaryWorkloadArgs } from "../../components/canary-workload";
+import { ISTIO_DEFAULT_LATENCY_BUCKETS_MS } from "../../components/common";
 import {
     ALERT_NAMES,
     generateRuleGroups,
@@ -17,14 +19,20 @@ import {
 import { checkRules, makeTempDir, requirePromtool, testRules } from "../support/prometheus";
 
 const SERVICE = "checkout";
+const IMAGES = { stableImage: "registry.example.com/checkout:1.4.0", canaryImage: "registry.example.com/checkout:1.5.0" };
+/** Both components with their defaults and the same images: the rules must select what the pods report. */
 const BASE_ARGS: SloRulesSpecArgs = {
     service: SERVICE,
     runbookUrl: "https://runbooks.example.com/checkout",
     slos: [
         { name: "availability", objective: 99.95, window: "30d" },
-        { name: "latency", objective: 99, window: "30d", sli: { kind: "latency", threshold: 300 } },
+        { name: "latency", objective: 99, window: "30d", sli: { kind: "latency" } },
     ],
+    canary: IMAGES,
 };
+const WORKLOAD = resolveCanaryWorkloadArgs({ service: SERVICE, namespace: "staging-gray", ...IMAGES });
+/** `destination_version` of a track's requests: Istio reports the pod's `version` label, as CanaryWorkload sets it. */
+const version = (track: "stable" | "canary"): string => podLabels(WORKLOAD, track)[WORKLOAD.versionLabel]!;
 
 /** Counter values (one per minute, starting at 0) from segments of constant per-minute increments. */
 function counter(segments: Array<[minutes: number, perMinute: number]>): string {
@@ -53,12 +61,16 @@ function istio(version: string, segments: Array<[minutes: number, ok: number, er
     ];
 }
 
-/** Istio latency histogram of the stable version: per-minute fast (≤300ms) and slow counts per segment. */
+/**
+ * Istio latency histogram of the stable version with the buckets a default sidecar reports (Istio's own): per-minute
+ * fast (~100 ms) and slow (~400 ms) counts per segment.
+ */
 function latency(segments: Array<[minutes: number, fast: number, slow: number]>): InputSeries[] {
-    const base = `reporter="destination",destination_service_name="${SERVICE}",destination_version="stable"`;
+    const base = `reporter="destination",destination_service_name="${SERVICE}",destination_version="${version("stable")}"`;
     const h = "istio_request_duration_milliseconds";
+    const upTo = (le: number) => counter(segments.map(([m, f, s]) => [m, (le >= 100 ? f : 0) + (le >= 500 ? s : 0)]));
     return [
-        { series: `${h}_bucket{${base},le="300"}`, values: counter(segments.map(([m, f]) => [m, f])) },
+        ...ISTIO_DEFAULT_LATENCY_BUCKETS_MS.map((le) => ({ series: `${h}_bucket{${base},le="${le}"}`, values: upTo(le) })),
         { series: `${h}_bucket{${base},le="+Inf"}`, values: counter(segments.map(([m, f, s]) => [m, f + s])) },
         { series: `${h}_count{${base}}`, values: counter(segments.map(([m, f, s]) => [m, f + s])) },
     ];
@@ -152,6 +164,7 @@ describe("SLO rules through promtool", function () {
                         },
                         { name: "callback-latency", objective: 95, window: "7d", sli: { kind: "latency", threshold: 1200 } },
                     ],
+                    latencyBuckets: [...ISTIO_DEFAULT_LATENCY_BUCKETS_MS, 1200],
                     canary: { enabled: false },
                     alertLabels: { team: "payments" },
                 },
@@ -186,7 +199,7 @@ describe("SLO rules through promtool", function () {
         it("a fast burn (10% errors, 200x the budget) pages within minutes, before any ticket", () =>
             runScenario("fast-burn", BASE_ARGS, {
                 // 10 rps healthy for 1h, then 10% errors.
-                input_series: istio("stable", [
+                input_series: istio(version("stable"), [
                     [60, 600, 0],
                     [40, 540, 60],
                 ]),
@@ -201,7 +214,7 @@ describe("SLO rules through promtool", function () {
         it("a slow burn (0.2% errors, 4x the budget) opens a ticket but never pages", () =>
             runScenario("slow-burn", BASE_ARGS, {
                 // 10 rps healthy for 6h, then 0.2% errors for 4h: only the 6h&3d pair at 1x can catch it.
-                input_series: istio("stable", [
+                input_series: istio(version("stable"), [
                     [360, 600, 0],
                     [240, 598.8, 1.2],
                 ]),
@@ -210,7 +223,7 @@ describe("SLO rules through promtool", function () {
 
         it("a healthy service (0.01% errors) fires nothing and keeps most of its budget", () =>
             runScenario("healthy", BASE_ARGS, {
-                input_series: istio("stable", [[480, 599.94, 0.06]]),
+                input_series: istio(version("stable"), [[480, 599.94, 0.06]]),
                 alert_rule_test: [none("1h"), none("4h"), none("8h"), none("8h", ALERT_NAMES.canaryP1)],
                 promql_expr_test: [
                     {
@@ -223,7 +236,7 @@ describe("SLO rules through promtool", function () {
 
         it("a low-traffic blip (6 failures at 0.02 rps) fires nothing, although its error ratios exceed the page threshold", () =>
             runScenario("low-traffic-blip", BASE_ARGS, {
-                input_series: istio("stable", [
+                input_series: istio(version("stable"), [
                     [120, 1.2, 0],
                     [2, 0, 3],
                     [60, 1.2, 0],
@@ -246,7 +259,7 @@ describe("SLO rules through promtool", function () {
                 "low-traffic-blip-unguarded",
                 { ...BASE_ARGS, alerting: { minRequestRate: 0 } },
                 {
-                    input_series: istio("stable", [
+                    input_series: istio(version("stable"), [
                         [120, 1.2, 0],
                         [2, 0, 3],
                         [60, 1.2, 0],
@@ -259,7 +272,7 @@ describe("SLO rules through promtool", function () {
             runScenario("traffic-weighted", BASE_ARGS, {
                 // 30m at 100 rps without errors, then 30m at 1 rps with 50% errors: ratio of sums ≈ 0.5%,
                 // an average of ratios would be ≈ 25%.
-                input_series: istio("stable", [
+                input_series: istio(version("stable"), [
                     [30, 6000, 0],
                     [30, 30, 30],
                 ]),
@@ -272,7 +285,7 @@ describe("SLO rules through promtool", function () {
                 ],
             }));
 
-        it("a latency SLI pages when half the requests get slower than 300ms", () =>
+        it("a latency SLI pages when half the requests get slower than the default threshold (250 ms), on Istio's default buckets", () =>
             runScenario("latency-burn", BASE_ARGS, {
                 input_series: latency([
                     [60, 600, 0],
@@ -281,16 +294,31 @@ describe("SLO rules through promtool", function () {
                 alert_rule_test: [none("59m"), { eval_time: "75m", alertname: ALERT_NAMES.burn, exp_alerts: [burn("page", "latency")] }],
             }));
 
+        it("a threshold the sidecars do not report (300 ms on Istio's default buckets) leaves the SLI empty: why it is refused (control)", () =>
+            runScenario(
+                "latency-not-a-bound",
+                // latencyBuckets claims 300 without the pods reporting it: what SloRules refuses on its own.
+                { ...BASE_ARGS, slos: [{ name: "latency", objective: 99, sli: { kind: "latency", threshold: 300 } }], latencyBuckets: [300] },
+                {
+                    input_series: latency([
+                        [60, 600, 0],
+                        [30, 300, 300],
+                    ]),
+                    alert_rule_test: [none("75m")],
+                    promql_expr_test: [{ expr: `slo:sli_error:ratio_rate5m{slo="latency"}`, eval_time: "75m", exp_samples: [] }],
+                },
+            ));
+
         it("the canary P1 fires on the brief's incident: 0.2% → 12.7% failures at a traffic step to 15%", () =>
             runScenario("canary-incident", BASE_ARGS, {
                 // 100 rps in total. 30m at a 5% canary with 0.2% failures (stable 0.1%), then a step to 15% with
                 // the canary failing 12.7% of its requests.
                 input_series: [
-                    ...istio("canary", [
+                    ...istio(version("canary"), [
                         [30, 299.4, 0.6],
                         [30, 785.7, 114.3],
                     ]),
-                    ...istio("stable", [
+                    ...istio(version("stable"), [
                         [30, 5694.3, 5.7],
                         [30, 5094.9, 5.1],
                     ]),
@@ -305,9 +333,25 @@ describe("SLO rules through promtool", function () {
                 ],
             }));
 
+        it("the same incident reported under other version labels (the old canary/stable defaults) selects nothing (control)", () =>
+            runScenario("canary-incident-other-labels", BASE_ARGS, {
+                input_series: [
+                    ...istio("canary", [
+                        [30, 299.4, 0.6],
+                        [30, 785.7, 114.3],
+                    ]),
+                    ...istio("stable", [
+                        [30, 5694.3, 5.7],
+                        [30, 5094.9, 5.1],
+                    ]),
+                ],
+                alert_rule_test: [none("38m", ALERT_NAMES.canaryP1), none("50m", ALERT_NAMES.canaryP1)],
+                promql_expr_test: [{ expr: "canary_request_rate", eval_time: "40m", exp_samples: [] }],
+            }));
+
         it("a failing canary below 10% of the traffic does not trigger the P1", () =>
             runScenario("canary-small-share", BASE_ARGS, {
-                input_series: [...istio("canary", [[60, 261.9, 38.1]]), ...istio("stable", [[60, 5694.3, 5.7]])],
+                input_series: [...istio(version("canary"), [[60, 261.9, 38.1]]), ...istio(version("stable"), [[60, 5694.3, 5.7]])],
                 alert_rule_test: [none("20m", ALERT_NAMES.canaryP1), none("59m", ALERT_NAMES.canaryP1)],
             }));
     });

@@ -22,8 +22,9 @@ const SPECS: ReadonlyArray<[string, SloRulesSpecArgs]> = [
             runbookUrl: "https://runbooks.example.com/checkout",
             slos: [
                 { name: "availability", objective: 99.95, window: "30d" },
-                { name: "latency", objective: 99, window: "30d", sli: { kind: "latency", threshold: 300 } },
+                { name: "latency", objective: 99, window: "30d", sli: { kind: "latency" } },
             ],
+            canary: { stableImage: "registry.example.com/checkout:1.4.0", canaryImage: "registry.example.com/checkout:1.5.0" },
         },
     ],
     [
@@ -45,6 +46,7 @@ const SPECS: ReadonlyArray<[string, SloRulesSpecArgs]> = [
                 },
                 { name: "callback-latency", objective: 95, window: "7d", sli: { kind: "latency", threshold: 1200 } },
             ],
+            latencyBuckets: [100, 250, 500, 1200, 5000],
             canary: { enabled: false },
         },
     ],

@@ -185,6 +185,32 @@ describe("buildDestinationRuleSpec", () => {
         );
     });
 
+    it("refuses subsets that can select the same pods: the same version with another label, or one selector inside the other", () => {
+        const overlapping: Array<{ stable: Record<string, string>; canary: Record<string, string> }> = [
+            { stable: { version: "1.4.0" }, canary: { version: "1.4.0", team: "shop" } },
+            { stable: { app: "checkout" }, canary: { app: "checkout", version: "1.5.0" } },
+            { stable: { version: "1.4.0" }, canary: { track: "canary" } },
+        ];
+        for (const subsetLabels of overlapping) {
+            assert.throws(
+                () => dr({ subsetLabels }),
+                (err: unknown) => {
+                    assert.match(
+                        String(err),
+                        /subsetLabels = \{"stable":.*: stable and canary can select the same pods \(one labelled \{.*\} is in both\): give them a label both name with different values/,
+                    );
+                    return true;
+                },
+                JSON.stringify(subsetLabels),
+            );
+        }
+        const disjoint = { stable: { app: "checkout", version: "1.4.0" }, canary: { app: "checkout", version: "1.5.0" } };
+        assert.deepEqual(
+            dr({ subsetLabels: disjoint }).subsets?.map((x) => x.labels),
+            [disjoint.stable, disjoint.canary],
+        );
+    });
+
     it("sets connection pool and outlier detection defaults, overridable field by field", () => {
         const tp = dr({ connectionPool: { maxConnections: 10 }, outlierDetection: { consecutive5xxErrors: 3 } }).trafficPolicy;
         assert.deepEqual(tp?.connectionPool, {

@@ -3,7 +3,8 @@ import { installMocks, ofType, recorded, resetRecorded, settle } from "../suppor
 
 installMocks();
 
-import { CanaryWorkload, type CanaryWorkloadArgs } from "../../components/canary-workload";
+import { CanaryWorkload, type CanaryWorkloadArgs, deploymentSpec, podLabels, resolveCanaryWorkloadArgs } from "../../components/canary-workload";
+import { STATS_HISTOGRAM_BUCKETS_ANNOTATION } from "../../components/common";
 
 const base: CanaryWorkloadArgs = {
     service: "checkout",
@@ -59,6 +60,32 @@ describe("CanaryWorkload", () => {
             /canaryImage = "registry.example.com\/checkout:latest": image must be pinned/,
         );
         assert.equal(recorded().length, 0);
+    });
+});
+
+describe("CanaryWorkload version labels and latency buckets", () => {
+    const { stableVersionLabel: _s, canaryVersionLabel: _c, ...images } = base;
+
+    it("labels pods with the version derived from each image by default: the tag, or a digest's first 12 hex digits", () => {
+        const digest = `registry.example.com/checkout@sha256:${"0f".repeat(32)}`;
+        const a = resolveCanaryWorkloadArgs({ ...images, canaryImage: digest });
+        assert.deepEqual([podLabels(a, "stable")["version"], podLabels(a, "canary")["version"]], ["1.4.0", "0f0f0f0f0f0f"]);
+        assert.equal(podLabels(resolveCanaryWorkloadArgs({ ...images, canaryVersionLabel: "v2" }), "canary")["version"], "v2", "a given label wins");
+        assert.throws(
+            () => resolveCanaryWorkloadArgs({ ...images, canaryImage: "registry.example.com/checkout:1.5.0-" }),
+            /canaryImage = "registry.example.com\/checkout:1.5.0-": its version "1.5.0-" is not a label value .*give canaryVersionLabel/,
+        );
+    });
+
+    it("keeps Istio's buckets by default (no annotation) and sets the sidecars' buckets when given others", () => {
+        const annotations = (a: ReturnType<typeof resolveCanaryWorkloadArgs>, track: "stable" | "canary") =>
+            (deploymentSpec(a, track).template as { metadata: { annotations: Record<string, string> } }).metadata;
+        for (const track of ["stable", "canary"] as const) {
+            assert.equal(annotations(resolveCanaryWorkloadArgs(images), track).annotations[STATS_HISTOGRAM_BUCKETS_ANNOTATION], undefined);
+            const custom = resolveCanaryWorkloadArgs({ ...images, latencyBuckets: [1000, 300, 50] });
+            assert.equal(annotations(custom, track).annotations[STATS_HISTOGRAM_BUCKETS_ANNOTATION], '{"istiocustom":[50,300,1000]}');
+        }
+        assert.throws(() => resolveCanaryWorkloadArgs({ ...images, latencyBuckets: [0, 300] }), /latencyBuckets\[0\] = 0/);
     });
 });
 

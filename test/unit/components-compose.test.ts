@@ -58,6 +58,7 @@ describe("components composed through their outputs", () => {
             namespace: gray.namespaceName,
             runbookUrl: "https://runbooks.example.com/checkout",
             slos: [{ name: "availability", objective: 99.9 }],
+            canary: { stableImage: workloadArgs.stableImage, canaryImage: workloadArgs.canaryImage },
         });
         await settleAll();
 
@@ -100,6 +101,7 @@ describe("components composed through their outputs", () => {
             namespace: "monitoring",
             runbookUrl: "https://runbooks.example.com/checkout",
             slos: [{ name: "availability", objective: 99.9 }],
+            canary: { stableImage: workloadArgs.stableImage, canaryImage: workloadArgs.canaryImage },
         });
         const alertmanager = new CanaryWorkload("alertmanager", { ...workloadArgs, service: "alertmanager", namespace: "monitoring" });
         const thanos = new Thanos("thanos", {

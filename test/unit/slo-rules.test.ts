@@ -3,7 +3,8 @@ import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitorin
 import * as fc from "fast-check";
 import { parse } from "yaml";
 import { z } from "zod";
-import { InvalidArgsError } from "../../components/common";
+import { podLabels, resolveCanaryWorkloadArgs } from "../../components/canary-workload";
+import { InvalidArgsError, ISTIO_DEFAULT_LATENCY_BUCKETS_MS } from "../../components/common";
 import {
     ALERT_NAMES,
     type AlertingRule,
@@ -25,6 +26,8 @@ import { installMocks, ofType, recorded, resetRecorded, settle } from "../suppor
 const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
+/** The images CanaryWorkload runs: SloRules derives the version labels from them the way the workload labels pods. */
+const IMAGES = { stableImage: "registry.example.com/checkout:1.4.0", canaryImage: "registry.example.com/checkout:1.5.0" };
 const ARGS: SloRulesArgs = {
     service: "checkout",
     namespace: "monitoring",
@@ -34,6 +37,7 @@ const ARGS: SloRulesArgs = {
         { name: "latency", objective: 99, window: "7d", sli: { kind: "latency" } },
     ],
     ruleLabels: { release: "kube-prometheus-stack" },
+    canary: IMAGES,
 };
 const { namespace: _ns, ruleLabels: _rl, ...SPEC_ARGS } = ARGS;
 
@@ -115,7 +119,11 @@ describe("rule generator (pure)", () => {
         const base = recordings().find((r) => r.record === "slo:sli_errors:rate5m" && r.labels?.["slo"] === "availability")!;
         assert.match(base.expr, /istio_requests_total\{reporter="destination",destination_service_name="checkout",response_code=~"5\.\."\}\[5m\]/);
         const lat = recordings().find((r) => r.record === "slo:sli_errors:rate5m" && r.labels?.["slo"] === "latency")!;
-        assert.match(lat.expr, /istio_request_duration_milliseconds_bucket\{[^}]*le="300"\}/);
+        assert.match(
+            lat.expr,
+            /istio_request_duration_milliseconds_bucket\{[^}]*le="250"\}/,
+            "the default threshold is a bound of Istio's default buckets",
+        );
         assert.match(lat.expr, /istio_request_duration_milliseconds_count/);
         assert.doesNotMatch(lat.expr, /or \(0 \*/, "a threshold that is not a bucket bound must not read as 100% slow");
     });
@@ -171,6 +179,7 @@ describe("rule generator (pure)", () => {
         const custom = alerts({
             ...SPEC_ARGS,
             canary: {
+                ...IMAGES,
                 errorRateDeltaThreshold: 0.008,
                 trafficRatioThreshold: 0.25,
                 minRequestRate: 2,
@@ -179,6 +188,48 @@ describe("rule generator (pure)", () => {
         });
         assert.match(custom.find((a) => a.alert === ALERT_NAMES.canaryP1)!.expr, /> 0\.008\nand\n.*> 0\.25\nand\n.*>= 2/);
         assert.equal(alerts({ ...SPEC_ARGS, canary: { enabled: false } }).filter((a) => a.alert === ALERT_NAMES.canaryP1).length, 0);
+    });
+
+    it("selects the pods CanaryWorkload labels, given the same images and both components' defaults", () => {
+        const workload = resolveCanaryWorkloadArgs({ service: "checkout", namespace: "shop", ...IMAGES });
+        const spec = resolveSloRulesSpec(SPEC_ARGS);
+        // Istio reports the pod's `version` label as `destination_version`, the label the canary rules select on.
+        assert.equal(workload.versionLabel, "version");
+        assert.equal(spec.canary!.versionLabel, "destination_version");
+        assert.equal(spec.canary!.canaryVersionLabel, podLabels(workload, "canary")["version"]);
+        assert.equal(spec.canary!.stableVersionLabel, podLabels(workload, "stable")["version"]);
+        const rate = recordings().find((r) => r.record === "canary_request_rate")!;
+        assert.match(rate.expr, /destination_version="1\.5\.0"/);
+        const digest = `registry.example.com/checkout@sha256:${"ab12".repeat(16)}`;
+        const byDigest = resolveSloRulesSpec({ ...SPEC_ARGS, canary: { ...IMAGES, canaryImage: digest } });
+        assert.equal(byDigest.canary!.canaryVersionLabel, "ab12ab12ab12");
+        assert.equal(
+            byDigest.canary!.canaryVersionLabel,
+            podLabels(
+                resolveCanaryWorkloadArgs({ ...workload, canaryImage: digest, canaryVersionLabel: undefined, stableVersionLabel: undefined }),
+                "canary",
+            )["version"],
+        );
+        // A given label wins over the image, as in the workload; disabled canary rules need neither.
+        assert.equal(resolveSloRulesSpec({ ...SPEC_ARGS, canary: { ...IMAGES, canaryVersionLabel: "v2" } }).canary!.canaryVersionLabel, "v2");
+        assert.equal(resolveSloRulesSpec({ ...SPEC_ARGS, canary: { enabled: false } }).canary, undefined);
+    });
+
+    it("takes a latency threshold that is one of latencyBuckets, and any threshold of a histogram of one's own", () => {
+        assert.ok(ISTIO_DEFAULT_LATENCY_BUCKETS_MS.includes(SLO_RULES_DEFAULTS.latencyThreshold));
+        const slow = { name: "latency", objective: 99, sli: { kind: "latency" as const, threshold: 300 } };
+        const spec = resolveSloRulesSpec({ ...SPEC_ARGS, slos: [slow], latencyBuckets: [...ISTIO_DEFAULT_LATENCY_BUCKETS_MS, 300] });
+        assert.deepEqual(spec.latencyBuckets.slice(6, 10), [100, 250, 300, 500], "sorted");
+        assert.match(
+            recordings({ ...SPEC_ARGS, slos: [slow], latencyBuckets: [300] }).find((r) => r.record === "slo:sli_errors:rate5m")!.expr,
+            /le="300"/,
+        );
+        const own = {
+            name: "latency",
+            objective: 99,
+            sli: { kind: "latency" as const, histogram: "http_server_duration_milliseconds", threshold: 300 },
+        };
+        assert.doesNotThrow(() => resolveSloRulesSpec({ ...SPEC_ARGS, slos: [own] }));
     });
 
     it("renders a rule file that parses back to the same groups", () => {
@@ -287,7 +338,7 @@ describe("SloRules component", () => {
             },
             [/alerting\.ticket\.windows\[0\]\.long = "8d"/],
         ],
-        ["a canary threshold above 1", { ...ARGS, canary: { errorRateDeltaThreshold: 3 } }, [/canary\.errorRateDeltaThreshold = 3/]],
+        ["a canary threshold above 1", { ...ARGS, canary: { ...IMAGES, errorRateDeltaThreshold: 3 } }, [/canary\.errorRateDeltaThreshold = 3/]],
         ["bad namespace and unknown key together", { ...ARGS, namespace: "Monitoring!", windwo: "30d" }, [/namespace = "Monitoring!"/, /windwo/]],
         ["no SLOs", { ...ARGS, slos: [] }, [/slos = \[\]/]],
         [
@@ -302,12 +353,12 @@ describe("SloRules component", () => {
         ],
         [
             "an error-rate delta written as a percentage",
-            { ...ARGS, canary: { errorRateDeltaThreshold: 0.5 } },
+            { ...ARGS, canary: { ...IMAGES, errorRateDeltaThreshold: 0.5 } },
             [/canary\.errorRateDeltaThreshold = 0\.5: a fraction is expected, not a percentage: .*write 0\.005 for 0\.5 %/],
         ],
         [
             "a traffic ratio written as a percentage",
-            { ...ARGS, canary: { trafficRatioThreshold: 10 } },
+            { ...ARGS, canary: { ...IMAGES, trafficRatioThreshold: 10 } },
             [/canary\.trafficRatioThreshold = 10: a fraction of the traffic is expected .*write 0\.1 for 10 %/],
         ],
         [
@@ -317,15 +368,56 @@ describe("SloRules component", () => {
         ],
         ["the old canaryVersion key", { ...ARGS, canary: { canaryVersion: "v2" } }, [/canary = .*Unrecognized key: "canaryVersion"/]],
         [
-            "equal canary and stable version labels",
-            { ...ARGS, canary: { stableVersionLabel: "canary" } },
-            [/canary\.stableVersionLabel = "canary": must differ from canaryVersionLabel/],
+            "a stable version label equal to the canary's derived one",
+            { ...ARGS, canary: { ...IMAGES, stableVersionLabel: "1.5.0" } },
+            [/canary\.stableVersionLabel = "1\.5\.0": gives the version label "1\.5\.0", the canary's too: the two must differ/],
         ],
         [
-            "a canary version label equal to the stable one",
+            "equal version labels",
             { ...ARGS, canary: { canaryVersionLabel: "v1", stableVersionLabel: "v1" } },
-            [/canary\.canaryVersionLabel = "v1": must differ from stableVersionLabel/],
+            [/canary\.stableVersionLabel = "v1": gives the version label "v1", the canary's too/],
         ],
+        [
+            "two images with the same tag",
+            { ...ARGS, canary: { ...IMAGES, stableImage: "other.example.com/checkout:1.5.0" } },
+            [/canary\.stableImage = "other\.example\.com\/checkout:1\.5\.0": gives the version label "1\.5\.0"/],
+        ],
+        [
+            "canary rules with neither version labels nor images (no silent canary/stable default)",
+            { ...ARGS, canary: {} },
+            [
+                /canary\.canaryVersionLabel = undefined: required while canary rules are enabled: give canaryImage .* or canaryVersionLabel, or set enabled: false/,
+                /canary\.stableVersionLabel = undefined: required while canary rules are enabled/,
+            ],
+        ],
+        [
+            "canary rules left out entirely",
+            { ...ARGS, canary: undefined },
+            [/canary\.canaryVersionLabel = undefined: required while canary rules are enabled/],
+        ],
+        [
+            "an image that is not pinned",
+            { ...ARGS, canary: { ...IMAGES, canaryImage: "checkout:latest" } },
+            [/canary\.canaryImage = "checkout:latest": image must be pinned/],
+        ],
+        [
+            "a tag that is not a label value",
+            { ...ARGS, canary: { ...IMAGES, canaryImage: "checkout:1.5.0-" } },
+            [/canary\.canaryImage = "checkout:1\.5\.0-": its version "1\.5\.0-" is not a label value .*give canaryVersionLabel/],
+        ],
+        [
+            "a latency threshold that is not a bucket bound of Istio's histogram (the old default 300)",
+            { ...ARGS, slos: [{ name: "latency", objective: 99, sli: { kind: "latency", threshold: 300 } }] },
+            [
+                /slos\[0\]\.sli\.threshold = 300: threshold 300 is not a bucket bound of istio_request_duration_milliseconds \(latencyBuckets: 0\.5, 1, 5, .*add it to latencyBuckets and give CanaryWorkload the same latencyBuckets/,
+            ],
+        ],
+        [
+            "latency buckets that leave out the default threshold",
+            { ...ARGS, latencyBuckets: [100, 300, 1000] },
+            [/slos\[1\]\.sli\.threshold = undefined: threshold 250 is not a bucket bound .*\(latencyBuckets: 100, 300, 1000\)/],
+        ],
+        ["a bucket listed twice", { ...ARGS, latencyBuckets: [100, 250, 100] }, [/latencyBuckets\[2\] = 100: bucket bound 100 is listed twice/]],
     ];
     for (const [title, args, patterns] of invalid) {
         it(`rejects ${title}, naming key and value, creating nothing`, async () => {
@@ -350,7 +442,9 @@ describe("SloRules schema", () => {
             properties: Record<string, { description?: string; properties?: Record<string, { description?: string; default?: unknown }> }>;
         };
         const canary = json.properties["canary"]!.properties!;
-        assert.equal(canary["canaryVersionLabel"]!.default, SLO_RULES_DEFAULTS.canary.canaryVersionLabel);
+        assert.equal(canary["canaryVersionLabel"]!.default, undefined, "no default value that names no pod");
+        assert.match(canary["canaryVersionLabel"]!.description ?? "", /derived from `canaryImage`/);
+        assert.deepEqual((json.properties["latencyBuckets"] as { default?: unknown }).default, [...ISTIO_DEFAULT_LATENCY_BUCKETS_MS]);
         assert.equal(canary["errorRateDeltaThreshold"]!.default, 0.003);
         assert.match(canary["stableVersionLabel"]!.description ?? "", /versionLabel/);
         assert.match(json.properties["slos"]!.description ?? "", /SLOs/);

@@ -3,7 +3,12 @@ import { resolveSloRulesSpec } from "../../components/slo-rules";
 import { DASHBOARDS_PER_CONFIGMAP, dashboardChunks } from "../../stacks/dashboards";
 
 const spec = (service: string) =>
-    resolveSloRulesSpec({ service, runbookUrl: "https://runbooks.example.com/x", slos: [{ name: "availability", objective: 99.9 }] });
+    resolveSloRulesSpec({
+        service,
+        runbookUrl: "https://runbooks.example.com/x",
+        slos: [{ name: "availability", objective: 99.9 }],
+        canary: { stableVersionLabel: "1.4.0", canaryVersionLabel: "1.5.0" },
+    });
 
 describe("shared canary dashboards", () => {
     it("puts one dashboard file per service into as few ConfigMaps as fit", () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { decide, parseProgressionConfig } from "../../progression";
+import { sloCanaryArgs } from "../../stacks/canary-service";
 import type { PlatformFacts } from "../../stacks/platform-outputs";
 import { canarySizingWeight, planStack, recordPromotion } from "../../stacks/program";
 import { describeRelease, summaryLine } from "../../stacks/release-summary";
@@ -64,6 +65,33 @@ describe("planStack: the whole stack config is validated before any resource", (
                 planStack("dev", { environment: "dev", services: [{ ...service, slo: { ...service.slo, slos: [{ name: "a", objective: 120 }] } }] }),
             /objective = 120/,
         );
+    });
+
+    it("refuses a latency threshold its pods do not report, and takes it with slo.latencyBuckets, which the workload gets too", () => {
+        const latency = (threshold: number) => ({ ...service.slo, slos: [{ name: "latency", objective: 99, sli: { kind: "latency", threshold } }] });
+        assert.throws(
+            () => planStack("dev", { environment: "dev", services: [{ ...service, slo: latency(300) }] }),
+            /services\[0\]\.slo\.slos\[0\]\.sli\.threshold = 300: threshold 300 is not a bucket bound/,
+        );
+        const { services } = planStack("dev", {
+            environment: "dev",
+            services: [{ ...service, slo: { ...latency(300), latencyBuckets: [100, 300, 1000] } }],
+        });
+        assert.deepEqual(services[0]!.slo.latencyBuckets, [100, 300, 1000]);
+        assert.throws(
+            () => planStack("dev", { environment: "dev", services: [{ ...service, workload: { latencyBuckets: [300] } }] }),
+            /services\[0\]\.workload\.latencyBuckets = \[300\]: set by the stack program/,
+        );
+    });
+
+    it("gives the SLO canary rules the version labels of the pods, and none to compare once both run one version", () => {
+        assert.deepEqual(sloCanaryArgs(undefined, { stable: "1.4.0", canary: "1.5.0" }), {
+            stableVersionLabel: "1.4.0",
+            canaryVersionLabel: "1.5.0",
+        });
+        assert.deepEqual(sloCanaryArgs({ for: "5m" }, { stable: "1.5.0", canary: "1.5.0" }), { for: "5m", enabled: false });
+        // The stack config check gives them too: same images (after a promotion) are no error.
+        assert.doesNotThrow(() => planStack("dev", { environment: "dev", services: [{ ...service, canaryImage: service.stableImage }] }));
     });
 
     it("requires a platform stack for a services stack, and no platform parts in it", () => {
