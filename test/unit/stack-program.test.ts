@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { decide, parseProgressionConfig } from "../../progression";
+import { describeRelease, summaryLine } from "../../progression/release-summary";
 import type { PlatformFacts } from "../../stacks/platform-outputs";
 import { canarySizingWeight, planStack, recordPromotion } from "../../stacks/program";
-import { describeRelease, summaryLine } from "../../stacks/release-summary";
 
 const service = {
     name: "checkout",
@@ -220,7 +220,7 @@ describe("canarySizingWeight: canary pods follow routes up at once and down one 
     });
     const t = (m: number) => new Date(Date.UTC(2026, 0, 5, 10, m));
     const pass = {
-        verdict: "pass" as const,
+        kind: "pass" as const,
         reason: "ok",
         measured: {} as never,
         thresholds: cfg.analysis.thresholds,
@@ -242,7 +242,7 @@ describe("canarySizingWeight: canary pods follow routes up at once and down one 
 
     it("keeps a rolled-back canary's pods through the rollback update only", () => {
         const start = decide(undefined, cfg, undefined, t(0));
-        const fail = decide(start.state, cfg, { ...pass, verdict: "fail" }, t(1));
+        const fail = decide(start.state, cfg, { ...pass, kind: "fail" }, t(1));
         assert.equal(fail.state.status, "rolledBack");
         assert.equal(canarySizingWeight(start.state, fail.state), 25);
         assert.equal(canarySizingWeight(fail.state, decide(fail.state, cfg, undefined, t(2)).state), undefined);
