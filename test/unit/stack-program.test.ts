@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
-import { decide, parseProgressionConfig } from "../../progression";
-import { describeRelease, summaryLine } from "../../progression/release-summary";
+import { decide, describeRelease, describeState, parseProgressionConfig, summaryLine } from "../../progression";
 import type { PlatformFacts } from "../../stacks/platform-outputs";
 import { canarySizingWeight, planStack, recordPromotion } from "../../stacks/program";
 
@@ -205,6 +204,25 @@ describe("release summary", () => {
         assert.equal(summary.weight, 5);
         assert.equal(summary.step, "1");
         assert.match(summaryLine(summary, "checkout"), /^checkout: started 0% → 5% \[progressing\]/);
+    });
+
+    it("describeState: the release state from the state output alone, as a composing program keeps it", () => {
+        const config = parseProgressionConfig({
+            service: "checkout",
+            environment: "dev",
+            stableImage: service.stableImage,
+            canaryImage: service.canaryImage,
+            analysis: { prometheusUrl: "http://127.0.0.1:9090" },
+        });
+        const { state } = decide(undefined, config, undefined, new Date("2026-11-25T10:00:00Z"));
+        const view = describeState(JSON.parse(JSON.stringify(state)));
+        assert.deepEqual(
+            { weight: view?.weight, step: view?.step, status: view?.status, canaryImage: view?.canaryImage, action: view?.lastDecision?.action },
+            { weight: 5, step: "1", status: "progressing", canaryImage: service.canaryImage, action: "start" },
+        );
+        assert.deepEqual(describeState(JSON.stringify(state)), view, "JSON text reads the same");
+        assert.equal(describeState(undefined), undefined, "no release yet");
+        assert.equal(describeState({ weight: "lots" }), undefined, "an unusable state is no state");
     });
 });
 
