@@ -57,7 +57,8 @@ export interface StackPlan {
  * checks it against its platform stack. Throws one InvalidArgsError naming every key and value.
  */
 export function planStack(stack: string, raw: Record<string, unknown>, platform?: PlatformFacts): StackPlan {
-    // A services stack analyses against its platform's Thanos Query unless the service names a source.
+    // A services stack analyses against its platform's Thanos Query unless the service names a source (parseStackConfig
+    // defaults a stack with Thanos of its own to that Thanos' Query).
     const config = parseStackConfig(stack, raw, platform?.thanosQueryUrl === undefined ? {} : { prometheusUrl: platform.thanosQueryUrl });
     if (platform !== undefined) checkPlatform(config, platform);
     return { config, services: config.services, platform: platform ?? ownPlatformFacts(config), namespaces: config.platform.namespaces };
