@@ -88,7 +88,7 @@ async function analysisCost(): Promise<void> {
             new Date(start.getTime() + 60_000),
         );
         const verdict = first.get(configs[0]!.service)?.verdict;
-        if (verdict?.verdict !== "pass") throw new Error(`the fake's healthy answer should pass: ${verdict?.reason}`);
+        if (verdict?.kind !== "pass") throw new Error(`the fake's healthy answer should pass: ${verdict?.reason}`);
         provider.roundTrips = 0;
         requests = 0;
         const t0 = process.hrtime.bigint();

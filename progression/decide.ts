@@ -167,7 +167,7 @@ export function decide(
         const entry: DecisionRecord = {
             at,
             action,
-            verdict: usedVerdict?.verdict ?? null,
+            verdict: usedVerdict?.kind ?? null,
             weight: merged.weight,
             reason,
             measured: usedVerdict ? { ...usedVerdict.measured } : null,
@@ -278,7 +278,7 @@ export function decide(
         const effective: AnalysisVerdict | undefined = controls.skipAnalysis ? skippedAnalysis(verdict, now, config) : verdict;
         if (effective === undefined) return finish(current, {}, "hold", "no analysis verdict available: holding", undefined);
 
-        switch (effective.verdict) {
+        switch (effective.kind) {
             case "error": {
                 const errors = current.consecutiveErrors + 1;
                 if (errors >= config.semantics.errorsBeforeFail) {
@@ -383,7 +383,7 @@ function realign(state: ProgressionState, steps: ReadonlyArray<number>): Progres
 // skipAnalysis turns whatever was measured (if anything) into a pass, keeping the measurements for the record.
 function skippedAnalysis(verdict: AnalysisVerdict | undefined, now: Date, config: ProgressionConfig): AnalysisVerdict {
     return {
-        verdict: "pass",
+        kind: "pass",
         reason: "analysis skipped (controls.skipAnalysis, dev only)",
         measured: verdict?.measured ?? NOTHING_MEASURED,
         thresholds: verdict?.thresholds ?? config.analysis.thresholds,

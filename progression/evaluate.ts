@@ -135,7 +135,7 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
 
     if (cReq < settings.minRequestCount) {
         return {
-            verdict: "inconclusive",
+            kind: "inconclusive",
             reason: `too little canary traffic: ${cReq} requests in the window, need ${settings.minRequestCount}`,
             measured: base,
             thresholds,
@@ -251,7 +251,7 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
             ? `all ${notable.length} checks passed (canary error rate ${pct(rate)}, upper ${pctConf(confidence)} bound ${pct(errorRateCheck.upper)} over ${pass.cReq} requests; p95 ${round(base.canaryP95Ms)} ms; ${cReq} requests in the window)`
             : `${verdict}: ${notable.map((c) => `${c.name}: ${c.detail}`).join("; ")}`;
     return {
-        verdict,
+        kind: verdict,
         reason,
         measured: { ...base, comparisonPValue, canaryErrorRateUpper: errorRateCheck.upper, errorRateDeltaUpper: deltaUpper },
         thresholds,

@@ -29,6 +29,7 @@ export {
     parseCanaryRelease,
     parsePromotionsOutput,
 } from "./record";
+export { describeRelease, describeState, type ReleaseState, type ReleaseSummary, summaryLine } from "./release-summary";
 export { runProgression, type ServiceProgressionInput, type ServiceProgressionResult } from "./run";
 export { type ConfiguredImages, resolveStableImage, type StableResolution, stableInForce } from "./stable";
 export { type DecisionAction, type DecisionRecord, type ProgressionState, parseState, type RolloutStatus, type StateReadResult } from "./state";

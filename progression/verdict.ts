@@ -77,8 +77,8 @@ export interface MeasuredValues {
 
 /** The verdict of one analysis with everything needed to explain it later. */
 export interface AnalysisVerdict {
-    /** The overall verdict. */
-    readonly verdict: VerdictKind;
+    /** The overall verdict: `pass`, `fail`, `inconclusive` or `error` (read as `result.verdict.kind`). */
+    readonly kind: VerdictKind;
     /** Why, in one line (the failing checks, or the error). */
     readonly reason: string;
     /** Measured and derived values. */
@@ -121,5 +121,5 @@ export const NOTHING_MEASURED: MeasuredValues = Object.freeze({
  * values measured so far, if any, are kept for the record.
  */
 export function errorVerdict(reason: string, thresholds: Thresholds, at: Date, measured: MeasuredValues = NOTHING_MEASURED): AnalysisVerdict {
-    return { verdict: "error", reason, measured, thresholds, checks: [], evaluatedAt: at.toISOString() };
+    return { kind: "error", reason, measured, thresholds, checks: [], evaluatedAt: at.toISOString() };
 }

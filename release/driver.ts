@@ -212,7 +212,7 @@ export class ReleaseDriver {
             if (result === undefined) continue;
             const state = parseState(previous.states[s.name]).state;
             states[s.name] = state;
-            const verdict = result.verdict?.verdict;
+            const verdict = result.verdict?.kind;
             checks.push({
                 service: s.name,
                 previous: state,

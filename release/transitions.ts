@@ -5,7 +5,7 @@
 import type { ProgressionState } from "../progression";
 import type { EventCheck, ServiceEvent, ServiceEventKind } from "./events";
 
-/** One service of the `releases` stack output (stacks/release-summary.ts), as read back. */
+/** One service of the `releases` stack output (progression/release-summary.ts), as read back. */
 export interface ReleaseOutput {
     weight: number;
     previousWeight: number;

@@ -92,10 +92,20 @@ const MANAGED: Record<string, string> = {
     "platform.thanos.storage.secretKey": "with `storage.type: existing`, from the secret `gray-release:thanosSecretKey`",
 };
 
+/**
+ * Keys a component requires that the stack program fills when the stack config omits them (parseStackConfig), and
+ * from what: optional in a stack. test/unit/stack-config-docs.test.ts checks that the program does fill them.
+ */
+export const STACK_DEFAULTS: Record<string, string> = {
+    "services[].progression.analysis.prometheusUrl":
+        "the platform stack's Thanos Query (`platformStack`), else this stack's own (`platform.thanos`); required in a stack with neither",
+    "services[].slo.namespace": "`services[].namespace`",
+};
+
 /** Config keys outside the validated object, read directly by the program (all secrets). */
 const SECRET_KEYS: Record<string, string> = {
     kubeconfig:
-        'Kubeconfig of the target cluster. Without it the Kubernetes provider renders YAML to `rendered/<stack>/` and talks to no cluster. Set with `pulumi config set --secret gray-release:kubeconfig "$(cat ~/.kube/config)"`.',
+        'Kubeconfig of the target cluster. Without it the Kubernetes provider renders YAML to `rendered/<stack>/` of the project (or `renderDir`) and talks to no cluster. Set with `pulumi config set --secret gray-release:kubeconfig "$(cat ~/.kube/config)"`.',
     thanosAccessKey: "Access key of `existing` Thanos object storage (required when `platform.thanos.storage.type` is `existing`).",
     thanosSecretKey: "Secret key of `existing` Thanos object storage (required when `platform.thanos.storage.type` is `existing`).",
 };
@@ -192,6 +202,7 @@ function collectRows(root: Json, raw: Json, prefix: string, out: Map<string, Row
     } else if (isObject(s) && prefix.split(".").length < 12) {
         for (const [key, prop] of Object.entries<Json>(s.properties ?? {}).map(([k, p]) => [k, deref(root, p)] as const)) {
             const at = join(prefix, key);
+            // Input side: a key with a default or `.optional()` is not listed as required (STACK_DEFAULTS: filled by the stack).
             const required: boolean = (s.required ?? []).includes(key) && prop.default === undefined;
             const type = typeText(root, prop);
             const row: Row = out.get(at) ?? { key: at, type, required };
@@ -229,15 +240,17 @@ function renderSection(section: Section, undocumented: string[]): string[] {
         const { key } = row;
         if (deeper.some((p) => key.startsWith(`${p}.`) || key.startsWith(`${p}[]`))) continue;
         const managed = MANAGED[key];
+        const filled = STACK_DEFAULTS[key];
         let description = row.description ?? "";
         if (!description && !managed) undocumented.push(key);
         // A stack key holding a component's args points to the component's section.
         const see = section.prefix === "" ? SECTIONS.find((s) => s.prefix !== "" && s.prefix.replace(/\[\]$/, "") === key) : undefined;
         if (see) description = `${description} See [below](#${anchor(see)}).`.trim();
         if (managed) description = `**Set by the stack program**: ${managed}; a value given here is ignored. ${description}`.trim();
+        if (filled) description = `${description} In a stack, defaults to ${filled}.`.trim();
         const only = row.variants?.size ? [...row.variants].join(" or ") : undefined;
-        const type =
-            row.required && !managed ? `${row.type} (**required**${only ? ` ${only}` : ""})` : only ? `${row.type} (only ${only})` : row.type;
+        const required = row.required && !managed && !filled;
+        const type = required ? `${row.type} (**required**${only ? ` ${only}` : ""})` : only ? `${row.type} (only ${only})` : row.type;
         const dflt = row.default === undefined ? "" : defaultText(JSON.stringify(row.default));
         lines.push(`| ${code(key)} | ${cell(type)} | ${cell(dflt)} | ${cell(description)} |`);
     }
@@ -270,8 +283,8 @@ export function configReference(): { text: string; undocumented: string[] } {
         ...Object.entries(SECRET_KEYS).map(([key, description]) => `| ${code(`gray-release:${key}`)} | string (secret) |  | ${cell(description)} |`),
         "",
     ];
-    const stale = Object.keys(MANAGED).filter((key) => !lines.some((l) => l.startsWith(`| ${code(key)} |`)));
-    if (stale.length > 0) throw new Error(`config-reference: MANAGED names keys no schema has: ${stale.join(", ")}`);
+    const stale = [...Object.keys(MANAGED), ...Object.keys(STACK_DEFAULTS)].filter((key) => !lines.some((l) => l.startsWith(`| ${code(key)} |`)));
+    if (stale.length > 0) throw new Error(`config-reference: MANAGED or STACK_DEFAULTS name keys no schema has: ${stale.join(", ")}`);
     return { text: lines.join("\n"), undocumented };
 }
 

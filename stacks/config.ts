@@ -11,7 +11,7 @@ import { formatPath, InvalidArgsError, valueAt } from "../components/common/vali
 import { grayNamespaceArgsSchema, type PlainGrayNamespaceArgs } from "../components/gray-namespace";
 import { agentPodSelector, otelCollectorArgsSchema, type PlainOtelCollectorArgs } from "../components/otel-collector";
 import { type CanaryRulesArgs, type PlainSloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
-import { type PlainThanosArgs, thanosArgsSchema } from "../components/thanos";
+import { type PlainThanosArgs, type ResolvedThanosArgs, thanosArgsSchema, thanosUrls } from "../components/thanos";
 import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigSchema, versionLabels } from "../progression/config";
 import { sloCanaryArgs } from "./canary-service";
 
@@ -126,6 +126,10 @@ export const stackConfigSchema = z
         ...stackRoleSchema,
         platform: platformSchema.prefault({}).meta({ description: "Shared platform components." }),
         services: z.array(serviceSchema).default([]).meta({ description: "Services under canary release." }),
+        renderDir: z.string().min(1).optional().meta({
+            description:
+                "Without `gray-release:kubeconfig`: the folder the Kubernetes provider renders YAML into, relative to the project (the folder of `Pulumi.yaml`) or absolute. Default `rendered/<stack>`.",
+        }),
         dashboardNamespace: z
             .union([dnsLabel, z.literal(false)])
             .default("monitoring")
@@ -171,9 +175,15 @@ export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "progression" |
 /** The whole stack configuration after parsing. */
 export type StackConfig = Omit<z.output<typeof stackConfigSchema>, "services"> & { services: ServiceConfig[] };
 
+/** Name of the stack's own Thanos component (role `all` or `platform`), which its Query URL derives from. */
+export const THANOS_NAME = "thanos";
+
 /** What the stack knows before parsing that the parts need: the platform's Thanos Query and agent pods. */
 export interface StackContext {
-    /** Default `analysis.prometheusUrl` of every service (a services stack: its platform's Thanos Query). */
+    /**
+     * Default `analysis.prometheusUrl` of every service (a services stack: its platform's Thanos Query). Without it,
+     * a stack with Thanos of its own (`platform.thanos`) defaults to that Thanos' Query.
+     */
     prometheusUrl?: string;
 }
 
@@ -231,8 +241,14 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, co
         ? checkPart(otelCollectorArgsSchema, platform["otel"], ["platform", "otel"], platform["otel"])
         : undefined;
     if (otel) problems.push(...otel.problems);
-    if (platform["thanos"] !== undefined)
-        problems.push(...checkPart(thanosArgsSchema, withThanosCredentials(platform["thanos"]), ["platform", "thanos"], platform["thanos"]).problems);
+    let ownQueryUrl: string | undefined;
+    if (platform["thanos"] !== undefined) {
+        const thanos = checkPart(thanosArgsSchema, withThanosCredentials(platform["thanos"]), ["platform", "thanos"], platform["thanos"]);
+        problems.push(...thanos.problems);
+        if (thanos.data !== undefined) ownQueryUrl = thanosUrls(THANOS_NAME, thanos.data as ResolvedThanosArgs).query;
+    }
+    // `analysis: {}`: the platform stack's Thanos Query, else the stack's own Thanos Query.
+    const sources: StackContext = { prometheusUrl: context.prometheusUrl ?? ownQueryUrl };
 
     // A namespace that does not configure `telemetry` sends it to exactly this stack's agent pods.
     const telemetry = otel?.data && { namespace: (otel.data as { namespace: string }).namespace, podSelector: agentPodSelector(otel.data as never) };
@@ -262,7 +278,7 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, co
         return args as PlainGrayNamespaceArgs;
     });
 
-    const services = (Array.isArray(raw["services"]) ? raw["services"] : []).map((s, i) => parseService(s, i, environment, context, problems));
+    const services = (Array.isArray(raw["services"]) ? raw["services"] : []).map((s, i) => parseService(s, i, environment, sources, problems));
     if (problems.length > 0 || !base.data) throw new InvalidArgsError(subject, problems);
     const config = base.data as z.output<typeof stackConfigSchema>;
     return {
@@ -310,6 +326,12 @@ function parseService(
         progression,
         fromService,
     );
+    const sourcePath = formatPath([...where("progression"), "analysis", "prometheusUrl"]);
+    for (const p of parsed.problems) {
+        if (p.path === sourcePath && p.value === undefined)
+            p.message =
+                "required here: this stack has no platform stack (platformStack) and no valid Thanos of its own (platform.thanos) whose Query it could default to";
+    }
     // Each other part is checked as its component will receive it, with the keys the program fills.
     const labels = parsed.data ? versionLabels(parsed.data as ProgressionConfig) : { stable: "stable", canary: "canary" };
     const partProblems = [

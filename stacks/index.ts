@@ -1,8 +1,6 @@
-// Entry point of the Pulumi program (loaded by stacks/entry.js, Pulumi.yaml `main`). Everything lives in program.ts.
+// Entry point of the Pulumi program (loaded by stacks/entry.js, Pulumi.yaml `main`). Everything lives in program.ts;
+// runStack reports its errors itself (stacks/program-error.ts), as it does for a user's own `export = runStack();`.
 
 import { runStack } from "./program";
-import { reportableError } from "./program-error";
 
-export = runStack().catch((err: unknown) => {
-    throw reportableError(err);
-});
+export = runStack();

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { InvalidArgsError } from "../components/common/validation";
 
 /**
- * The error the program leaves with (stacks/index.ts), in a form Pulumi's run command reports cheaply.
+ * The error the program leaves with (`runStack`, so this repository's stacks/index.ts and a user's own program
+ * alike), in a form Pulumi's run command reports cheaply.
  *
  * A configuration error is the user's to fix: its message (which names the key and the value), without the stack
  * trace of an unhandled exception. Any other error keeps its stack, as text of the message.

@@ -16,12 +16,13 @@ import type { SloRulesSpec } from "../components/slo-rules";
 import { type PlainThanosArgs, Thanos } from "../components/thanos";
 import { PrometheusProvider, parseState, runProgression, type ServiceProgressionResult, stableInForce } from "../progression";
 import { PROMOTIONS_OUTPUT, type PromotionRecord, parsePromotionsOutput } from "../progression/record";
+import { describeRelease, type ReleaseSummary, summaryLine } from "../progression/release-summary";
 import { CanaryRelease } from "./canary-release";
 import { CanaryService } from "./canary-service";
-import { parseStackConfig, platformStackOf, type ServiceConfig, type StackConfig } from "./config";
+import { parseStackConfig, platformStackOf, type ServiceConfig, type StackConfig, THANOS_NAME } from "./config";
 import { createDashboards } from "./dashboards";
 import { PLATFORM_OUTPUT, type PlatformFacts, PlatformReference, parsePlatformFacts, qualifiedStackName } from "./platform-outputs";
-import { describeRelease, type ReleaseSummary, summaryLine } from "./release-summary";
+import { reportableError } from "./program-error";
 
 export { canarySizingWeight } from "./canary-service";
 
@@ -56,7 +57,8 @@ export interface StackPlan {
  * checks it against its platform stack. Throws one InvalidArgsError naming every key and value.
  */
 export function planStack(stack: string, raw: Record<string, unknown>, platform?: PlatformFacts): StackPlan {
-    // A services stack analyses against its platform's Thanos Query unless the service names a source.
+    // A services stack analyses against its platform's Thanos Query unless the service names a source (parseStackConfig
+    // defaults a stack with Thanos of its own to that Thanos' Query).
     const config = parseStackConfig(stack, raw, platform?.thanosQueryUrl === undefined ? {} : { prometheusUrl: platform.thanosQueryUrl });
     if (platform !== undefined) checkPlatform(config, platform);
     return { config, services: config.services, platform: platform ?? ownPlatformFacts(config), namespaces: config.platform.namespaces };
@@ -195,12 +197,27 @@ export async function decideAll(
     return results;
 }
 
-function kubernetesProvider(stack: string): k8s.Provider {
+/**
+ * Where render mode writes a stack's YAML: `renderDir` as configured, else `rendered/<stack>`, relative to the
+ * project. Absolute, because the provider plugin's working directory is the engine's choice, not the project's.
+ */
+export function renderDirectory(stack: string, renderDir: string | undefined, projectDir: string): string {
+    return path.resolve(projectDir, renderDir ?? path.join("rendered", stack));
+}
+
+/**
+ * The user's project folder (where Pulumi.yaml is), never this package's: installed, the package sits in
+ * node_modules, which a reinstall replaces. Engines and mock runtimes that do not tell run the program there.
+ */
+function projectDirectory(): string {
+    const root = typeof pulumi.runtime.getRootDirectory === "function" ? pulumi.runtime.getRootDirectory() : "";
+    return root || process.cwd();
+}
+
+function kubernetesProvider(stack: string, config: StackConfig): k8s.Provider {
     const kubeconfig = new pulumi.Config("gray-release").getSecret("kubeconfig");
     if (kubeconfig !== undefined) return new k8s.Provider("cluster", { kubeconfig });
-    // Absolute, because the provider plugin's working directory is the engine's choice, not the project root.
-    const renderDir = path.resolve(__dirname, "..", "rendered", stack);
-    return new k8s.Provider("render", { renderYamlToDirectory: renderDir });
+    return new k8s.Provider("render", { renderYamlToDirectory: renderDirectory(stack, config.renderDir, projectDirectory()) });
 }
 
 /** Config keys read as Pulumi secrets where they are used, never through the validated plain config. */
@@ -247,7 +264,7 @@ function declarePlatform(plan: StackPlan, provider: k8s.Provider): DeclaredPlatf
     return {
         namespaces: plan.namespaces.map((args) => new GrayNamespace(args.name, args, opts)),
         thanos: config.platform.thanos
-            ? new Thanos("thanos", thanosArgs(config.platform.thanos), { providers: { kubernetes: provider } })
+            ? new Thanos(THANOS_NAME, thanosArgs(config.platform.thanos), { providers: { kubernetes: provider } })
             : undefined,
         otel: config.platform.otel ? new OtelCollector("otel", config.platform.otel, opts) : undefined,
     };
@@ -295,7 +312,7 @@ async function declareServices(
             stepIndex: decision.state.stepIndex,
             steps: [...s.progression.steps],
             status: decision.state.status,
-            verdict: verdict?.verdict ?? "none",
+            verdict: verdict?.kind ?? "none",
             skipAnalysis: s.progression.controls.skipAnalysis,
             action: decision.action,
             evaluatedAt: now.toISOString(),
@@ -361,16 +378,25 @@ function stackOutputs(plan: StackPlan, platform: DeclaredPlatform, services: Dec
 
 /**
  * Runs the whole stack and returns its outputs, in named steps: plan → read the previous state → decide → declare
- * the platform → declare the services → outputs.
+ * the platform → declare the services → outputs. A program is just `export = runStack();`: a configuration error
+ * leaves as a Pulumi RunError naming each key and value, printed without a JavaScript stack (see program-error.ts).
  */
 export async function runStack(now: Date = new Date()): Promise<Record<string, unknown>> {
+    try {
+        return await runStackSteps(now);
+    } catch (err) {
+        throw reportableError(err);
+    }
+}
+
+async function runStackSteps(now: Date): Promise<Record<string, unknown>> {
     const stack = pulumi.getStack();
     const raw = readRawConfig();
     const platformFacts = await readPlatform(raw);
     const plan = planStack(stack, raw, platformFacts);
     const previous = await readPreviousOutputs();
     const decisions = await decideAll(stack, plan.services, previous, now);
-    const provider = kubernetesProvider(stack);
+    const provider = kubernetesProvider(stack, plan.config);
     const platform = declarePlatform(plan, provider);
     const services = await declareServices(plan, decisions, previous, platform, provider, now, platformFacts);
     return stackOutputs(plan, platform, services);

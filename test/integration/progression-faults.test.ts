@@ -65,7 +65,7 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
 
     async function expectError(pattern: RegExp, timeoutMs?: number) {
         const v = await analyzeService(config(), provider(timeoutMs), new Date());
-        assert.equal(v.verdict, "error", v.reason);
+        assert.equal(v.kind, "error", v.reason);
         assert.match(v.reason, pattern);
         return v;
     }
@@ -73,7 +73,7 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
     it("passes a well-formed healthy answer (sanity check of the fake)", async () => {
         fake.handler = (_q, res) => json(res, 200, vectorAnswer(HEALTHY));
         const v = await analyzeService(config(), provider(), new Date());
-        assert.equal(v.verdict, "pass", v.reason);
+        assert.equal(v.kind, "pass", v.reason);
         assert.equal(fake.requests, 1);
     });
 
@@ -120,7 +120,7 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
         fake.handler = (_q, res, attempt) => (attempt === 1 ? json(res, 500, "boom") : json(res, 200, vectorAnswer(HEALTHY)));
         const p = provider();
         const v = await analyzeService(config(), p, new Date());
-        assert.equal(v.verdict, "pass", v.reason);
+        assert.equal(v.kind, "pass", v.reason);
         assert.equal(p.roundTrips, 2);
     });
 
@@ -168,7 +168,7 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
         for (const shape of shapes) {
             fake.handler = (_q, res) => json(res, 200, shape === null ? "null" : shape);
             const v = await analyzeService(config(), provider(), new Date());
-            assert.equal(v.verdict, "error", `${JSON.stringify(shape)} → ${v.verdict}: ${v.reason}`);
+            assert.equal(v.kind, "error", `${JSON.stringify(shape)} → ${v.kind}: ${v.reason}`);
         }
     });
 
@@ -178,13 +178,13 @@ describe("progression analysis under backend faults (fake Prometheus)", () => {
             new PrometheusProvider({ baseUrl: "http://127.0.0.1:1", retries: 1, minRetryDelayMs: 5 }),
             new Date(),
         );
-        assert.equal(v.verdict, "error");
+        assert.equal(v.kind, "error");
         assert.match(v.reason, /fetch failed|ECONNREFUSED/);
     });
 
     it("turns a provider that rejects (breaking its contract) into an error verdict", async () => {
         const v = await analyzeService(config(), { query: () => Promise.reject(new Error("kaput")) }, new Date());
-        assert.equal(v.verdict, "error");
+        assert.equal(v.kind, "error");
         assert.match(v.reason, /kaput/);
     });
 

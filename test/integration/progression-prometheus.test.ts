@@ -109,7 +109,7 @@ describe("progression analysis against a real Prometheus", function () {
 
     it("passes a healthy canary, with its measurements in the verdict", async () => {
         const v = await analyse("healthy");
-        assert.equal(v.verdict, "pass", v.reason);
+        assert.equal(v.kind, "pass", v.reason);
         assert.ok(Math.abs((v.measured.canaryErrorRate ?? 0) - 0.002) < 1e-4);
         assert.ok((v.measured.canaryRequests ?? 0) > 500);
         assert.ok((v.measured.canaryP95Ms ?? 0) > 90 && (v.measured.canaryP95Ms ?? 0) < 110, `p95 ${v.measured.canaryP95Ms}`);
@@ -119,7 +119,7 @@ describe("progression analysis against a real Prometheus", function () {
     it("fails the 0.2 % → 12.7 % canary and the decision rolls it back to 0 in the same update", async () => {
         const config = configFor("bad", prom?.url ?? "");
         const v = await analyzeService(config, provider(), AT);
-        assert.equal(v.verdict, "fail", v.reason);
+        assert.equal(v.kind, "fail", v.reason);
         assert.ok((v.measured.canaryErrorRate ?? 0) > 0.12);
         const started = decide(undefined, config, undefined, new Date(AT.getTime() - 3_600_000)).state;
         const d = decide(started, config, v, AT);
@@ -130,28 +130,28 @@ describe("progression analysis against a real Prometheus", function () {
 
     it("calls a low-traffic canary inconclusive", async () => {
         const v = await analyse("lowtraffic");
-        assert.equal(v.verdict, "inconclusive", v.reason);
+        assert.equal(v.kind, "inconclusive", v.reason);
         assert.match(v.reason, /too little canary traffic/);
     });
 
     it("calls a canary without any series inconclusive, not pass", async () => {
         const v = await analyse("nodata");
-        assert.equal(v.verdict, "inconclusive", v.reason);
+        assert.equal(v.kind, "inconclusive", v.reason);
         assert.equal(v.measured.canaryRequests, 0);
     });
 
     it("fails a slow canary on p95 and a restarting one on restarts", async () => {
         const slow = await analyse("slow");
-        assert.equal(slow.verdict, "fail", slow.reason);
+        assert.equal(slow.kind, "fail", slow.reason);
         assert.match(slow.reason, /p95/);
         const restarting = await analyse("restarting");
-        assert.equal(restarting.verdict, "fail", restarting.reason);
+        assert.equal(restarting.kind, "fail", restarting.reason);
         assert.match(restarting.reason, /restarts/);
     });
 
     it("fails a canary that is within the absolute gates but significantly worse than stable", async () => {
         const v = await analyse("subtle");
-        assert.equal(v.verdict, "fail", v.reason);
+        assert.equal(v.kind, "fail", v.reason);
         assert.ok((v.measured.canaryErrorRate ?? 1) < 0.008);
         assert.ok((v.measured.errorRateDelta ?? 1) < 0.003);
         assert.match(v.reason, /comparison/);
@@ -159,7 +159,7 @@ describe("progression analysis against a real Prometheus", function () {
 
     it("measures the pass window, the data age from the samples' own stamps, and the stable replicas", async () => {
         const v = await analyzeService(configFor("healthy", prom?.url ?? ""), provider(), new Date(AT.getTime() + 30_000));
-        assert.equal(v.verdict, "pass", v.reason);
+        assert.equal(v.kind, "pass", v.reason);
         // The newest sample is at END_S: 30 s old at AT + 30 s (timestamp() of a selector is the sample's own stamp).
         assert.equal(v.measured.canaryDataAgeSeconds, 30);
         assert.equal(v.measured.stableDataAgeSeconds, 30);
@@ -173,22 +173,22 @@ describe("progression analysis against a real Prometheus", function () {
 
     it("calls data that stopped arriving two minutes ago stale: an error naming the age", async () => {
         const v = await analyzeService(configFor("healthy", prom?.url ?? ""), provider(), new Date(AT.getTime() + 120_000));
-        assert.equal(v.verdict, "error", v.reason);
+        assert.equal(v.kind, "error", v.reason);
         assert.match(v.reason, /stale data: the newest canary request sample is 120 s old \(canaryDataAgeSeconds 120 > maxSampleAge 60 s\)/);
     });
 
     it("does not pass a canary without a stable baseline: inconclusive when stable is scaled down, error when it has replicas", async () => {
         const scaledDown = await analyse("scaleddown");
-        assert.equal(scaledDown.verdict, "inconclusive", scaledDown.reason);
+        assert.equal(scaledDown.kind, "inconclusive", scaledDown.reason);
         assert.match(scaledDown.reason, /no stable baseline: stableRequests is 0 .*0 available replicas/);
         const mislabelled = await analyse("nobaseline");
-        assert.equal(mislabelled.verdict, "error", mislabelled.reason);
+        assert.equal(mislabelled.kind, "error", mislabelled.reason);
         assert.match(mislabelled.reason, /stable has 3 available replicas but stableRequests is 0/);
     });
 
     it("holds a canary whose point estimates are within the limits but not shown to be", async () => {
         const v = await analyse("nearlimit");
-        assert.equal(v.verdict, "inconclusive", v.reason);
+        assert.equal(v.kind, "inconclusive", v.reason);
         assert.ok((v.measured.canaryErrorRate ?? 1) < 0.008);
         assert.ok((v.measured.canaryErrorRateUpper ?? 0) > 0.008, `upper bound ${v.measured.canaryErrorRateUpper}`);
         assert.match(v.reason, /not yet shown/);
@@ -204,7 +204,7 @@ describe("progression analysis against a real Prometheus", function () {
         );
         assert.equal(p.roundTrips, 1);
         assert.deepEqual(
-            services.map((s) => verdicts.get(s)?.verdict),
+            services.map((s) => verdicts.get(s)?.kind),
             ["pass", "fail", "inconclusive", "inconclusive", "fail", "fail", "fail", "error", "inconclusive", "inconclusive"],
         );
     });

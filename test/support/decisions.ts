@@ -19,7 +19,7 @@ export function makeConfig(overrides: Record<string, unknown> = {}): Progression
 
 export function verdictOf(kind: VerdictKind, config: ProgressionConfig = makeConfig()): AnalysisVerdict {
     return {
-        verdict: kind,
+        kind,
         reason: `synthetic ${kind}`,
         measured: NOTHING_MEASURED,
         thresholds: config.analysis.thresholds,

@@ -40,7 +40,11 @@ describe("configuration reference (docs/configuration.md)", function () {
     };
 
     it("documents the known keys with their types, defaults and required-ness", () => {
-        assert.match(row("services[].progression.analysis.prometheusUrl"), /\*\*required\*\*/);
+        assert.match(row("services[].name"), /\*\*required\*\*/);
+        // Required by the component, filled by the stack when left out (STACK_DEFAULTS): not required in a stack.
+        assert.doesNotMatch(row("services[].progression.analysis.prometheusUrl"), /\*\*required\*\*/);
+        assert.match(row("services[].progression.analysis.prometheusUrl"), /In a stack, defaults to the platform stack's Thanos Query/);
+        assert.doesNotMatch(row("services[].slo.namespace"), /\*\*required\*\*/);
         assert.match(row("services[].progression.minIntervalBetweenSteps"), /`"30m"`/);
         assert.match(row("services[].progression.steps"), /`\[5,10,25,50,100\]`/);
         assert.match(row("services[].routing.canaryWeight"), /integer 0\.\.100.*Set by the stack program/);

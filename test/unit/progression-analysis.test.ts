@@ -55,7 +55,7 @@ function provider(
 describe("analyzeServices: trusting the answer", () => {
     it("passes a healthy answer (sanity check of the in-memory provider)", async () => {
         const v = await analyzeService(config(), provider(), AT);
-        assert.equal(v.verdict, "pass", v.reason);
+        assert.equal(v.kind, "pass", v.reason);
     });
 
     it("turns a partial answer (Thanos store warnings) into an error for every service, quoting the warnings", async () => {
@@ -63,7 +63,7 @@ describe("analyzeServices: trusting the answer", () => {
         const verdicts = await analyzeServices([config("a"), config("b")], provider(undefined, { warnings: [warning] }), AT);
         for (const service of ["a", "b"]) {
             const v = verdicts.get(service);
-            assert.equal(v?.verdict, "error", v?.reason);
+            assert.equal(v?.kind, "error", v?.reason);
             assert.match(
                 v?.reason ?? "",
                 /partial metrics answer: the source reported 1 warning\(s\): .*DeadlineExceeded.*; partial data never passes/,
@@ -77,7 +77,7 @@ describe("analyzeServices: trusting the answer", () => {
             provider(undefined, { warnings: ['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "up"'] }),
             AT,
         );
-        assert.equal(v.verdict, "pass", v.reason);
+        assert.equal(v.kind, "pass", v.reason);
         assert.match(v.reason, /the metrics source noted: "PromQL info: metric might not be a counter/);
     });
 
@@ -90,7 +90,7 @@ describe("analyzeServices: trusting the answer", () => {
 
     it("turns an answer stamped far from the evaluation time into an error naming its age", async () => {
         const v = await analyzeService(config(), provider(undefined, { stampAgeS: 3600 }), AT);
-        assert.equal(v.verdict, "error");
+        assert.equal(v.kind, "error");
         assert.match(
             v.reason,
             /stale metrics answer: sample \w+ is stamped 2026-11-25T09:00:00\.000Z, 3600 s before the evaluation time \(maxSampleAge 60 s\)/,
@@ -98,7 +98,7 @@ describe("analyzeServices: trusting the answer", () => {
         const future = await analyzeService(config(), provider(undefined, { stampAgeS: -600 }), AT);
         assert.match(future.reason, /600 s after the evaluation time/);
         const lenient = await analyzeService(config("checkout", { maxSampleAge: "2h" }), provider(undefined, { stampAgeS: 3600 }), AT);
-        assert.equal(lenient.verdict, "pass", lenient.reason);
+        assert.equal(lenient.kind, "pass", lenient.reason);
     });
 
     it("accepts an answer stamped within maxSampleAge, and samples without stamps", () => {
@@ -122,15 +122,15 @@ describe("analyzeServices: trusting the answer", () => {
             },
         };
         const v = await analyzeService(config(), p, AT);
-        assert.equal(v.verdict, "error");
+        assert.equal(v.kind, "error");
         assert.match(v.reason, /measurement passStableErrors missing from the response/);
     });
 
     it("judges each service of one answer on its own: an impossible value errs only that service", async () => {
         const p = provider((s) => (s === "bad" ? { values: { canaryP95Ms: "-1" } } : { values: {} }));
         const verdicts = await analyzeServices([config("good"), config("bad")], p, AT);
-        assert.equal(verdicts.get("good")?.verdict, "pass", verdicts.get("good")?.reason);
-        assert.equal(verdicts.get("bad")?.verdict, "error");
+        assert.equal(verdicts.get("good")?.kind, "pass", verdicts.get("good")?.reason);
+        assert.equal(verdicts.get("bad")?.kind, "error");
         assert.match(verdicts.get("bad")?.reason ?? "", /canaryP95Ms is -1 ms/);
         assert.equal(p.asked.length, 1, "still one query for both");
     });

@@ -106,7 +106,7 @@ function configFor(s: Scenario, e: Event, version: number, stableImage = FIRST_S
 
 function verdict(kind: VerdictKind, config: ProgressionConfig): AnalysisVerdict {
     return {
-        verdict: kind,
+        kind,
         reason: kind,
         measured: NOTHING_MEASURED,
         thresholds: config.analysis.thresholds,

@@ -44,7 +44,7 @@ const check = (v: AnalysisVerdict, name: string) => v.checks.find((c) => c.name 
 describe("evaluateMeasurements", () => {
     it("passes a healthy canary and reports every measured value", () => {
         const v = judge({});
-        assert.equal(v.verdict, "pass", v.reason);
+        assert.equal(v.kind, "pass", v.reason);
         assert.equal(v.measured.canaryErrorRate, 0.002);
         assert.equal(v.measured.stableErrorRate, 0.002);
         assert.ok(Math.abs((v.measured.burnRate ?? 0) - 4) < 1e-9);
@@ -61,33 +61,33 @@ describe("evaluateMeasurements", () => {
 
     it("fails the 12.7 % incident on error rate, delta, comparison and burn rate at once", () => {
         const v = judge({ canaryErrors: 127, passCanaryErrors: 137 });
-        assert.equal(v.verdict, "fail");
+        assert.equal(v.kind, "fail");
         for (const name of ["errorRate", "errorRateDelta", "comparison", "burnRate"]) assert.equal(check(v, name)?.outcome, "fail", name);
     });
 
     it("is inconclusive when a rate is above its limit but not significantly (few requests)", () => {
         const v = judge({ canaryRequests: 150, canaryErrors: 2, passCanaryRequests: 900, passCanaryErrors: 4 }); // 1.3 % on 150: p ≈ 0.2
-        assert.equal(v.verdict, "inconclusive", v.reason);
+        assert.equal(v.kind, "inconclusive", v.reason);
         assert.match(v.reason, /not yet significant/);
     });
 
     it("is inconclusive below the minimum request count, even with errors", () => {
-        assert.equal(judge({ canaryRequests: 99, canaryErrors: 50 }).verdict, "inconclusive");
+        assert.equal(judge({ canaryRequests: 99, canaryErrors: 50 }).kind, "inconclusive");
     });
 
     it("fails on latency and restarts without statistics", () => {
-        assert.equal(judge({ canaryP95Ms: 201, canaryP99Ms: 250 }).verdict, "fail");
-        assert.equal(judge({ canaryP99Ms: 301 }).verdict, "fail");
-        assert.equal(judge({ canaryRestarts: 1 }).verdict, "fail");
+        assert.equal(judge({ canaryP95Ms: 201, canaryP99Ms: 250 }).kind, "fail");
+        assert.equal(judge({ canaryP99Ms: 301 }).kind, "fail");
+        assert.equal(judge({ canaryRestarts: 1 }).kind, "fail");
     });
 
     it("turns missing, NaN, infinite or negative counts into error, never pass", () => {
         for (const bad of [undefined, NaN, Infinity, -1]) {
-            assert.equal(judge({ canaryErrors: bad }).verdict, "error", String(bad));
-            assert.equal(judge({ stableRequests: bad }).verdict, "error", String(bad));
+            assert.equal(judge({ canaryErrors: bad }).kind, "error", String(bad));
+            assert.equal(judge({ stableRequests: bad }).kind, "error", String(bad));
         }
-        for (const bad of [NaN, Infinity, -1]) assert.equal(judge({ passCanaryRequests: bad }).verdict, "error", String(bad));
-        assert.equal(judge({ canaryP99Ms: NaN }).verdict, "error");
+        for (const bad of [NaN, Infinity, -1]) assert.equal(judge({ passCanaryRequests: bad }).kind, "error", String(bad));
+        assert.equal(judge({ canaryP99Ms: NaN }).kind, "error");
         const v = judge({ canaryRestarts: -2 });
         assert.match(v.reason, /canaryRestarts is -2/);
     });
@@ -97,7 +97,7 @@ describe("evaluateMeasurements", () => {
             // True rate 0.95 %, measured 0.7 % then 0.77 % over the pass window: under 0.8 % by chance. Before, this
             // advanced. (Stable at 0.6 % here, so that neither the delta nor the comparison decides.)
             const v = judge({ canaryErrors: 7, passCanaryErrors: 46, stableErrors: 120, passStableErrors: 720 });
-            assert.equal(v.verdict, "inconclusive", v.reason);
+            assert.equal(v.kind, "inconclusive", v.reason);
             assert.equal(check(v, "errorRate")?.outcome, "inconclusive");
             assert.equal(check(v, "comparison")?.outcome, "pass");
             assert.match(
@@ -111,19 +111,19 @@ describe("evaluateMeasurements", () => {
             const v = judge({ canaryErrors: 9, passCanaryRequests: 30000, passCanaryErrors: 285, stableErrors: 160, passStableErrors: 960 });
             assert.equal(check(v, "errorRate")?.outcome, "fail", v.reason);
             assert.match(check(v, "errorRate")?.detail ?? "", /0\.95% > 0\.8% over 30000 requests in the pass window \(lower 99% bound 0\.8\d*%\)/);
-            assert.equal(v.verdict, "fail");
+            assert.equal(v.kind, "fail");
         });
 
         it("fails a canary consistently worse than stable over the pass window (0.77 % vs 0.2 %)", () => {
             const v = judge({ canaryErrors: 7, passCanaryErrors: 46 });
-            assert.equal(v.verdict, "fail", v.reason);
+            assert.equal(v.kind, "fail", v.reason);
             assert.equal(check(v, "comparison")?.outcome, "fail");
         });
 
         it("cannot show a canary healthy on a few hundred requests, even with no error at all", () => {
             // 0 errors in 300: the 99 % upper bound is z²/(n+z²) ≈ 1.77 % > 0.8 %.
             const v = judge({ canaryRequests: 300, canaryErrors: 0, passCanaryRequests: 300, passCanaryErrors: 0 });
-            assert.equal(v.verdict, "inconclusive", v.reason);
+            assert.equal(v.kind, "inconclusive", v.reason);
             assert.equal(check(v, "errorRate")?.outcome, "inconclusive");
         });
 
@@ -131,7 +131,7 @@ describe("evaluateMeasurements", () => {
             const few = judge({ passCanaryRequests: undefined, passCanaryErrors: undefined });
             assert.equal(check(few, "errorRate")?.outcome, "inconclusive", "2 errors in 1000: upper bound ≈ 0.89 %");
             const many = judge({ canaryRequests: 20000, canaryErrors: 40, passCanaryRequests: undefined, passCanaryErrors: undefined });
-            assert.equal(many.verdict, "pass", many.reason);
+            assert.equal(many.kind, "pass", many.reason);
         });
 
         it("holds when the delta against stable is under its limit but its upper bound is not", () => {
@@ -143,7 +143,7 @@ describe("evaluateMeasurements", () => {
             );
             assert.equal(check(v, "errorRate")?.outcome, "pass", v.reason);
             assert.equal(check(v, "errorRateDelta")?.outcome, "inconclusive", v.reason);
-            assert.equal(v.verdict, "inconclusive");
+            assert.equal(v.kind, "inconclusive");
             assert.ok((v.measured.errorRateDeltaUpper ?? 0) > 0.003);
         });
 
@@ -166,7 +166,7 @@ describe("evaluateMeasurements", () => {
     describe("no baseline, no pass", () => {
         it("is inconclusive when stable has no series, naming the missing baseline", () => {
             const v = judge({ stableRequests: 0, stableErrors: 0, passStableRequests: 0, passStableErrors: 0, stableReplicas: NaN });
-            assert.equal(v.verdict, "inconclusive", v.reason);
+            assert.equal(v.kind, "inconclusive", v.reason);
             assert.equal(check(v, "baseline")?.outcome, "inconclusive");
             assert.match(v.reason, /no stable baseline: stableRequests is 0/);
             assert.equal(check(v, "comparison")?.outcome, "skipped");
@@ -174,25 +174,25 @@ describe("evaluateMeasurements", () => {
 
         it("is inconclusive when stable has been scaled down, and an error when it has replicas but no series", () => {
             const scaledDown = judge({ stableRequests: 0, stableErrors: 0, stableReplicas: 0 });
-            assert.equal(scaledDown.verdict, "inconclusive", scaledDown.reason);
+            assert.equal(scaledDown.kind, "inconclusive", scaledDown.reason);
             const mislabelled = judge({ stableRequests: 0, stableErrors: 0, stableReplicas: 3 });
-            assert.equal(mislabelled.verdict, "error", mislabelled.reason);
+            assert.equal(mislabelled.kind, "error", mislabelled.reason);
             assert.match(mislabelled.reason, /stable has 3 available replicas but stableRequests is 0/);
         });
 
         it("is inconclusive with too little stable traffic, not only with none", () => {
-            assert.equal(judge({ stableRequests: 50, stableErrors: 0 }).verdict, "inconclusive");
+            assert.equal(judge({ stableRequests: 50, stableErrors: 0 }).kind, "inconclusive");
         });
 
         it("still fails a bad canary without a baseline", () => {
             const v = judge({ stableRequests: 0, stableErrors: 0, stableReplicas: 3, canaryErrors: 127 });
-            assert.equal(v.verdict, "fail", v.reason);
+            assert.equal(v.kind, "fail", v.reason);
         });
 
         it("passes on absolute thresholds alone when the service opts out (baseline: optional)", () => {
             const optional = parseProgressionConfig({ ...configInput(), analysis: { prometheusUrl: "http://prom:9090", baseline: "optional" } });
             const v = judge({ stableRequests: 0, stableErrors: 0, passStableRequests: 0, passStableErrors: 0, stableReplicas: 0 }, optional.analysis);
-            assert.equal(v.verdict, "pass", v.reason);
+            assert.equal(v.kind, "pass", v.reason);
             assert.equal(check(v, "comparison")?.outcome, "skipped");
             assert.equal(check(v, "baseline"), undefined);
         });
@@ -214,42 +214,42 @@ describe("evaluateMeasurements", () => {
         for (const [what, m, pattern] of impossible) {
             it(what, () => {
                 const v = judge(m);
-                assert.equal(v.verdict, "error", `${what}: ${v.reason}`);
+                assert.equal(v.kind, "error", `${what}: ${v.reason}`);
                 assert.match(v.reason, pattern);
                 assert.equal(v.measured.canaryRequests, m.canaryRequests ?? 1000, "what was measured is kept");
             });
         }
 
         it("accepts the extremes that are possible: zero latency, zero errors, a quantile at the highest bound", () => {
-            assert.equal(judge({ canaryP95Ms: 0, canaryP99Ms: 0 }).verdict, "pass");
-            assert.equal(judge({ canaryErrors: 0, passCanaryErrors: 0 }).verdict, "pass");
+            assert.equal(judge({ canaryP95Ms: 0, canaryP99Ms: 0 }).kind, "pass");
+            assert.equal(judge({ canaryErrors: 0, passCanaryErrors: 0 }).kind, "pass");
             const capped = judge({ canaryP99Ms: 1000 });
-            assert.equal(capped.verdict, "fail", "at the cap, p99 is over 300 ms: a real breach, not an error");
+            assert.equal(capped.kind, "fail", "at the cap, p99 is over 300 ms: a real breach, not an error");
         });
     });
 
     describe("freshness of the data", () => {
         it("is an error naming the age when the newest canary or stable sample is older than maxSampleAge", () => {
             const v = judge({ canaryDataAgeSeconds: 240 });
-            assert.equal(v.verdict, "error");
+            assert.equal(v.kind, "error");
             assert.match(v.reason, /stale data: the newest canary request sample is 240 s old \(canaryDataAgeSeconds 240 > maxSampleAge 60 s\)/);
             assert.match(judge({ stableDataAgeSeconds: 61 }).reason, /newest stable request sample is 61 s old/);
         });
 
         it("follows the configured tolerance", () => {
             const lenient = parseProgressionConfig({ ...configInput(), analysis: { prometheusUrl: "http://prom:9090", maxSampleAge: "5m" } });
-            assert.equal(judge({ canaryDataAgeSeconds: 240 }, lenient.analysis).verdict, "pass");
+            assert.equal(judge({ canaryDataAgeSeconds: 240 }, lenient.analysis).kind, "pass");
         });
 
         it("is an error when requests are counted but no sample is in the lookback any more", () => {
             const v = judge({ canaryDataAgeSeconds: NaN });
-            assert.equal(v.verdict, "error");
+            assert.equal(v.kind, "error");
             assert.match(v.reason, /canaryDataAgeSeconds has no sample in the lookback although canaryRequests is 1000/);
         });
 
         it("is not an error when there is no series at all (no traffic: inconclusive)", () => {
             const v = judge({ canaryRequests: 0, canaryErrors: 0, canaryDataAgeSeconds: NaN, canaryP95Ms: NaN, canaryP99Ms: NaN });
-            assert.equal(v.verdict, "inconclusive", v.reason);
+            assert.equal(v.kind, "inconclusive", v.reason);
         });
 
         it("is an error when a sample claims to come from the future", () => {

@@ -1,9 +1,8 @@
 import { strict as assert } from "node:assert";
-import { decide, parseProgressionConfig } from "../../progression";
+import { decide, describeRelease, describeState, parseProgressionConfig, summaryLine } from "../../progression";
 import { sloCanaryArgs } from "../../stacks/canary-service";
 import type { PlatformFacts } from "../../stacks/platform-outputs";
 import { canarySizingWeight, planStack, recordPromotion } from "../../stacks/program";
-import { describeRelease, summaryLine } from "../../stacks/release-summary";
 
 const service = {
     name: "checkout",
@@ -234,6 +233,25 @@ describe("release summary", () => {
         assert.equal(summary.step, "1");
         assert.match(summaryLine(summary, "checkout"), /^checkout: started 0% → 5% \[progressing\]/);
     });
+
+    it("describeState: the release state from the state output alone, as a composing program keeps it", () => {
+        const config = parseProgressionConfig({
+            service: "checkout",
+            environment: "dev",
+            stableImage: service.stableImage,
+            canaryImage: service.canaryImage,
+            analysis: { prometheusUrl: "http://127.0.0.1:9090" },
+        });
+        const { state } = decide(undefined, config, undefined, new Date("2026-11-25T10:00:00Z"));
+        const view = describeState(JSON.parse(JSON.stringify(state)));
+        assert.deepEqual(
+            { weight: view?.weight, step: view?.step, status: view?.status, canaryImage: view?.canaryImage, action: view?.lastDecision?.action },
+            { weight: 5, step: "1", status: "progressing", canaryImage: service.canaryImage, action: "start" },
+        );
+        assert.deepEqual(describeState(JSON.stringify(state)), view, "JSON text reads the same");
+        assert.equal(describeState(undefined), undefined, "no release yet");
+        assert.equal(describeState({ weight: "lots" }), undefined, "an unusable state is no state");
+    });
 });
 
 describe("canarySizingWeight: canary pods follow routes up at once and down one update later", () => {
@@ -248,7 +266,7 @@ describe("canarySizingWeight: canary pods follow routes up at once and down one 
     });
     const t = (m: number) => new Date(Date.UTC(2026, 0, 5, 10, m));
     const pass = {
-        verdict: "pass" as const,
+        kind: "pass" as const,
         reason: "ok",
         measured: {} as never,
         thresholds: cfg.analysis.thresholds,
@@ -270,7 +288,7 @@ describe("canarySizingWeight: canary pods follow routes up at once and down one 
 
     it("keeps a rolled-back canary's pods through the rollback update only", () => {
         const start = decide(undefined, cfg, undefined, t(0));
-        const fail = decide(start.state, cfg, { ...pass, verdict: "fail" }, t(1));
+        const fail = decide(start.state, cfg, { ...pass, kind: "fail" }, t(1));
         assert.equal(fail.state.status, "rolledBack");
         assert.equal(canarySizingWeight(start.state, fail.state), 25);
         assert.equal(canarySizingWeight(fail.state, decide(fail.state, cfg, undefined, t(2)).state), undefined);
