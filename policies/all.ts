@@ -6,13 +6,21 @@ import type { PolicyPackArgs, ResourceValidationPolicy, StackValidationPolicy } 
 import { policiesOf, type Rule } from "./config";
 import { dependencyRules } from "./dependencies";
 import { releaseDisciplineRules } from "./release-discipline";
+import { releaseRecordCoverageRules } from "./release-record-coverage";
 import { releaseWindowRules } from "./release-windows";
 import { securityRules } from "./security-baselines";
 import { sloGateRules } from "./slo-gates";
 
 export const PACK_NAME = "gray-release";
 
-export const allRules: Rule[] = [...sloGateRules, ...dependencyRules, ...releaseWindowRules, ...releaseDisciplineRules, ...securityRules];
+export const allRules: Rule[] = [
+    ...sloGateRules,
+    ...dependencyRules,
+    ...releaseWindowRules,
+    ...releaseDisciplineRules,
+    ...releaseRecordCoverageRules,
+    ...securityRules,
+];
 
 export const allPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = allRules.flatMap(policiesOf);
 

@@ -63,7 +63,7 @@ export function parseCanaryRelease(props: Record<string, unknown> | undefined): 
 /** The stack output in which the canary program lists, per service, the images it promoted. */
 export const PROMOTIONS_OUTPUT = "promotions";
 
-const promotionSchema = z.object({
+export const promotionSchema = z.object({
     /** The promoted image. */
     image: text,
     /** When it was promoted (ISO 8601). */

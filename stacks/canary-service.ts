@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CanaryRouting } from "../components/canary-routing";
 import { CanaryWorkload } from "../components/canary-workload";
 import { type CanaryRulesArgs, SloRules, type SloRulesSpec } from "../components/slo-rules";
-import type { Decision, ProgressionState } from "../progression";
+import type { Decision, ProgressionConfig, ProgressionState } from "../progression";
 import { versionLabels } from "../progression/config";
 import type { CanaryRelease } from "./canary-release";
 import type { ServiceConfig } from "./config";
@@ -53,6 +53,48 @@ export function sloCanaryArgs(canary: CanaryRulesArgs | undefined, labels: { sta
         : { stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, ...canary };
 }
 
+/**
+ * What a decided step means for the service's components: the values to spread into CanaryRouting, CanaryWorkload
+ * and SloRules' `canary` args. The stack program and {@link decideCanaryStep} both use it, so a program composed by
+ * hand sizes, routes and compares exactly as `runStack` does.
+ */
+export interface StepInputs {
+    /** For CanaryRouting: the weight of the split, and whether any route may name the canary subset. */
+    routing: { canaryWeight: number; canaryAvailable: boolean };
+    /**
+     * For CanaryWorkload: the images and version labels, and the canary's size: `canaryWeight` while routes may
+     * name it (this update's or the previous one's, whichever is larger), else `canaryReplicas: 0`.
+     */
+    workload: {
+        stableImage: string;
+        canaryImage: string;
+        stableVersionLabel: string;
+        canaryVersionLabel: string;
+        canaryWeight?: number;
+        canaryReplicas?: number;
+    };
+    /** For SloRules `canary`: the labels to compare, or `enabled: false` once stable and canary are the same version. */
+    sloCanary: CanaryRulesArgs;
+}
+
+/** The component inputs of a decided step (see {@link StepInputs}). */
+export function stepInputs(config: ProgressionConfig, previousState: ProgressionState | undefined, decision: Decision): StepInputs {
+    const { routing } = decision;
+    const labels = versionLabels({ ...config, stableImage: routing.stableImage });
+    const sizing = canarySizingWeight(previousState, decision.state);
+    return {
+        routing: { canaryWeight: routing.canaryWeight, canaryAvailable: canaryServes(decision.state) },
+        workload: {
+            stableImage: routing.stableImage,
+            canaryImage: config.canaryImage,
+            stableVersionLabel: labels.stable,
+            canaryVersionLabel: labels.canary,
+            ...(sizing === undefined ? { canaryReplicas: 0 } : { canaryWeight: sizing }),
+        },
+        sloCanary: sloCanaryArgs(undefined, labels),
+    };
+}
+
 export class CanaryService extends pulumi.ComponentResource {
     /** The SLO spec of the service, for the stack's shared dashboards. */
     public readonly sloSpec: SloRulesSpec;
@@ -60,8 +102,7 @@ export class CanaryService extends pulumi.ComponentResource {
     constructor(name: string, args: CanaryServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gray-release:index:CanaryService", name, {}, opts);
         const { service: s, decision } = args;
-        const routing = decision.routing;
-        const labels = versionLabels({ ...s.progression, stableImage: routing.stableImage });
+        const inputs = stepInputs(s.progression, args.previousState, decision);
         // Children were declared at the top level before this component existed: the aliases keep their URNs.
         const child = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
         const after = args.after ?? [];
@@ -69,7 +110,6 @@ export class CanaryService extends pulumi.ComponentResource {
         // The workload first (a new canary or more canary pods become Available, stable rolls to a promoted image
         // with no pod unavailable; the provider awaits each rollout in cluster mode), then the routes. A
         // rolled-back, failed or promoted canary loses its routes in this update and its pods in the next.
-        const sizing = canarySizingWeight(args.previousState, decision.state);
         const workload = s.workload;
         const pods = new CanaryWorkload(
             s.name,
@@ -77,26 +117,16 @@ export class CanaryService extends pulumi.ComponentResource {
                 ...workload,
                 service: s.name,
                 namespace: s.namespace,
-                stableImage: routing.stableImage,
-                canaryImage: s.canaryImage,
-                stableVersionLabel: labels.stable,
-                canaryVersionLabel: labels.canary,
+                ...inputs.workload,
                 // One bucket list for the sidecars and the SLO thresholds (SloRules refuses a threshold not in it).
                 latencyBuckets: s.slo.latencyBuckets,
-                ...(sizing === undefined ? { canaryReplicas: 0 } : { canaryWeight: sizing }),
                 env: { ...args.workloadEnv, ...workload.env },
             },
             { ...child, dependsOn: [...after, args.record] },
         );
         new CanaryRouting(
             s.name,
-            {
-                ...s.routing,
-                service: s.name,
-                namespace: s.namespace,
-                canaryWeight: routing.canaryWeight,
-                canaryAvailable: canaryServes(decision.state),
-            },
+            { ...s.routing, service: s.name, namespace: s.namespace, ...inputs.routing },
             { ...child, dependsOn: [...after, args.record, pods] },
         );
         // The canary rules compare the same version labels the workloads use (see sloCanaryArgs). The dashboard goes
@@ -108,7 +138,7 @@ export class CanaryService extends pulumi.ComponentResource {
                 namespace: s.namespace,
                 ...slo,
                 service: s.name,
-                canary: sloCanaryArgs(slo.canary, labels),
+                canary: sloCanaryArgs(slo.canary, { stable: inputs.workload.stableVersionLabel, canary: inputs.workload.canaryVersionLabel }),
                 dashboard: { ...slo.dashboard, enabled: false },
             },
             { ...child, dependsOn: [...after, args.record] },

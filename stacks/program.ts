@@ -14,35 +14,39 @@ import { GrayNamespace, type PlainGrayNamespaceArgs } from "../components/gray-n
 import { OtelCollector, otelCollectorArgsSchema, planCollectors } from "../components/otel-collector";
 import type { SloRulesSpec } from "../components/slo-rules";
 import { type PlainThanosArgs, Thanos } from "../components/thanos";
-import { PrometheusProvider, parseState, runProgression, type ServiceProgressionResult, stableInForce } from "../progression";
-import { PROMOTIONS_OUTPUT, type PromotionRecord, parsePromotionsOutput } from "../progression/record";
+import { parseState, runProgression, type ServiceProgressionResult } from "../progression";
 import { describeRelease, type ReleaseSummary, summaryLine } from "../progression/release-summary";
-import { CanaryRelease } from "./canary-release";
+import { CanaryRelease, canaryReleaseArgs } from "./canary-release";
 import { CanaryService } from "./canary-service";
+import { progressionInput, prometheusProviderFor, registered } from "./canary-step";
 import { parseStackConfig, platformStackOf, type ServiceConfig, type StackConfig, THANOS_NAME } from "./config";
 import { createDashboards } from "./dashboards";
 import { PLATFORM_OUTPUT, type PlatformFacts, PlatformReference, parsePlatformFacts, qualifiedStackName } from "./platform-outputs";
 import { reportableError } from "./program-error";
+import {
+    PROMOTIONS_OUTPUT,
+    type PreviousOutputs,
+    type PromotionRecord,
+    previousOf,
+    readPreviousOutputs,
+    recordPromotion,
+    recordStart,
+    STARTS_OUTPUT,
+    STATE_OUTPUT,
+} from "./release-outputs";
 
 export { canarySizingWeight } from "./canary-service";
 
-/** Stack output holding each service's progression state, read back by the next update. */
-export const STATE_OUTPUT = "releaseStates";
-/**
- * PROMOTIONS_OUTPUT: the stack output listing, per service, the canary images this stack promoted (newest last).
- * The next environment's policy pack reads it to allow an image there only after it was promoted here.
- */
-export { PROMOTIONS_OUTPUT, type PromotionRecord } from "../progression/record";
-
-/** How many promotions per service the stack remembers. */
-const PROMOTIONS_KEPT = 20;
-/**
- * Stack output listing, per service, when this stack started a canary (ISO 8601, oldest first); the policy pack's
- * release-cadence rule counts them.
- */
-export const STARTS_OUTPUT = "releaseStarts";
-/** How long the stack remembers a start: longer than any cadence window worth configuring. */
-const STARTS_KEPT_DAYS = 28;
+// What the stack leaves for the next update (shared with gray-release/canary-step): stacks/release-outputs.ts.
+export {
+    PROMOTIONS_OUTPUT,
+    type PreviousOutputs,
+    type PromotionRecord,
+    recordPromotion,
+    recordStart,
+    STARTS_OUTPUT,
+    STATE_OUTPUT,
+} from "./release-outputs";
 
 /** The validated plan of a stack: its config, the platform facts its services rely on, its gray namespaces. */
 export interface StackPlan {
@@ -122,47 +126,6 @@ function thanosArgs(args: PlainThanosArgs): PlainThanosArgs {
     return { ...args, storage: { ...args.storage, accessKey: secret("thanosAccessKey"), secretKey: secret("thanosSecretKey") } };
 }
 
-/** What the previous update left in this stack's outputs. */
-export interface PreviousOutputs {
-    states: Record<string, unknown>;
-    promotions: Record<string, PromotionRecord[]>;
-    starts: Record<string, string[]>;
-}
-
-/** The previous update's outputs of this stack, read through a StackReference to itself. */
-async function readPreviousOutputs(): Promise<PreviousOutputs> {
-    const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-    const read = async (name: string): Promise<Record<string, unknown>> => {
-        const details = await self.getOutputDetails(name);
-        const value = details.value ?? details.secretValue;
-        return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-    };
-    // Promotions this stack wrote itself; an unreadable list is forgotten rather than failing the update.
-    const promotions: Record<string, PromotionRecord[]> = {};
-    for (const [service, list] of Object.entries(await read(PROMOTIONS_OUTPUT))) {
-        const parsed = parsePromotionsOutput({ [service]: list });
-        if (parsed.ok) promotions[service] = parsed.value[service] ?? [];
-    }
-    const starts: Record<string, string[]> = {};
-    for (const [service, list] of Object.entries(await read(STARTS_OUTPUT))) {
-        if (Array.isArray(list)) starts[service] = list.filter((t): t is string => typeof t === "string" && Number.isFinite(Date.parse(t)));
-    }
-    return { states: await read(STATE_OUTPUT), promotions, starts };
-}
-
-/** The service's canary starts to remember after this update: the recent ones, plus this one if it started. */
-export function recordStart(previous: ReadonlyArray<string>, action: string, now: Date): string[] {
-    const since = now.getTime() - STARTS_KEPT_DAYS * 24 * 60 * 60 * 1000;
-    const kept = previous.filter((t) => Date.parse(t) >= since);
-    return action === "start" ? [...kept, now.toISOString()] : kept;
-}
-
-/** Appends a promotion when this update promoted the service's canary. */
-export function recordPromotion(previous: ReadonlyArray<PromotionRecord>, action: string, image: string, at: string): PromotionRecord[] {
-    if (action !== "promote" || previous.some((p) => p.image === image)) return [...previous];
-    return [...previous, { image, at }].slice(-PROMOTIONS_KEPT);
-}
-
 /**
  * Step 3, decide: analyses and decides for every service; services sharing a metrics endpoint share one batched
  * query. A decision that would silently downgrade stable is the user's to fix: refused before any resource changes.
@@ -179,14 +142,9 @@ export async function decideAll(
         byEndpoint.set(url, [...(byEndpoint.get(url) ?? []), s]);
     }
     const results = new Map<string, ServiceProgressionResult>();
-    for (const [url, group] of byEndpoint) {
-        const first = group[0]!.progression.analysis;
-        const provider = new PrometheusProvider({ baseUrl: url, timeoutMs: first.timeout, retries: first.retries });
-        const inputs = group.map((s) => ({
-            config: s.progression,
-            previousState: previous.states[s.name],
-            context: { recentStarts: recordStart(previous.starts[s.name] ?? [], "none", now), core: s.release.core },
-        }));
+    for (const group of byEndpoint.values()) {
+        const provider = prometheusProviderFor(group[0]!.progression);
+        const inputs = group.map((s) => progressionInput(s.progression, previousOf(previous, s.name), s.release, now));
         for (const [name, result] of await runProgression(inputs, provider, now)) results.set(name, result);
     }
     const refusals = services.flatMap((s, i) => {
@@ -301,31 +259,23 @@ async function declareServices(
         if (result === undefined) throw new Error(`no progression decision for service "${s.name}"`);
         const { decision, verdict } = result;
         const previousState = parseState(previous.states[s.name]).state;
-        const record = new CanaryRelease(s.name, {
-            service: s.name,
-            namespace: s.namespace,
-            environment: config.environment,
-            canaryImage: s.progression.canaryImage,
-            stableImage: decision.routing.stableImage,
-            previousWeight: previousState?.weight ?? 0,
-            weight: decision.routing.canaryWeight,
-            stepIndex: decision.state.stepIndex,
-            steps: [...s.progression.steps],
-            status: decision.state.status,
-            verdict: verdict?.kind ?? "none",
-            skipAnalysis: s.progression.controls.skipAnalysis,
-            action: decision.action,
-            evaluatedAt: now.toISOString(),
-            ...(s.release.owner !== undefined ? { owner: s.release.owner } : {}),
-            ...(s.release.riskAssessment !== undefined ? { riskAssessment: s.release.riskAssessment } : {}),
-            core: s.release.core,
-            recentStarts: recordStart(out.starts[s.name] ?? [], "none", now),
-            previousStableImage: stableInForce(previousState, s.stableImage),
-            formerStableImages: [...(previousState?.formerStableImages ?? [])],
-        });
+        const recentStarts = recordStart(out.starts[s.name] ?? [], "none", now);
+        const record = new CanaryRelease(
+            s.name,
+            canaryReleaseArgs({
+                config: s.progression,
+                namespace: s.namespace,
+                release: s.release,
+                previousState,
+                decision,
+                verdict,
+                recentStarts,
+                now,
+            }),
+        );
         return { s, decision, verdict, previousState, record };
     });
-    await Promise.all(decided.map((d) => new Promise((registered) => d.record.urn.apply(registered))));
+    await Promise.all(decided.map((d) => registered(d.record)));
     // What the services rely on, recorded only once the engine has taken every record (a refused record stops here).
     if (platformFacts !== undefined && plan.services.length > 0) {
         new PlatformReference("platform", { ...platformFacts, platformStack: plan.config.platformStack ?? "" });

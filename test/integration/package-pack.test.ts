@@ -2,7 +2,7 @@
  * The package as another Pulumi program sees it: `npm run build` + `npm pack`, the tarball unpacked into a
  * throwaway consumer project (its other dependencies linked from this repo's node_modules, since there is no
  * registry to install them from), then
- *  - `node` requires "gray-release", "gray-release/progression", "gray-release/stack" and "gray-release/policies",
+ *  - `node` requires "gray-release", "gray-release/progression", "gray-release/stack", "gray-release/canary-step" and "gray-release/policies",
  *  - `tsc --strict` compiles a consumer .ts against the packed .d.ts files, with both `node16` module resolution
  *    (package.json "exports") and the classic `node` resolution Pulumi's templates use ("typesVersions").
  */
@@ -49,6 +49,7 @@ import {
     type ProgressionConfigInput,
 } from "gray-release/progression";
 import { runStack } from "gray-release/stack";
+import { type CanaryStep, decideCanaryStep } from "gray-release/canary-step";
 import { allPolicies } from "gray-release/policies";
 
 const input: ProgressionConfigInput = {
@@ -79,8 +80,9 @@ export function program(): void {
 }
 const ctors: Function[] = [CanaryRouting, CanaryWorkload, GrayNamespace, OtelCollector, SloRules, Thanos];
 const run: () => Promise<Record<string, unknown>> = () => runStack(new Date());
+const step: () => Promise<CanaryStep> = () => decideCanaryStep("checkout", { namespace: "dev-gray", progression: input });
 const stable: number = splitWeights(5).stable;
-export { ctors, run, steps, stable, badArgs, allPolicies };
+export { ctors, run, step, steps, stable, badArgs, allPolicies };
 `;
 
 const CONSUMER_JS = `
@@ -102,6 +104,7 @@ const config = prog.parseProgressionConfig({
 const d = prog.decide(undefined, config, undefined, new Date("2026-01-05T10:00:00Z"));
 assert.equal(typeof d.routing.canaryWeight, "number");
 assert.equal(typeof require("gray-release/stack").runStack, "function");
+assert.equal(typeof require("gray-release/canary-step").decideCanaryStep, "function");
 assert.ok(Array.isArray(require("gray-release/policies").allPolicies));
 // Internal files are not reachable: the "exports" map is the public surface.
 assert.throws(() => require("gray-release/dist/stacks/index.js"), /ERR_PACKAGE_PATH_NOT_EXPORTED|not defined by "exports"/);
