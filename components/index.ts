@@ -39,6 +39,7 @@ export {
     quantity,
     TRACK_LABEL,
 } from "./common";
+export type * from "./common/schema-types";
 export type * from "./gray-namespace";
 export { GrayNamespace, grayNamespaceArgsSchema, grayNamespaceDefaults, resolveGrayNamespaceArgs } from "./gray-namespace";
 export type * from "./otel-collector";
