@@ -53,6 +53,7 @@ export {
     quantity,
     TRACK_LABEL,
 } from "./common";
+export type * from "./common/schema-types";
 export type * from "./feature-flags";
 export {
     FeatureFlags,

@@ -1,21 +1,41 @@
 /**
  * Object storage for Thanos: the bucket (and its IRSA role) for `aws`, and the rendered `objstore.yml` for every
- * storage type. Split from the workloads so the AWS resources have one obvious owner in the resource tree.
+ * storage type. Split from the workloads so the AWS resources have one obvious owner in the resource tree. The AWS
+ * resources themselves live in aws-storage.ts, loaded only for `aws`: `@pulumi/aws` (84 MB) and `@pulumi/random`
+ * are optional peer dependencies, installed only by users of S3 storage.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { InvalidArgsError } from "../common/validation";
 import type { ResolvedThanosArgs } from "./args";
-import {
-    awsObjstoreConfig,
-    bucketAccessPolicy,
-    existingObjstoreConfig,
-    filesystemObjstoreConfig,
-    irsaTrustPolicy,
-    kmsKeyUsePolicy,
-    renderObjstoreConfig,
-    tlsOnlyBucketPolicy,
-} from "./config";
+import { awsObjstoreConfig, existingObjstoreConfig, filesystemObjstoreConfig, renderObjstoreConfig } from "./config";
+
+/** The optional peer dependencies aws-storage.ts imports. */
+const AWS_PACKAGES = ["@pulumi/aws", "@pulumi/random"] as const;
+
+/**
+ * aws-storage.ts, or a clear error naming the missing packages. Required lazily (not imported) so that loading the
+ * package never loads `@pulumi/aws`.
+ */
+function loadAwsStorage(): typeof import("./aws-storage") {
+    const missing = AWS_PACKAGES.filter((pkg) => {
+        try {
+            require.resolve(pkg);
+            return false;
+        } catch {
+            return true;
+        }
+    });
+    if (missing.length > 0) {
+        throw new InvalidArgsError("Thanos storage", [
+            {
+                path: "storage.type",
+                value: "aws",
+                message: `needs ${missing.join(" and ")}, optional peer dependencies of gray-release installed only for S3 storage: npm install ${missing.join(" ")}`,
+            },
+        ]);
+    }
+    return require("./aws-storage") as typeof import("./aws-storage");
+}
 
 /** Storage type names, as exposed for policies. */
 export type StorageType = ResolvedThanosArgs["storage"]["type"];
@@ -39,13 +59,15 @@ export class ThanosObjectStorage extends pulumi.ComponentResource {
     public readonly objstoreYaml: pulumi.Output<string>;
 
     constructor(name: string, args: ThanosObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Before registering anything: without @pulumi/aws the error comes first, not a half-made component.
+        const awsStorage = args.storage.type === "aws" ? loadAwsStorage() : undefined;
         super("gray-release:index:ThanosObjectStorage", name, {}, opts);
         const storage = args.storage;
         this.storageType = pulumi.output(storage.type);
 
         switch (storage.type) {
             case "aws": {
-                const created = this.createAwsBucket(name, storage, args.serviceAccounts);
+                const created = awsStorage!.createAwsThanosBucket(this, name, storage, args.serviceAccounts);
                 this.bucketName = created.bucket.bucket;
                 this.roleArn = created.role.arn;
                 const kmsKeyArn = storage.encryption.algorithm === "aws:kms" ? storage.encryption.kmsKeyArn : undefined;
@@ -90,131 +112,5 @@ export class ThanosObjectStorage extends pulumi.ComponentResource {
             roleArn: this.roleArn,
             objstoreYaml: this.objstoreYaml,
         });
-    }
-
-    private createAwsBucket(
-        name: string,
-        storage: Extract<ResolvedThanosArgs["storage"], { type: "aws" }>,
-        serviceAccounts: ReadonlyArray<{ namespace: string; name: string }>,
-    ): { bucket: aws.s3.Bucket; role: aws.iam.Role } {
-        const parent = { parent: this };
-        const region = storage.region;
-        const tags = { "app.kubernetes.io/part-of": "gray-release", ...storage.tags };
-
-        const suffix = new random.RandomId(`${name}-suffix`, { byteLength: 4 }, parent);
-        const bucket = new aws.s3.Bucket(
-            `${name}-bucket`,
-            {
-                bucket: pulumi.interpolate`${storage.bucketNamePrefix}-${suffix.hex}`,
-                forceDestroy: storage.forceDestroy,
-                region,
-                tags,
-            },
-            parent,
-        );
-
-        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access`,
-            {
-                bucket: bucket.id,
-                region,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            parent,
-        );
-
-        const encryption = storage.encryption;
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-sse`,
-            {
-                bucket: bucket.id,
-                region,
-                rules: [
-                    encryption.algorithm === "aws:kms"
-                        ? {
-                              applyServerSideEncryptionByDefault: {
-                                  sseAlgorithm: "aws:kms",
-                                  kmsMasterKeyId: encryption.kmsKeyArn,
-                              },
-                              // Bucket keys cut KMS request volume (and cost) by orders of magnitude for many small objects.
-                              bucketKeyEnabled: true,
-                          }
-                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
-                ],
-            },
-            parent,
-        );
-
-        // Applied after the public access block: S3 rejects concurrent bucket policy and PAB updates.
-        new aws.s3.BucketPolicy(
-            `${name}-tls-only`,
-            { bucket: bucket.id, region, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
-            { parent: this, dependsOn: [publicAccessBlock] },
-        );
-
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
-            {
-                bucket: bucket.id,
-                region,
-                rules: [
-                    {
-                        id: "abort-incomplete-multipart-uploads",
-                        status: "Enabled",
-                        filter: {},
-                        abortIncompleteMultipartUpload: {
-                            daysAfterInitiation: storage.abortIncompleteMultipartUploadDays,
-                        },
-                    },
-                    ...(storage.expireAfterDays !== undefined
-                        ? [
-                              {
-                                  id: "expire-beyond-compactor-retention",
-                                  status: "Enabled",
-                                  filter: {},
-                                  expiration: { days: storage.expireAfterDays },
-                              },
-                          ]
-                        : []),
-                ],
-            },
-            parent,
-        );
-
-        const role = new aws.iam.Role(
-            `${name}-irsa`,
-            {
-                description: "Thanos access to its block bucket (IRSA)",
-                assumeRolePolicy: pulumi
-                    .all([storage.oidcProviderArn, storage.oidcProviderUrl])
-                    .apply(([oidcProviderArn, oidcProviderUrl]) =>
-                        JSON.stringify(irsaTrustPolicy({ oidcProviderArn, oidcProviderUrl, serviceAccounts })),
-                    ),
-                tags,
-            },
-            parent,
-        );
-
-        new aws.iam.RolePolicy(
-            `${name}-bucket-access`,
-            { role: role.id, policy: bucket.arn.apply((arn) => JSON.stringify(bucketAccessPolicy(arn))) },
-            parent,
-        );
-
-        if (encryption.algorithm === "aws:kms") {
-            new aws.iam.RolePolicy(
-                `${name}-kms-use`,
-                {
-                    role: role.id,
-                    policy: pulumi.output(encryption.kmsKeyArn).apply((arn) => JSON.stringify(kmsKeyUsePolicy(arn))),
-                },
-                parent,
-            );
-        }
-
-        return { bucket, role };
     }
 }

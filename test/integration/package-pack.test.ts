@@ -2,9 +2,14 @@
  * The package as another Pulumi program sees it: `npm run build` + `npm pack`, the tarball unpacked into a
  * throwaway consumer project (its other dependencies linked from this repo's node_modules, since there is no
  * registry to install them from), then
- *  - `node` requires "gray-release", "gray-release/progression", "gray-release/stack", "gray-release/canary-step" and "gray-release/policies",
- *  - `tsc --strict` compiles a consumer .ts against the packed .d.ts files, with both `node16` module resolution
- *    (package.json "exports") and the classic `node` resolution Pulumi's templates use ("typesVersions").
+ *  - `node` requires "gray-release", "gray-release/progression", "gray-release/stack", "gray-release/canary-step" and
+ *    "gray-release/policies" without `@pulumi/aws`/`@pulumi/random` installed (optional peer dependencies: not loaded,
+ *    and a clear error for `storage.type: aws`), then "gray-release/aws-storage" and an S3-backed Thanos once they are;
+ *  - `tsc` compiles a consumer .ts against the packed .d.ts files with the exact tsconfig.json of Pulumi's
+ *    TypeScript templates (github.com/pulumi/templates, typescript/ and kubernetes-typescript/): the one they
+ *    shipped until March 2026 (`module: commonjs`, `moduleResolution: node`, "typesVersions") and the current one
+ *    (`nodenext`, "exports"). Neither sets `esModuleInterop` or `skipLibCheck`, so every .d.ts reached is checked;
+ *  - the size of what a consumer installs, from the lockfile's dependency closure, with and without the AWS part.
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
@@ -29,6 +34,122 @@ interface PackedFile {
     path: string;
 }
 
+/** Pulumi's TypeScript template tsconfig.json (typescript/, kubernetes-typescript/), as `pulumi new` writes it. */
+const PULUMI_TEMPLATE_TSCONFIG = {
+    // Until pulumi/templates 81e6522 (2026-03-25): what most existing Pulumi projects have.
+    "commonjs-node": { module: "commonjs", moduleResolution: "node" },
+    // Since then: `moduleResolution: node` is deprecated in TypeScript 6.
+    nodenext: { module: "nodenext", moduleResolution: "nodenext" },
+} as const;
+
+function pulumiTemplateTsconfig(variant: keyof typeof PULUMI_TEMPLATE_TSCONFIG, files: string[]): object {
+    return {
+        compilerOptions: {
+            strict: true,
+            outDir: "bin",
+            target: "es2020",
+            ...PULUMI_TEMPLATE_TSCONFIG[variant],
+            sourceMap: true,
+            experimentalDecorators: true,
+            pretty: true,
+            noFallthroughCasesInSwitch: true,
+            noImplicitReturns: true,
+            forceConsistentCasingInFileNames: true,
+        },
+        files,
+    };
+}
+
+/** Pulumi's policy pack template tsconfig.json (pulumi/templates-policy, kubernetes-typescript/). */
+const PULUMI_POLICY_TEMPLATE_TSCONFIG = {
+    compilerOptions: {
+        outDir: "bin",
+        target: "es6",
+        module: "commonjs",
+        moduleResolution: "node",
+        declaration: true,
+        sourceMap: false,
+        stripInternal: true,
+        experimentalDecorators: true,
+        pretty: true,
+        noFallthroughCasesInSwitch: true,
+        noImplicitAny: true,
+        noImplicitReturns: true,
+        forceConsistentCasingInFileNames: true,
+        strictNullChecks: true,
+    },
+    files: ["policies.ts"],
+};
+
+/** tsc's diagnostics without colours, one per line, as `file(line,col): error TSnnnn: ...`. */
+function tscErrors(output: string): string[] {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours of `pretty: true`
+    const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+    return plain.split(/\r?\n/).filter((l) => /error TS\d+/.test(l));
+}
+
+/** Runs tsc in `dir`; its output and exit status (tsc exits non-zero on any error, which is what is checked). */
+function tsc(dir: string, extra: string[] = []): { status: number; output: string } {
+    try {
+        return {
+            status: 0,
+            output: execFileSync(process.execPath, [TSC, "-p", "tsconfig.json", ...extra], {
+                cwd: dir,
+                encoding: "utf8",
+                maxBuffer: 64 * 1024 * 1024,
+            }),
+        };
+    } catch (e) {
+        const err = e as { status?: number; stdout?: string; stderr?: string };
+        return { status: err.status ?? 1, output: `${err.stdout ?? ""}${err.stderr ?? ""}` };
+    }
+}
+
+/**
+ * Kilobytes a consumer installs for `roots` (package names a consumer's npm would place at the top level): the
+ * closure over dependencies, optional dependencies and non-optional peers (npm >= 7 installs those), resolved
+ * through the lockfile's node_modules layout, each folder measured without its nested node_modules (counted as
+ * packages of their own).
+ */
+function installedKb(roots: string[]): { kb: number; packages: string[] } {
+    const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8")) as {
+        packages: Record<
+            string,
+            {
+                dependencies?: Record<string, string>;
+                optionalDependencies?: Record<string, string>;
+                peerDependencies?: Record<string, string>;
+                peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+            }
+        >;
+    };
+    const resolve = (from: string, name: string): string | undefined => {
+        for (let base = from; ; base = base.replace(/\/?node_modules\/(@[^/]+\/)?[^/]+$/, "")) {
+            const candidate = `${base ? `${base}/` : ""}node_modules/${name}`;
+            if (lock.packages[candidate]) return candidate;
+            if (!base) return undefined;
+        }
+    };
+    const seen = new Set<string>();
+    const queue = roots.map((r) => resolve("", r)).filter((p): p is string => p !== undefined);
+    while (queue.length > 0) {
+        const at = queue.pop()!;
+        if (seen.has(at)) continue;
+        seen.add(at);
+        const entry = lock.packages[at]!;
+        const peers = Object.keys(entry.peerDependencies ?? {}).filter((n) => !entry.peerDependenciesMeta?.[n]?.optional);
+        for (const name of [...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {}), ...peers]) {
+            const dep = resolve(at, name);
+            if (dep) queue.push(dep);
+        }
+    }
+    const dirs = [...seen].map((p) => path.join(REPO_ROOT, p)).filter((d) => fs.existsSync(d));
+    const du = execFileSync("du", ["-skc", "--exclude=node_modules", ...dirs], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const total = /^(\d+)\s+total$/m.exec(du);
+    assert.ok(total, du);
+    return { kb: Number(total[1]), packages: [...seen].map((p) => p.replace(/^.*node_modules\//, "")) };
+}
+
 const CONSUMER_TS = `
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -39,6 +160,8 @@ import {
     SloRules,
     Thanos,
     type CanaryRoutingArgs,
+    canaryRoutingArgsSchema,
+    type ResolvedCanaryRoutingArgs,
     splitWeights,
 } from "gray-release";
 import {
@@ -50,7 +173,6 @@ import {
 } from "gray-release/progression";
 import { runStack } from "gray-release/stack";
 import { type CanaryStep, decideCanaryStep } from "gray-release/canary-step";
-import { allPolicies } from "gray-release/policies";
 
 const input: ProgressionConfigInput = {
     service: "checkout",
@@ -72,6 +194,9 @@ const routingArgs: CanaryRoutingArgs = {
 // The types are real, not \`any\`: a wrong type must be rejected (else this directive is itself an error).
 // @ts-expect-error canaryWeight is a number
 const badArgs: CanaryRoutingArgs = { ...routingArgs, canaryWeight: "five" };
+// A schema is typed by what it takes and returns (no zod types in the declarations), defaults filled in.
+const resolved: ResolvedCanaryRoutingArgs = canaryRoutingArgsSchema.parse(routingArgs);
+const gateways: string[] = resolved.gateways;
 
 export function program(): void {
     const routing: CanaryRouting = new CanaryRouting("checkout", routingArgs);
@@ -82,7 +207,59 @@ const ctors: Function[] = [CanaryRouting, CanaryWorkload, GrayNamespace, OtelCol
 const run: () => Promise<Record<string, unknown>> = () => runStack(new Date());
 const step: () => Promise<CanaryStep> = () => decideCanaryStep("checkout", { namespace: "dev-gray", progression: input });
 const stable: number = splitWeights(5).stable;
-export { ctors, run, step, steps, stable, badArgs, allPolicies };
+export { ctors, run, step, steps, stable, badArgs, gateways };
+`;
+
+/** Only compiled with the current template (nodenext: esModuleInterop defaults on, which zod's own .d.ts need). */
+const OWN_SCHEMA_TS = `
+import { z } from "zod";
+import { parseArgs } from "gray-release";
+
+// A zod schema of the user's own fits where the package takes a schema, and keeps its output type.
+const parsed: { replicas: number } = parseArgs("mine", z.object({ replicas: z.number().default(2) }), {});
+export { parsed };
+`;
+
+const POLICIES_TS = `
+import { PolicyPack } from "@pulumi/policy";
+import { allPolicies } from "gray-release/policies";
+
+new PolicyPack("mine", { policies: [...allPolicies] });
+`;
+
+const AWS_ABSENT = /[\\/]node_modules[\\/]@pulumi[\\/](aws|random)[\\/]/;
+
+/** Pulumi's mock runtime and S3-backed Thanos args, shared by the two runtime checks. */
+const MOCK_THANOS_JS = `
+const pulumi = require("@pulumi/pulumi");
+const created = [];
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            created.push(args.type);
+            const state = { ...args.inputs, arn: "arn:aws:mock:::" + args.name, hex: "a1b2c3d4", bucket: args.inputs.bucket ?? args.name };
+            return { id: args.name + "-id", state };
+        },
+        call(args) {
+            return args.inputs;
+        },
+    },
+    "consumer",
+    "dev",
+    false,
+);
+const s3Thanos = {
+    namespace: "monitoring",
+    prometheus: { namespace: "monitoring", serviceAccountName: "prometheus-k8s" },
+    storage: {
+        type: "aws",
+        region: "eu-west-1",
+        oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+        oidcProviderUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+    },
+    longestSloWindow: "30d",
+};
+const loadedAws = () => Object.keys(require.cache).filter((f) => ${AWS_ABSENT}.test(f));
 `;
 
 const CONSUMER_JS = `
@@ -106,6 +283,17 @@ assert.equal(typeof d.routing.canaryWeight, "number");
 assert.equal(typeof require("gray-release/stack").runStack, "function");
 assert.equal(typeof require("gray-release/canary-step").decideCanaryStep, "function");
 assert.ok(Array.isArray(require("gray-release/policies").allPolicies));
+${MOCK_THANOS_JS}
+// @pulumi/aws and @pulumi/random are optional peers, not installed here: nothing loaded them, and S3 storage says
+// what to install instead of failing on a missing module.
+assert.throws(() => require.resolve("@pulumi/aws"), /Cannot find module/);
+assert.deepEqual(loadedAws(), []);
+assert.throws(
+    () => new gr.Thanos("thanos", s3Thanos),
+    (e) => e.name === "InvalidArgsError" && /storage\\.type = "aws": needs @pulumi\\/aws and @pulumi\\/random.*npm install @pulumi\\/aws @pulumi\\/random/.test(e.message),
+);
+assert.ok(!created.some((t) => t.startsWith("aws:")), created.join(", "));
+assert.deepEqual(loadedAws(), []);
 // Internal files are not reachable: the "exports" map is the public surface.
 assert.throws(() => require("gray-release/dist/stacks/index.js"), /ERR_PACKAGE_PATH_NOT_EXPORTED|not defined by "exports"/);
 // And the module really came from the unpacked tarball, not from the repository.
@@ -177,8 +365,14 @@ describe("npm package: build, pack, install into a consumer", function () {
             // The package's dependencies (and the consumer's tsc/@types) come from this repo's node_modules.
             const repoModules = path.join(REPO_ROOT, "node_modules");
             for (const entry of fs.readdirSync(repoModules)) {
-                if (entry === "gray-release" || entry === ".bin" || entry.startsWith(".package-lock")) continue;
+                if (entry === "gray-release" || entry === ".bin" || entry.startsWith(".package-lock") || entry === "@pulumi") continue;
                 fs.symlinkSync(path.join(repoModules, entry), path.join(modules, entry), "dir");
+            }
+            // Without the optional peers @pulumi/aws and @pulumi/random: a consumer with filesystem or existing storage.
+            fs.mkdirSync(path.join(modules, "@pulumi"));
+            for (const entry of fs.readdirSync(path.join(repoModules, "@pulumi"))) {
+                if (entry === "aws" || entry === "random") continue;
+                fs.symlinkSync(path.join(repoModules, "@pulumi", entry), path.join(modules, "@pulumi", entry), "dir");
             }
             fs.writeFileSync(
                 path.join(consumer, "package.json"),
@@ -193,30 +387,23 @@ describe("npm package: build, pack, install into a consumer", function () {
             assert.match(out, /consumer-ok \d+ \d+/);
         });
 
-        for (const resolution of ["node16", "node10"] as const) {
-            it(`compiles a strict consumer against the packed .d.ts (moduleResolution ${resolution})`, () => {
-                const dir = path.join(consumer, `ts-${resolution}`);
+        for (const variant of Object.keys(PULUMI_TEMPLATE_TSCONFIG) as Array<keyof typeof PULUMI_TEMPLATE_TSCONFIG>) {
+            it(`compiles a consumer with Pulumi's template tsconfig.json (${variant}), no esModuleInterop, no skipLibCheck`, () => {
+                const dir = path.join(consumer, `ts-${variant}`);
                 fs.mkdirSync(dir);
                 fs.writeFileSync(path.join(dir, "index.ts"), CONSUMER_TS);
-                const compilerOptions = {
-                    strict: true,
-                    noEmit: true,
-                    target: "ES2022",
-                    lib: ["ES2022"],
-                    types: ["node"],
-                    typeRoots: [path.join(consumer, "node_modules", "@types")],
-                    esModuleInterop: true,
-                    // The consumer's own code is checked strictly; library .d.ts internals (Pulumi's, ours) are not.
-                    skipLibCheck: true,
-                    ...(resolution === "node16"
-                        ? { module: "node16", moduleResolution: "node16" }
-                        : { module: "commonjs", moduleResolution: "node10" }),
-                };
-                fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["index.ts"] }, null, 2));
-                // Fails (throws with tsc's diagnostics) on any type error; lists the files it read.
-                const trace = run(process.execPath, [TSC, "-p", "tsconfig.json", "--listFiles"], dir);
+                const files = ["index.ts"];
+                if (variant === "nodenext") {
+                    fs.writeFileSync(path.join(dir, "own-schema.ts"), OWN_SCHEMA_TS);
+                    files.push("own-schema.ts");
+                }
+                fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(pulumiTemplateTsconfig(variant, files), null, 4));
+                // Fails on any type error, in the consumer's code or in any .d.ts it reaches (ours, zod's, Pulumi's).
+                const { status, output } = tsc(dir, ["--listFiles"]);
+                assert.equal(status, 0, `tsc failed:\n${tscErrors(output).join("\n")}`);
                 // The types must come from the unpacked package, not from this repository's sources.
-                const ours = trace.split(/\r?\n/).filter((f) => f.includes("node_modules/gray-release/"));
+                const read = output.split(/\r?\n/);
+                const ours = read.filter((f) => f.includes("node_modules/gray-release/"));
                 assert.ok(
                     ours.some((f) => f.endsWith("dist/components/index.d.ts")),
                     "components types resolved from the package",
@@ -225,8 +412,69 @@ describe("npm package: build, pack, install into a consumer", function () {
                     ours.some((f) => f.endsWith("dist/progression/index.d.ts")),
                     "progression types resolved from the package",
                 );
-                assert.ok(!trace.includes(path.join(REPO_ROOT, "components")), "no repository source leaks in");
+                assert.ok(!output.includes(path.join(REPO_ROOT, "components")), "no repository source leaks in");
+                // Zod is a runtime detail of the package: its declarations are not reached (only the user's own import does).
+                if (variant === "commonjs-node") assert.ok(!read.some((f) => /[\\/]zod[\\/]/.test(f)), "zod's .d.ts are not reached");
             });
         }
+
+        it("compiles a policy pack with Pulumi's policy template tsconfig.json: no error from gray-release or zod", () => {
+            const dir = path.join(consumer, "ts-policies");
+            fs.mkdirSync(dir);
+            fs.writeFileSync(path.join(dir, "policies.ts"), POLICIES_TS);
+            fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(PULUMI_POLICY_TEMPLATE_TSCONFIG, null, 4));
+            const errors = tscErrors(tsc(dir).output);
+            // @pulumi/policy 1.21.0 itself ships an index.d.ts that re-exports two names its proxy.d.ts lacks; any
+            // policy pack compiled with this template has those two errors, with or without gray-release.
+            const upstream = errors.filter((e) => e.includes("node_modules/@pulumi/policy/index.d.ts"));
+            assert.deepEqual(
+                errors.filter((e) => !upstream.includes(e)),
+                [],
+                "errors outside @pulumi/policy's own declarations",
+            );
+            if (upstream.length > 0) console.log(`      (@pulumi/policy's own index.d.ts: ${upstream.length} errors without skipLibCheck)`);
+        });
+
+        it("installs without @pulumi/aws for filesystem storage (size from the lockfile's dependency closure)", () => {
+            const manifest = JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", "gray-release", "package.json"), "utf8")) as {
+                dependencies: Record<string, string>;
+                peerDependencies: Record<string, string>;
+                peerDependenciesMeta: Record<string, { optional?: boolean }>;
+            };
+            const required = Object.keys(manifest.peerDependencies).filter((n) => !manifest.peerDependenciesMeta[n]?.optional);
+            assert.deepEqual(required.sort(), ["@pulumi/kubernetes", "@pulumi/pulumi"]);
+            const base = installedKb([...Object.keys(manifest.dependencies), ...required]);
+            const withAws = installedKb([...Object.keys(manifest.dependencies), ...required, "@pulumi/aws", "@pulumi/random"]);
+            assert.ok(!base.packages.includes("@pulumi/aws") && !base.packages.includes("@pulumi/random"), base.packages.join(", "));
+            assert.ok(withAws.kb > base.kb, `${withAws.kb} > ${base.kb}`);
+            const mb = (kb: number): string => (kb / 1024).toFixed(0);
+            console.log(
+                `      filesystem-storage consumer installs ${mb(base.kb)} MB (${base.packages.length} packages); ` +
+                    `with the AWS part ${mb(withAws.kb)} MB (${withAws.packages.length})`,
+            );
+        });
+
+        it("loads gray-release/aws-storage and an S3-backed Thanos once @pulumi/aws and @pulumi/random are installed", async () => {
+            const repoModules = path.join(REPO_ROOT, "node_modules");
+            for (const pkg of ["aws", "random"]) {
+                fs.symlinkSync(path.join(repoModules, "@pulumi", pkg), path.join(consumer, "node_modules", "@pulumi", pkg), "dir");
+            }
+            const script = `
+const assert = require("node:assert/strict");
+const gr = require("gray-release");
+${MOCK_THANOS_JS}
+assert.deepEqual(loadedAws(), [], "requiring gray-release loads no AWS code even when it is installed");
+const thanos = new gr.Thanos("thanos", s3Thanos);
+assert.ok(loadedAws().length > 0, "storage.type aws loaded @pulumi/aws");
+assert.equal(typeof require("gray-release/aws-storage").createAwsThanosBucket, "function");
+thanos.bucketName.apply((bucket) => {
+    for (const t of ["aws:s3/bucket:Bucket", "aws:iam/role:Role", "random:index/randomId:RandomId"]) assert.ok(created.includes(t), t + " in " + created);
+    console.log("aws-ok " + bucket);
+});
+`;
+            fs.writeFileSync(path.join(consumer, "aws.js"), script);
+            const out = run(process.execPath, ["aws.js"], consumer, { ...process.env, NODE_PATH: "" });
+            assert.match(out, /aws-ok \S+/);
+        });
     });
 });
