@@ -4,7 +4,7 @@
  * problem of every part is reported at once, at the path the user wrote (`services[0].routing.optInHeaders[0].name`).
  */
 import { z } from "zod";
-import { canaryRoutingArgsSchema, type PlainCanaryRoutingArgs } from "../components/canary-routing";
+import { canaryRoutingArgsSchema, laneDefinitionSchema, type PlainCanaryRoutingArgs } from "../components/canary-routing";
 import { canaryWorkloadArgsSchema, type PlainCanaryWorkloadArgs } from "../components/canary-workload";
 import { dnsLabel } from "../components/common/k8s-names";
 import { formatPath, InvalidArgsError, valueAt } from "../components/common/validation";
@@ -126,6 +126,10 @@ export const stackConfigSchema = z
         ...stackRoleSchema,
         platform: platformSchema.prefault({}).meta({ description: "Shared platform components." }),
         services: z.array(serviceSchema).default([]).meta({ description: "Services under canary release." }),
+        lanes: z.array(laneDefinitionSchema).default([]).meta({
+            description:
+                "Lanes across the stack's services: a request marked with a lane (header `x-gray-lane: <name>` or baggage `gray-lane=<name>`) meets the canary of every service whose `routing.lanes.canaryIn` names the lane, and stable elsewhere. Every service gets a route per lane. See docs/lanes.md.",
+        }),
         renderDir: z.string().min(1).optional().meta({
             description:
                 "Without `gray-release:kubeconfig`: the folder the Kubernetes provider renders YAML into, relative to the project (the folder of `Pulumi.yaml`) or absolute. Default `rendered/<stack>`.",
@@ -180,6 +184,8 @@ export const THANOS_NAME = "thanos";
 
 /** What the stack knows before parsing that the parts need: the platform's Thanos Query and agent pods. */
 export interface StackContext {
+    /** The stack's lanes (`gray-release:lanes`), as raw values: every service's routing gets them. */
+    lanes?: unknown;
     /**
      * Default `analysis.prometheusUrl` of every service (a services stack: its platform's Thanos Query). Without it,
      * a stack with Thanos of its own (`platform.thanos`) defaults to that Thanos' Query.
@@ -248,7 +254,7 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, co
         if (thanos.data !== undefined) ownQueryUrl = thanosUrls(THANOS_NAME, thanos.data as ResolvedThanosArgs).query;
     }
     // `analysis: {}`: the platform stack's Thanos Query, else the stack's own Thanos Query.
-    const sources: StackContext = { prometheusUrl: context.prometheusUrl ?? ownQueryUrl };
+    const sources: StackContext = { prometheusUrl: context.prometheusUrl ?? ownQueryUrl, lanes: raw["lanes"] ?? [] };
 
     // A namespace that does not configure `telemetry` sends it to exactly this stack's agent pods.
     const telemetry = otel?.data && { namespace: (otel.data as { namespace: string }).namespace, podSelector: agentPodSelector(otel.data as never) };
@@ -302,17 +308,27 @@ function parseService(
     const own = { service: raw["name"], namespace: raw["namespace"] };
     const images = { stableImage: raw["stableImage"], canaryImage: raw["canaryImage"] };
     const fromService = { service: at("name"), namespace: at("namespace"), stableImage: at("stableImage"), canaryImage: at("canaryImage") };
-    const routing = isObject(raw["routing"]) ? raw["routing"] : {};
+    const written = isObject(raw["routing"]) ? raw["routing"] : {};
+    // The lanes' definitions are the stack's (`gray-release:lanes`); a service says only which its canary serves.
+    const writtenLanes = written["lanes"];
+    if (isObject(writtenLanes) && writtenLanes["definitions"] !== undefined)
+        problems.push({
+            path: formatPath([...where("routing"), "lanes", "definitions"]),
+            value: writtenLanes["definitions"],
+            message: "is the stack's: define lanes in gray-release:lanes, and name the ones this canary serves in lanes.canaryIn",
+        });
+    const routing =
+        writtenLanes === undefined || isObject(writtenLanes) ? { ...written, lanes: { ...writtenLanes, definitions: context.lanes ?? [] } } : written;
     const workload = isObject(raw["workload"]) ? raw["workload"] : {};
     const slo = isObject(raw["slo"]) ? raw["slo"] : {};
     const progression = isObject(raw["progression"]) ? raw["progression"] : {};
-    for (const [name, written] of [
-        ["routing", routing],
+    for (const [name, part] of [
+        ["routing", written],
         ["workload", workload],
         ["slo", slo],
         ["progression", progression],
     ] as const) {
-        problems.push(...managedProblems(name, written, where(name)));
+        problems.push(...managedProblems(name, part, where(name)));
     }
     const analysis = isObject(progression["analysis"]) ? progression["analysis"] : undefined;
     const withSource =
@@ -335,7 +351,7 @@ function parseService(
     // Each other part is checked as its component will receive it, with the keys the program fills.
     const labels = parsed.data ? versionLabels(parsed.data as ProgressionConfig) : { stable: "stable", canary: "canary" };
     const partProblems = [
-        ...checkPart(canaryRoutingArgsSchema, { ...routing, ...own, canaryWeight: 0 }, where("routing"), routing, fromService).problems,
+        ...checkPart(canaryRoutingArgsSchema, { ...routing, ...own, canaryWeight: 0 }, where("routing"), written, fromService).problems,
         ...checkPart(
             canaryWorkloadArgsSchema,
             { ...workload, ...own, ...images, stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, canaryReplicas: 0 },
@@ -361,8 +377,10 @@ function parseService(
         ).problems,
         ...parsed.problems,
     ];
-    // A key of the service checked by several parts is reported once.
+    // A key of the service checked by several parts is reported once; a bad lane definition once, at gray-release:lanes.
     const seen = new Set(problems.map((p) => p.path));
+    const definitions = formatPath([...where("routing"), "lanes", "definitions"]);
+    for (const p of partProblems) if (p.path.startsWith(`${definitions}[`)) seen.add(p.path);
     for (const p of partProblems) if (!seen.has(p.path) && seen.add(p.path)) problems.push(p);
     return {
         progression: parsed.data as ProgressionConfig,
