@@ -5,6 +5,7 @@
 import type { PolicyPackArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policiesOf, type Rule } from "./config";
 import { dependencyRules } from "./dependencies";
+import { laneRules } from "./lanes";
 import { releaseDisciplineRules } from "./release-discipline";
 import { releaseRecordCoverageRules } from "./release-record-coverage";
 import { releaseWindowRules } from "./release-windows";
@@ -16,6 +17,7 @@ export const PACK_NAME = "gray-release";
 export const allRules: Rule[] = [
     ...sloGateRules,
     ...dependencyRules,
+    ...laneRules,
     ...releaseWindowRules,
     ...releaseDisciplineRules,
     ...releaseRecordCoverageRules,

@@ -34,6 +34,7 @@ export const T = {
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     resourceQuota: "kubernetes:core/v1:ResourceQuota",
     pod: "kubernetes:core/v1:Pod",
+    service: "kubernetes:core/v1:Service",
     deployment: "kubernetes:apps/v1:Deployment",
     statefulSet: "kubernetes:apps/v1:StatefulSet",
     daemonSet: "kubernetes:apps/v1:DaemonSet",
