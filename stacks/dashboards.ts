@@ -5,17 +5,31 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { LaneDefinition } from "../components/canary-routing";
 import { buildDashboard, GRAFANA_DASHBOARD_LABEL, type SloRulesSpec } from "../components/slo-rules";
+import { buildLaneDashboard, type LaneMember } from "./lane-dashboard";
 
 /** Dashboards per ConfigMap; one is about 10 KiB, so this stays far below the 1 MiB limit. */
 export const DASHBOARDS_PER_CONFIGMAP = 40;
 
-/** The dashboard files of `specs`, grouped per ConfigMap: file name → dashboard JSON. */
-export function dashboardChunks(specs: ReadonlyArray<SloRulesSpec>): Array<Record<string, string>> {
+/** The stack's lanes and which services' canaries serve each, for the lanes dashboard. */
+export interface StackLanes {
+    lanes: ReadonlyArray<LaneDefinition>;
+    members: ReadonlyArray<LaneMember>;
+}
+
+/**
+ * The dashboard files of `specs` (and the stack's lanes dashboard when it has lanes), grouped per ConfigMap: file
+ * name → dashboard JSON.
+ */
+export function dashboardChunks(specs: ReadonlyArray<SloRulesSpec>, stack = "", lanes?: StackLanes): Array<Record<string, string>> {
+    const files: Array<[string, string]> = specs.map((spec) => [`${spec.service}-gray-release.json`, JSON.stringify(buildDashboard(spec))]);
+    const laneDashboard = lanes && buildLaneDashboard(stack, lanes.lanes, lanes.members);
+    if (laneDashboard) files.push(["lanes-gray-release.json", JSON.stringify(laneDashboard)]);
     const chunks: Array<Record<string, string>> = [];
-    specs.forEach((spec, i) => {
+    files.forEach(([name, json], i) => {
         if (i % DASHBOARDS_PER_CONFIGMAP === 0) chunks.push({});
-        chunks[chunks.length - 1]![`${spec.service}-gray-release.json`] = JSON.stringify(buildDashboard(spec));
+        chunks[chunks.length - 1]![name] = json;
     });
     return chunks;
 }
@@ -26,8 +40,9 @@ export function createDashboards(
     namespace: string,
     specs: ReadonlyArray<SloRulesSpec>,
     opts: pulumi.CustomResourceOptions,
+    lanes?: StackLanes,
 ): k8s.core.v1.ConfigMap[] {
-    return dashboardChunks(specs).map(
+    return dashboardChunks(specs, stack, lanes).map(
         (data, i) =>
             new k8s.core.v1.ConfigMap(
                 `canary-dashboards-${i}`,

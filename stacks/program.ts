@@ -298,7 +298,16 @@ async function declareServices(
         pulumi.log.info(summaryLine(summary, s.name));
     }
     if (config.dashboardNamespace !== false && out.sloSpecs.length > 0)
-        createDashboards(pulumi.getStack(), config.dashboardNamespace, out.sloSpecs, { provider });
+        createDashboards(
+            pulumi.getStack(),
+            config.dashboardNamespace,
+            out.sloSpecs,
+            { provider },
+            {
+                lanes: config.lanes,
+                members: config.services.map((s) => ({ service: s.name, canaryIn: s.routing.lanes?.canaryIn ?? [] })),
+            },
+        );
     return out;
 }
 

@@ -30,9 +30,11 @@ export const DEFAULT_EXPECTED_NEW_TRACES_PER_SEC = 1_000;
 
 /**
  * Added to `service.version` (always present): the track and the namespace tell canary from stable and the
- * gray namespace from the stable one.
+ * gray namespace from the stable one; `gray-lane` (the lanes' default baggage key, copied onto spans by the SDK's
+ * baggage span processor) splits calls by lane, so a hop where a lane is lost shows (docs/lanes.md). A span
+ * without the attribute has no such label: no cost where lanes are not used.
  */
-export const DEFAULT_EXTRA_DIMENSIONS: readonly string[] = ["deployment.track", "k8s.namespace.name"];
+export const DEFAULT_EXTRA_DIMENSIONS: readonly string[] = ["deployment.track", "k8s.namespace.name", "gray-lane"];
 
 /** Bucket bounds sit on the SLO thresholds (200, 300, 1200 ms) so ratios against them are exact, not interpolated. */
 export const DEFAULT_HISTOGRAM_BUCKETS_MS: readonly number[] = [2, 5, 10, 25, 50, 100, 200, 300, 500, 800, 1200, 2500, 5000, 10000];

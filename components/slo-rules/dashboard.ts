@@ -65,7 +65,9 @@ export interface GrafanaDashboard {
     panels: GrafanaPanel[];
 }
 
-const DS = { type: "prometheus" as const, uid: "${datasource}" };
+/** The panels' data source: the dashboard's `datasource` variable (Grafana's, not a template string). */
+export const DASHBOARD_DATASOURCE = { type: "prometheus" as const, uid: "${datasource}" };
+const DS = DASHBOARD_DATASOURCE;
 
 /** Builds the dashboard for a resolved spec. */
 export function buildDashboard(spec: SloRulesSpec, title = spec.dashboard?.title ?? spec.service): GrafanaDashboard {

@@ -3,7 +3,7 @@
 
 export { budgetConsumed, burnRateFactor } from "./burn-rate";
 export { GRAFANA_DASHBOARD_LABEL, parseSloRulesArgs, SloRules, type SloRulesArgs } from "./component";
-export { buildDashboard, type GrafanaDashboard, type GrafanaPanel, type GrafanaTarget } from "./dashboard";
+export { buildDashboard, DASHBOARD_DATASOURCE, type GrafanaDashboard, type GrafanaPanel, type GrafanaTarget } from "./dashboard";
 export { BASE_WINDOW, SLO_RULES_DEFAULTS } from "./defaults";
 export { isSingleUnitDuration } from "./durations";
 export { ALERT_NAMES, canaryRuleGroup, generateRuleGroups, recordedWindows, SLO_METRICS, sloRuleGroups } from "./generator";
