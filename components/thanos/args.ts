@@ -153,7 +153,11 @@ export const thanosArgsSchema = z
         namespace: dnsLabel.meta(doc("Existing namespace for the Thanos workloads.")),
         prometheus: z
             .object({
-                namespace: dnsLabel.meta(doc("Namespace of the `Prometheus` resource; the objstore Secret is created there as well.")),
+                namespace: dnsLabel.meta(
+                    doc(
+                        "Namespace of the `Prometheus` resource; the objstore Secret (a ConfigMap for `filesystem` storage) is created there as well.",
+                    ),
+                ),
                 serviceAccountName: dnsSubdomain.meta(
                     doc("ServiceAccount its pods run as; granted bucket access through IRSA for the `aws` storage type."),
                 ),
@@ -266,8 +270,8 @@ export const thanosArgsSchema = z
  * `InputFields`): the ruler's rule files (e.g. rendered by another program) and Alertmanager URLs (e.g. of an
  * Alertmanager deployed beside it). The storage credentials and ARNs take Outputs as they always did (they go to
  * the storage resources unread). The rest stays plain: `namespace` and `prometheus.namespace` decide how many
- * objstore Secrets exist and their names, the ServiceAccount goes into the IRSA trust policy built now, and the
- * sizes, images and retention are checked against each other before anything is created.
+ * objstore Secrets (or ConfigMaps) exist and their names, the ServiceAccount goes into the IRSA trust policy built
+ * now, and the sizes, images and retention are checked against each other before anything is created.
  */
 export const thanosInputFields = { "ruler.ruleFiles": { x: "groups: []" }, "ruler.alertmanagerUrls": [] } as const satisfies InputFields;
 

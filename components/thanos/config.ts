@@ -5,7 +5,8 @@
  */
 import { stringify as stringifyYaml } from "yaml";
 import { durationMs } from "../common/duration";
-import { DOWNSAMPLING_DELAYS, GRPC_PORT, HTTP_PORT, OBJSTORE_MOUNT_DIR, OBJSTORE_SECRET_KEY } from "./defaults";
+import type { ResolvedThanosArgs } from "./args";
+import { DOWNSAMPLING_DELAYS, GRPC_PORT, HTTP_PORT, OBJSTORE_KEY, OBJSTORE_MOUNT_DIR } from "./defaults";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Object storage configuration (the file Thanos reads with --objstore.config-file)
@@ -176,7 +177,9 @@ export function bucketExpiryProblems(expireAfterDays: number | undefined, retent
 // ---------------------------------------------------------------------------------------------------------------
 // Command lines
 
-const OBJSTORE_FLAG = `--objstore.config-file=${OBJSTORE_MOUNT_DIR}/${OBJSTORE_SECRET_KEY}`;
+/** Where every Thanos process (components and sidecar) reads `objstore.yml`: the mounted Secret or ConfigMap. */
+export const OBJSTORE_CONFIG_FILE = `${OBJSTORE_MOUNT_DIR}/${OBJSTORE_KEY}`;
+const OBJSTORE_FLAG = `--objstore.config-file=${OBJSTORE_CONFIG_FILE}`;
 const LISTEN_FLAGS = [`--http-address=0.0.0.0:${HTTP_PORT}`, `--grpc-address=0.0.0.0:${GRPC_PORT}`];
 
 /** `dnssrv+` lookup of a named gRPC port, so new pods behind the Service are discovered without restarts. */
@@ -268,20 +271,53 @@ export function rulerArgs(opts: {
 // ---------------------------------------------------------------------------------------------------------------
 // Prometheus sidecar
 
-/** The fragment to merge into the `Prometheus` custom resource's `spec`. */
-export interface PrometheusThanosSpecPatch {
-    thanos: {
-        image: string;
-        objectStorageConfig: { name: string; key: string };
-    };
+/**
+ * Which Kubernetes object holds `objstore.yml`. A Secret for S3: `existing` carries access keys, and `aws` (no keys,
+ * IRSA) names the account's bucket and KMS key, which the built-in `view` role should not read (it reads ConfigMaps,
+ * not Secrets). The `filesystem` config is only a directory path: a ConfigMap, so nothing in it is marked secret and
+ * rendering it to YAML does not warn about a plaintext secret.
+ */
+export type ObjstoreConfigKind = "Secret" | "ConfigMap";
+
+export function objstoreConfigKind(storageType: ResolvedThanosArgs["storage"]["type"]): ObjstoreConfigKind {
+    return storageType === "filesystem" ? "ConfigMap" : "Secret";
 }
 
-export function prometheusThanosSpecPatch(opts: { image: string; secretName: string; secretKey: string }): PrometheusThanosSpecPatch {
+/** The Secret or ConfigMap holding `objstore.yml` (one of that name in the Thanos and in the Prometheus namespace). */
+export interface ObjstoreConfigRef {
+    kind: ObjstoreConfigKind;
+    name: string;
+    /** Key of `objstore.yml` inside it. */
+    key: string;
+}
+
+/**
+ * The fragment to merge into the `Prometheus` custom resource's `spec`. The operator's `thanos.objectStorageConfig`
+ * takes only a Secret (a SecretKeySelector); a ConfigMap reaches the sidecar as a pod volume (`spec.volumes`, to be
+ * appended to any of your own) mounted by `thanos.volumeMounts`, read through `thanos.objectStorageConfigFile`.
+ */
+export type PrometheusThanosSpecPatch =
+    | { thanos: { image: string; objectStorageConfig: { name: string; key: string } } }
+    | {
+          thanos: {
+              image: string;
+              objectStorageConfigFile: string;
+              volumeMounts: Array<{ name: string; mountPath: string; readOnly: boolean }>;
+          };
+          volumes: Array<{ name: string; configMap: { name: string } }>;
+      };
+
+export function prometheusThanosSpecPatch(opts: { image: string; objstore: ObjstoreConfigRef }): PrometheusThanosSpecPatch {
+    const { image, objstore } = opts;
+    if (objstore.kind === "Secret") return { thanos: { image, objectStorageConfig: { name: objstore.name, key: objstore.key } } };
+    // Named after the ConfigMap: a prefixed name cannot collide with the volumes the operator generates.
     return {
         thanos: {
-            image: opts.image,
-            objectStorageConfig: { name: opts.secretName, key: opts.secretKey },
+            image,
+            objectStorageConfigFile: `${OBJSTORE_MOUNT_DIR}/${objstore.key}`,
+            volumeMounts: [{ name: objstore.name, mountPath: OBJSTORE_MOUNT_DIR, readOnly: true }],
         },
+        volumes: [{ name: objstore.name, configMap: { name: objstore.name } }],
     };
 }
 

@@ -9,10 +9,10 @@ export const DEFAULT_THANOS_IMAGE = "quay.io/thanos/thanos:v0.36.1";
 export const HTTP_PORT = 10902;
 export const GRPC_PORT = 10901;
 
-/** Key of the objstore configuration inside the Secret, as Thanos and the prometheus-operator docs name it. */
-export const OBJSTORE_SECRET_KEY = "objstore.yml";
+/** Key of the objstore configuration inside its Secret or ConfigMap, as Thanos and the prometheus-operator docs name it. */
+export const OBJSTORE_KEY = "objstore.yml";
 
-/** Where workloads mount the objstore Secret. */
+/** Where workloads (and the Prometheus sidecar, for a ConfigMap) mount the objstore Secret or ConfigMap. */
 export const OBJSTORE_MOUNT_DIR = "/etc/thanos/objstore";
 
 /**

@@ -9,6 +9,7 @@ export {
     buildThanosObjects,
     type DeploymentValues,
     labelsOf,
+    objstoreConfigRef,
     ruleFilesChecksum,
     rulerReplicaLabel,
     selectorOf,

@@ -9,8 +9,17 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type ResourceSpec, resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../common";
 import type { ResolvedThanosArgs } from "./args";
-import { compactorArgs, grpcSrvEndpoint, queryArgs, queryFrontendArgs, rulerArgs, storeArgs } from "./config";
-import { GRPC_PORT, HTTP_PORT, OBJSTORE_MOUNT_DIR, OBJSTORE_SECRET_KEY, THANOS_DEFAULTS } from "./defaults";
+import {
+    compactorArgs,
+    grpcSrvEndpoint,
+    type ObjstoreConfigRef,
+    objstoreConfigKind,
+    queryArgs,
+    queryFrontendArgs,
+    rulerArgs,
+    storeArgs,
+} from "./config";
+import { GRPC_PORT, HTTP_PORT, OBJSTORE_KEY, OBJSTORE_MOUNT_DIR, THANOS_DEFAULTS } from "./defaults";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -34,7 +43,7 @@ export type ThanosObject =
 
 /** Values known only at deployment, placed into the manifests unchanged. */
 export interface DeploymentValues {
-    /** The rendered `objstore.yml` (a secret output in the component). */
+    /** The rendered `objstore.yml` (in the component a secret output, except for `filesystem` storage). */
     objstoreYaml: pulumi.Input<string>;
     /** Annotations of the ServiceAccounts that use the bucket (the IRSA role for `aws`). */
     bucketUserAnnotations: pulumi.Input<Labels>;
@@ -51,6 +60,11 @@ export function thanosNames(name: string) {
         ruler: `${name}-ruler`,
         rules: `${name}-rules`,
     };
+}
+
+/** The Secret or ConfigMap every bucket user reads `objstore.yml` from (see {@link objstoreConfigKind}). */
+export function objstoreConfigRef(name: string, a: ResolvedThanosArgs): ObjstoreConfigRef {
+    return { kind: objstoreConfigKind(a.storage.type), name: thanosNames(name).objstore, key: OBJSTORE_KEY };
 }
 
 /** The ServiceAccounts that touch the bucket and so get credentials; no other component does. */
@@ -141,18 +155,20 @@ class Builder {
         return selectorOf(this.name, component);
     }
 
-    /** The objstore Secret; the Prometheus CR can only reference a Secret in its own namespace, so one per namespace. */
-    objstoreSecrets(): ThanosObject[] {
-        const secretNamespaces = [...new Set([this.a.prometheus.namespace, this.ns])];
-        return secretNamespaces.map((secretNs) => ({
-            kind: "Secret",
-            name: secretNs === this.ns ? this.names.objstore : `${this.names.objstore}-${secretNs}`,
-            args: {
-                metadata: { name: this.names.objstore, namespace: secretNs, labels: this.labels("objstore") },
-                type: "Opaque",
-                stringData: { [OBJSTORE_SECRET_KEY]: this.values.objstoreYaml },
-            },
-        }));
+    /**
+     * The objstore Secret or ConfigMap; the Prometheus pods can only use one in their own namespace, so one per
+     * namespace.
+     */
+    objstoreConfigs(): ThanosObject[] {
+        const ref = objstoreConfigRef(this.name, this.a);
+        const namespaces = [...new Set([this.a.prometheus.namespace, this.ns])];
+        return namespaces.map((ns): ThanosObject => {
+            const name = ns === this.ns ? ref.name : `${ref.name}-${ns}`;
+            const metadata = { name: ref.name, namespace: ns, labels: this.labels("objstore") };
+            return ref.kind === "Secret"
+                ? { kind: "Secret", name, args: { metadata, type: "Opaque", stringData: { [ref.key]: this.values.objstoreYaml } } }
+                : { kind: "ConfigMap", name, args: { metadata, data: { [ref.key]: this.values.objstoreYaml } } };
+        });
     }
 
     serviceAccount(saName: string, component: string, usesBucket: boolean): ThanosObject {
@@ -198,9 +214,12 @@ class Builder {
         };
     }
 
-    /** Volumes and mounts of the bucket: the objstore Secret, plus the directory for `filesystem` storage. */
+    /** Volumes and mounts of the bucket: the objstore Secret or ConfigMap, plus the directory for `filesystem` storage. */
     bucketVolumes(): { volumes: Volume[]; mounts: VolumeMount[] } {
-        const volumes: Volume[] = [{ name: "objstore", secret: { secretName: this.names.objstore } }];
+        const ref = objstoreConfigRef(this.name, this.a);
+        const volumes: Volume[] = [
+            ref.kind === "Secret" ? { name: "objstore", secret: { secretName: ref.name } } : { name: "objstore", configMap: { name: ref.name } },
+        ];
         const mounts: VolumeMount[] = [{ name: "objstore", mountPath: OBJSTORE_MOUNT_DIR, readOnly: true }];
         const storage = this.a.storage;
         if (storage.type === "filesystem") {
@@ -456,10 +475,11 @@ class Builder {
 }
 
 /**
- * Every Kubernetes object of the Thanos instance `name`, in creation order: the objstore Secrets, then Store,
- * Compactor, the optional Ruler, Query and Query Frontend (each: ServiceAccount, Service, workload, budget).
+ * Every Kubernetes object of the Thanos instance `name`, in creation order: the objstore Secrets (ConfigMaps for
+ * `filesystem` storage), then Store, Compactor, the optional Ruler, Query and Query Frontend (each: ServiceAccount,
+ * Service, workload, budget).
  */
 export function buildThanosObjects(name: string, a: ResolvedThanosArgs, values: DeploymentValues): ThanosObject[] {
     const b = new Builder(name, a, values);
-    return [...b.objstoreSecrets(), ...b.store(), ...b.compactor(), ...b.ruler(), ...b.query(), ...b.queryFrontend()];
+    return [...b.objstoreConfigs(), ...b.store(), ...b.compactor(), ...b.ruler(), ...b.query(), ...b.queryFrontend()];
 }

@@ -55,7 +55,10 @@ export class ThanosObjectStorage extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string | undefined>;
     /** ARN of the IRSA role; only for `aws`. */
     public readonly roleArn: pulumi.Output<string | undefined>;
-    /** Contents of `objstore.yml`; always a secret output, since for `existing` it carries credentials. */
+    /**
+     * Contents of `objstore.yml`: a secret output for `aws` and `existing` (it carries credentials for `existing`);
+     * plain for `filesystem`, whose config is a directory path and goes into a ConfigMap.
+     */
     public readonly objstoreYaml: pulumi.Output<string>;
 
     constructor(name: string, args: ThanosObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -101,7 +104,7 @@ export class ThanosObjectStorage extends pulumi.ComponentResource {
             case "filesystem": {
                 this.bucketName = pulumi.output(undefined);
                 this.roleArn = pulumi.output(undefined);
-                this.objstoreYaml = pulumi.secret(renderObjstoreConfig(filesystemObjstoreConfig(storage.directory)));
+                this.objstoreYaml = pulumi.output(renderObjstoreConfig(filesystemObjstoreConfig(storage.directory)));
                 break;
             }
         }

@@ -7,9 +7,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { InvalidArgsError, parseArgs } from "../common";
 import { type ParsedInputArgs, parseInputArgs } from "../common/inputs";
 import { type PlainThanosArgs, type ResolvedThanosArgs, type ThanosArgs, thanosArgsSchema, thanosInputFields } from "./args";
-import { bucketExpiryProblems, type PrometheusThanosSpecPatch, prometheusThanosSpecPatch, type Retention, retentionProblems } from "./config";
-import { OBJSTORE_SECRET_KEY } from "./defaults";
-import { bucketUsers, buildThanosObjects, type ThanosObject, thanosNames, thanosUrls } from "./manifests";
+import {
+    bucketExpiryProblems,
+    type ObjstoreConfigRef,
+    type PrometheusThanosSpecPatch,
+    prometheusThanosSpecPatch,
+    type Retention,
+    retentionProblems,
+} from "./config";
+import { bucketUsers, buildThanosObjects, objstoreConfigRef, type ThanosObject, thanosUrls } from "./manifests";
 import { type StorageType, ThanosObjectStorage } from "./storage";
 
 export { STORAGE_TYPE_LABEL } from "./manifests";
@@ -53,7 +59,10 @@ function checkRetention(subject: string, parsed: ResolvedThanosArgs): ResolvedTh
     return parsed;
 }
 
-/** Thanos Store, Query, Query Frontend, Compactor and optionally Ruler, plus the sidecar's objstore Secret. */
+/**
+ * Thanos Store, Query, Query Frontend, Compactor and optionally Ruler, plus the sidecar's objstore Secret (a
+ * ConfigMap for `filesystem` storage).
+ */
 export class Thanos extends pulumi.ComponentResource {
     /** Thanos Query's Prometheus HTTP API, e.g. `http://thanos-query.monitoring.svc:10902`; canary analysis uses it. */
     public readonly queryUrl: pulumi.Output<string>;
@@ -69,16 +78,21 @@ export class Thanos extends pulumi.ComponentResource {
     public readonly rawRetention: pulumi.Output<string>;
     /** All three retentions the compactor enforces. */
     public readonly retention: pulumi.Output<Retention>;
-    /** Name of the objstore Secret (in the Prometheus namespace and in the Thanos namespace). */
-    public readonly objstoreSecretName: pulumi.Output<string>;
-    /** Key of `objstore.yml` inside that Secret. */
-    public readonly objstoreSecretKey: pulumi.Output<string>;
     /**
-     * The `objstore.yml` contents, always a secret output (it carries the access keys for `existing` storage);
-     * for wiring a sidecar the component does not manage, e.g. in another cluster.
+     * The Secret, or for `filesystem` storage the ConfigMap, holding `objstore.yml` (one of that name in the
+     * Prometheus namespace and in the Thanos namespace), and its key.
+     */
+    public readonly objstoreConfigRef: pulumi.Output<ObjstoreConfigRef>;
+    /**
+     * The `objstore.yml` contents, a secret output except for `filesystem` storage (it carries the access keys for
+     * `existing` storage); for wiring a sidecar the component does not manage, e.g. in another cluster.
      */
     public readonly objstoreConfig: pulumi.Output<string>;
-    /** Fragment to merge into the `Prometheus` resource's `spec` to enable the sidecar with this storage. */
+    /**
+     * Fragment to merge into the `Prometheus` resource's `spec` to enable the sidecar with this storage: the Secret
+     * through `thanos.objectStorageConfig`, or the ConfigMap as a volume (`volumes`, to append to your own) that
+     * `thanos.volumeMounts` mounts for `thanos.objectStorageConfigFile`.
+     */
     public readonly prometheusThanosSpec: pulumi.Output<PrometheusThanosSpecPatch>;
     /** Annotations the Prometheus ServiceAccount needs (the IRSA role for `aws`, otherwise none). */
     public readonly prometheusServiceAccountAnnotations: pulumi.Output<Record<string, string>>;
@@ -106,8 +120,8 @@ export class Thanos extends pulumi.ComponentResource {
             );
         });
 
-        const names = thanosNames(name);
         const urls = thanosUrls(name, a);
+        const objstore = objstoreConfigRef(name, a);
         // ---- outputs ---------------------------------------------------------------------------------------
         this.queryUrl = pulumi.output(urls.query);
         this.queryFrontendUrl = pulumi.output(urls.queryFrontend);
@@ -116,12 +130,9 @@ export class Thanos extends pulumi.ComponentResource {
         this.storageType = storage.storageType;
         this.rawRetention = pulumi.output(a.retention.raw);
         this.retention = pulumi.output({ ...a.retention });
-        this.objstoreSecretName = pulumi.output(names.objstore);
-        this.objstoreSecretKey = pulumi.output(OBJSTORE_SECRET_KEY);
+        this.objstoreConfigRef = pulumi.output(objstore);
         this.objstoreConfig = storage.objstoreYaml;
-        this.prometheusThanosSpec = pulumi.output(
-            prometheusThanosSpecPatch({ image: a.image, secretName: names.objstore, secretKey: OBJSTORE_SECRET_KEY }),
-        );
+        this.prometheusThanosSpec = pulumi.output(prometheusThanosSpecPatch({ image: a.image, objstore }));
         this.prometheusServiceAccountAnnotations = irsaAnnotations;
 
         this.registerOutputs({
@@ -132,8 +143,7 @@ export class Thanos extends pulumi.ComponentResource {
             storageType: this.storageType,
             rawRetention: this.rawRetention,
             retention: this.retention,
-            objstoreSecretName: this.objstoreSecretName,
-            objstoreSecretKey: this.objstoreSecretKey,
+            objstoreConfigRef: this.objstoreConfigRef,
             objstoreConfig: this.objstoreConfig,
             prometheusThanosSpec: this.prometheusThanosSpec,
             prometheusServiceAccountAnnotations: this.prometheusServiceAccountAnnotations,

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { createTempProject, type TempProject } from "../support/engine";
 import { renderedKinds, renderedObjects, splitWeights } from "../support/rendered";
 
@@ -13,8 +14,27 @@ describe("real engine: the dev environment (platform-dev, then dev; render mode)
 
     it("renders the whole dev environment, and a second up holds the canary while metrics are unreachable", async () => {
         const platform = await project.stack("platform-dev");
-        const platformUp = await platform.up({ onOutput: () => undefined });
+        // Every warning the engine reports (the Kubernetes provider's among them), from the preview and the up.
+        const warnings: string[] = [];
+        let events = 0;
+        const onEvent = (e: EngineEvent): void => {
+            events++;
+            if (e.diagnosticEvent?.severity === "warning") warnings.push(e.diagnosticEvent.message);
+        };
+        const preview = await platform.preview({ onOutput: () => undefined, onEvent });
+        assert.ok((preview.changeSummary["create"] ?? 0) > 5, "the preview plans the platform");
+        const platformUp = await platform.up({ onOutput: () => undefined, onEvent });
         assert.equal(platformUp.summary.result, "succeeded");
+        assert.ok(events > 0, "engine events were delivered");
+        // Filesystem storage (platform-dev's) holds no credential: its objstore.yml is a ConfigMap, so the provider
+        // has no plaintext secret to warn about when it renders YAML.
+        assert.deepEqual(
+            warnings.filter((w) => /secret value in plaintext/i.test(w)),
+            [],
+            `warnings of the platform-dev preview and up:\n${warnings.join("\n")}`,
+        );
+        const objstore = renderedObjects(project.renderedDir("platform-dev")).filter((o) => o.metadata?.name === "thanos-objstore");
+        assert.deepEqual(objstore.map((o) => `${o.kind} ${o.metadata?.namespace}`).sort(), ["ConfigMap monitoring"]);
         const platformKinds = renderedKinds(project.renderedDir("platform-dev"));
         for (const kind of ["Namespace", "NetworkPolicy", "PeerAuthentication", "ResourceQuota", "StatefulSet", "DaemonSet"]) {
             assert.ok(platformKinds.has(kind), `platform-dev renders a ${kind} (rendered: ${[...platformKinds].join(", ")})`);

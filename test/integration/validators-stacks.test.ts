@@ -49,7 +49,11 @@ interface Container {
     env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
 }
 interface Workload extends KubeObject {
-    spec: { template: { spec: { containers: Container[]; volumes?: Array<{ name: string; configMap?: { name: string } }> } } };
+    spec: {
+        template: {
+            spec: { containers: Container[]; volumes?: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string } }> };
+        };
+    };
 }
 interface ConfigMapOrSecret extends KubeObject {
     data?: Record<string, string>;
@@ -191,15 +195,41 @@ describe("the sample stacks' rendered artifacts, checked by their real consumers
     });
 
     describe("Thanos", () => {
+        // dev's filesystem config holds no credential and is a ConfigMap; the S3 configs of staging and prod are Secrets.
+        const OBJSTORE_KIND = { dev: "ConfigMap", staging: "Secret", prod: "Secret" } as const;
         const objstores = (): Array<[string, string]> =>
             ENVIRONMENTS.map((env) => {
-                const secret = (rendered.get(`platform-${env}`) ?? []).find((o) => o.kind === "Secret" && o.metadata?.name === "thanos-objstore") as
-                    | ConfigMapOrSecret
-                    | undefined;
-                assert.ok(secret, `platform-${env} renders the thanos-objstore Secret`);
-                const text = secret.stringData?.["objstore.yml"] ?? Buffer.from(secret.data?.["objstore.yml"] ?? "", "base64").toString("utf8");
+                const objects = (rendered.get(`platform-${env}`) ?? []).filter((o) => o.metadata?.name === "thanos-objstore");
+                assert.deepEqual(
+                    objects.map((o) => o.kind),
+                    [OBJSTORE_KIND[env]],
+                    `platform-${env} renders thanos-objstore as a ${OBJSTORE_KIND[env]}`,
+                );
+                const holder = objects[0] as ConfigMapOrSecret;
+                // A Secret's data is base64 (stringData is plain); a ConfigMap's data is plain.
+                const text =
+                    holder.stringData?.["objstore.yml"] ??
+                    (holder.kind === "Secret"
+                        ? Buffer.from(holder.data?.["objstore.yml"] ?? "", "base64").toString("utf8")
+                        : holder.data?.["objstore.yml"]);
+                assert.ok(text, `platform-${env}: thanos-objstore has an objstore.yml`);
                 return [env, text];
             });
+
+        it("every bucket user mounts the rendered thanos-objstore Secret or ConfigMap", () => {
+            for (const env of ENVIRONMENTS) {
+                const objects = rendered.get(`platform-${env}`) ?? [];
+                const users = (objects.filter((o) => o.kind === "StatefulSet") as Workload[]).filter((w) =>
+                    /^thanos-(store|compactor|ruler)$/.test(w.metadata?.name ?? ""),
+                );
+                assert.ok(users.length >= 2, `platform-${env}: store and compactor rendered`);
+                for (const w of users) {
+                    const volume = w.spec.template.spec.volumes?.find((v) => v.name === "objstore");
+                    const ref = OBJSTORE_KIND[env] === "ConfigMap" ? volume?.configMap?.name : volume?.secret?.secretName;
+                    assert.equal(ref, "thanos-objstore", `platform-${env} ${w.metadata?.name}: ${JSON.stringify(volume)}`);
+                }
+            }
+        });
 
         it("every objstore config is accepted by Thanos' objstore client (thanos tools bucket ls)", async () => {
             const dir = mkdtempSync(join(tmpdir(), "thanos-objstore-"));

@@ -12,6 +12,12 @@ export function isSecretValue(value: unknown): boolean {
     return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
+/** Whether a secret wrapper occurs anywhere in the value: what makes the provider warn when it renders YAML. */
+export function containsSecretValue(value: unknown): boolean {
+    if (isSecretValue(value)) return true;
+    return typeof value === "object" && value !== null && Object.values(value).some(containsSecretValue);
+}
+
 /** The value with every secret wrapper removed, at any depth. */
 export function plain<T = unknown>(value: unknown): T {
     if (isSecretValue(value)) return plain((value as { value: unknown }).value);

@@ -2,6 +2,8 @@ import { strict as assert } from "node:assert";
 import {
     bucketUsers,
     buildThanosObjects,
+    objstoreConfigKind,
+    objstoreConfigRef,
     type PlainThanosArgs,
     ruleFilesChecksum,
     rulerReplicaLabel,
@@ -11,6 +13,8 @@ import {
 } from "../../components/thanos";
 
 const RULES = "groups:\n  - name: slo\n    rules:\n      - record: x\n        expr: vector(1)\n";
+const RULER = { ruler: { ruleFiles: { "slo.yaml": RULES } } };
+const EXISTING = { type: "existing", bucket: "b-1", endpoint: "minio:9000", region: "x", accessKey: "a", secretKey: "s" } as const;
 const values = { objstoreYaml: "type: FILESYSTEM", bucketUserAnnotations: { "eks.amazonaws.com/role-arn": "arn:role" } };
 
 function resolve(extra: Partial<PlainThanosArgs> = {}) {
@@ -36,10 +40,10 @@ const podSpecOf = (o: ThanosObject) =>
     plain<{ spec: { template: { spec: PodSpec; metadata: { annotations: Record<string, string> } } } }>(o.args).spec.template;
 
 describe("Thanos builders", () => {
-    it("build every object in creation order, one objstore Secret per namespace", () => {
+    it("build every object in creation order, one objstore ConfigMap (filesystem) or Secret per namespace", () => {
         assert.deepEqual(summary(buildThanosObjects("thanos", resolve(), values)), [
-            "Secret thanos-objstore-monitoring",
-            "Secret thanos-objstore",
+            "ConfigMap thanos-objstore-monitoring",
+            "ConfigMap thanos-objstore",
             "ServiceAccount thanos-store",
             "Service thanos-store",
             "StatefulSet thanos-store",
@@ -55,13 +59,43 @@ describe("Thanos builders", () => {
             "Service thanos-query-frontend",
             "Deployment thanos-query-frontend",
         ]);
-        const same = buildThanosObjects("thanos", resolve({ namespace: "monitoring" }), values).filter((o) => o.kind === "Secret");
-        assert.deepEqual(summary(same), ["Secret thanos-objstore"]);
+        const objstores = (extra: Partial<PlainThanosArgs>) =>
+            summary(buildThanosObjects("thanos", resolve(extra), values).filter((o) => o.name.startsWith("thanos-objstore")));
+        assert.deepEqual(objstores({ namespace: "monitoring" }), ["ConfigMap thanos-objstore"]);
+        assert.deepEqual(objstores({ storage: EXISTING }), ["Secret thanos-objstore-monitoring", "Secret thanos-objstore"]);
     });
 
-    it("place the deployment-time values unchanged: objstore.yml in the Secrets, IRSA annotations on bucket users only", () => {
-        const objects = buildThanosObjects("thanos", resolve({ ruler: { ruleFiles: { "slo.yaml": RULES } } }), values);
-        assert.deepEqual(plain<{ stringData: unknown }>(find(objects, "Secret", "thanos-objstore").args).stringData, {
+    it("hold objstore.yml in a ConfigMap only for filesystem storage, whose config holds no credential", () => {
+        assert.deepEqual(objstoreConfigRef("thanos", resolve()), { kind: "ConfigMap", name: "thanos-objstore", key: "objstore.yml" });
+        assert.deepEqual(objstoreConfigRef("thanos", resolve({ storage: EXISTING })), {
+            kind: "Secret",
+            name: "thanos-objstore",
+            key: "objstore.yml",
+        });
+        assert.equal(objstoreConfigKind("aws"), "Secret");
+    });
+
+    it("point every bucket user at that ConfigMap or Secret, read through --objstore.config-file", () => {
+        const cases: Array<[Partial<PlainThanosArgs>, Record<string, unknown>]> = [
+            [{}, { configMap: { name: "thanos-objstore" } }],
+            [{ storage: EXISTING }, { secret: { secretName: "thanos-objstore" } }],
+        ];
+        for (const [extra, source] of cases) {
+            const objects = buildThanosObjects("thanos", resolve({ ...RULER, ...extra }), values);
+            for (const user of ["thanos-store", "thanos-compactor", "thanos-ruler"]) {
+                const pod = podSpecOf(find(objects, "StatefulSet", user)).spec;
+                assert.deepEqual(pod.volumes[0], { name: "objstore", ...source }, user);
+                assert.ok(pod.containers[0]?.args.includes("--objstore.config-file=/etc/thanos/objstore/objstore.yml"), user);
+            }
+        }
+    });
+
+    it("place the deployment-time values unchanged: objstore.yml in the ConfigMaps or Secrets, IRSA annotations on bucket users only", () => {
+        const objects = buildThanosObjects("thanos", resolve(RULER), values);
+        for (const name of ["thanos-objstore", "thanos-objstore-monitoring"])
+            assert.deepEqual(plain<{ data: unknown }>(find(objects, "ConfigMap", name).args).data, { "objstore.yml": "type: FILESYSTEM" });
+        const s3 = buildThanosObjects("thanos", resolve({ storage: EXISTING }), values);
+        assert.deepEqual(plain<{ stringData: unknown }>(find(s3, "Secret", "thanos-objstore").args).stringData, {
             "objstore.yml": "type: FILESYSTEM",
         });
         const annotations = (name: string) =>
@@ -79,10 +113,7 @@ describe("Thanos builders", () => {
             persistentVolumeClaim: { claimName: "bucket" },
         });
         assert.deepEqual(volumes({})[1], { name: "bucket", emptyDir: {} });
-        assert.equal(
-            volumes({ storage: { type: "existing", bucket: "b-1", endpoint: "minio:9000", region: "x", accessKey: "a", secretKey: "s" } }).length,
-            1,
-        );
+        assert.equal(volumes({ storage: EXISTING }).length, 1);
     });
 
     it("add the Ruler with its rules ConfigMap, a rules checksum, and make Query fan out to it", () => {

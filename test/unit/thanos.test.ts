@@ -4,7 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { InvalidArgsError } from "../../components/common";
 import { Thanos, type ThanosArgs } from "../../components/thanos";
 import { installMocks, ofType, outputValue, type RecordedResource, recorded, resetRecorded } from "../support/pulumi-mocks";
-import { isSecretValue, plain, settleAll } from "../support/thanos-mocks";
+import { containsSecretValue, isSecretValue, plain, settleAll } from "../support/thanos-mocks";
 
 installMocks();
 
@@ -213,8 +213,7 @@ describe("Thanos component", function () {
             assert.equal(await outputValue(thanos.rawRetention), "45d");
             assert.equal(await outputValue(thanos.queryUrl), "http://thanos-query.monitoring.svc:10902");
             assert.equal(await outputValue(thanos.queryFrontendUrl), "http://thanos-query-frontend.monitoring.svc:10902");
-            assert.equal(await outputValue(thanos.objstoreSecretName), "thanos-objstore");
-            assert.equal(await outputValue(thanos.objstoreSecretKey), "objstore.yml");
+            assert.deepEqual(await outputValue(thanos.objstoreConfigRef), { kind: "Secret", name: "thanos-objstore", key: "objstore.yml" });
             assert.deepEqual(await outputValue(thanos.prometheusThanosSpec), {
                 thanos: {
                     image: "quay.io/thanos/thanos:v0.36.1",
@@ -405,6 +404,7 @@ describe("Thanos component", function () {
                 baseArgs(
                     { type: "filesystem", persistentVolumeClaimName: "thanos-bucket" },
                     {
+                        prometheus: { namespace: "observability", serviceAccountName: "prometheus-k8s" },
                         query: { replicaLabels: ["prometheus_replica", "cluster_replica"] },
                     },
                 ),
@@ -412,15 +412,41 @@ describe("Thanos component", function () {
         });
 
         it("configures FILESYSTEM objstore on the claim and exposes storageType for policies", async () => {
-            const secret = byName(T.secret, "thanos-objstore");
-            const cfg = parseYaml(plain<Record<string, string>>(secret.inputs["stringData"])["objstore.yml"] ?? "");
+            const configMap = byName(T.configMap, "thanos-objstore");
+            const cfg = parseYaml(plain<Record<string, string>>(configMap.inputs["data"])["objstore.yml"] ?? "");
             assert.deepEqual(cfg, { type: "FILESYSTEM", config: { directory: "/var/thanos/bucket" } });
             const volumes = podSpec(byName(T.statefulSet, "thanos-store")).volumes ?? [];
             assert.ok(volumes.some((v) => JSON.stringify(v).includes('"claimName":"thanos-bucket"')));
             assert.equal(await outputValue(thanos.storageType), "filesystem");
-            const labels = plain<{ metadata: { labels: Record<string, string> } }>(secret.inputs).metadata.labels;
+            const labels = plain<{ metadata: { labels: Record<string, string> } }>(configMap.inputs).metadata.labels;
             assert.equal(labels["thanos.gray-release.io/storage-type"], "filesystem");
             assert.equal(recorded().filter((r) => r.type.startsWith("aws:")).length, 0);
+        });
+
+        it("keeps the config out of Secrets and marks nothing secret, so rendering YAML has no plaintext secret to warn about", async () => {
+            assert.deepEqual(ofType(T.secret), []);
+            assert.deepEqual(
+                ofType(T.configMap).map((c) => `${plain<{ metadata: { namespace: string } }>(c.inputs).metadata.namespace}/${c.name}`),
+                ["observability/thanos-objstore-observability", "monitoring/thanos-objstore"],
+            );
+            for (const r of recorded()) assert.equal(containsSecretValue(r.inputs), false, `${r.type} ${r.name} has a secret input`);
+            assert.equal(await pulumi.isSecret(thanos.objstoreConfig), false);
+            assert.deepEqual(await outputValue(thanos.objstoreConfigRef), { kind: "ConfigMap", name: "thanos-objstore", key: "objstore.yml" });
+        });
+
+        it("mounts the ConfigMap into the Prometheus sidecar through objectStorageConfigFile (objectStorageConfig takes only a Secret)", async () => {
+            assert.deepEqual(await outputValue(thanos.prometheusThanosSpec), {
+                thanos: {
+                    image: "quay.io/thanos/thanos:v0.36.1",
+                    objectStorageConfigFile: "/etc/thanos/objstore/objstore.yml",
+                    volumeMounts: [{ name: "thanos-objstore", mountPath: "/etc/thanos/objstore", readOnly: true }],
+                },
+                volumes: [{ name: "thanos-objstore", configMap: { name: "thanos-objstore" } }],
+            });
+            for (const user of ["thanos-store", "thanos-compactor"]) {
+                const volume = (podSpec(byName(T.statefulSet, user)).volumes ?? []).find((v) => v["name"] === "objstore");
+                assert.deepEqual(volume, { name: "objstore", configMap: { name: "thanos-objstore" } }, user);
+            }
         });
 
         it("uses configured replica labels", () => {
