@@ -10,100 +10,28 @@
  *    shipped until March 2026 (`module: commonjs`, `moduleResolution: node`, "typesVersions") and the current one
  *    (`nodenext`, "exports"). Neither sets `esModuleInterop` or `skipLibCheck`, so every .d.ts reached is checked;
  *  - the size of what a consumer installs, from the lockfile's dependency closure, with and without the AWS part.
+ *
+ * Packing and the consumer project are test/support/package-consumer.ts (one `npm pack` per test process); the same
+ * consumer through the real engine with its own policy pack is package-consumer-engine.test.ts.
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
-const TSC = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
-
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-    try {
-        return execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
-    } catch (e) {
-        const err = e as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}:\n${err.stdout ?? ""}\n${err.stderr ?? ""}\n${err.message}`);
-    }
-}
-
-interface PackedFile {
-    path: string;
-}
-
-/** Pulumi's TypeScript template tsconfig.json (typescript/, kubernetes-typescript/), as `pulumi new` writes it. */
-const PULUMI_TEMPLATE_TSCONFIG = {
-    // Until pulumi/templates 81e6522 (2026-03-25): what most existing Pulumi projects have.
-    "commonjs-node": { module: "commonjs", moduleResolution: "node" },
-    // Since then: `moduleResolution: node` is deprecated in TypeScript 6.
-    nodenext: { module: "nodenext", moduleResolution: "nodenext" },
-} as const;
-
-function pulumiTemplateTsconfig(variant: keyof typeof PULUMI_TEMPLATE_TSCONFIG, files: string[]): object {
-    return {
-        compilerOptions: {
-            strict: true,
-            outDir: "bin",
-            target: "es2020",
-            ...PULUMI_TEMPLATE_TSCONFIG[variant],
-            sourceMap: true,
-            experimentalDecorators: true,
-            pretty: true,
-            noFallthroughCasesInSwitch: true,
-            noImplicitReturns: true,
-            forceConsistentCasingInFileNames: true,
-        },
-        files,
-    };
-}
-
-/** Pulumi's policy pack template tsconfig.json (pulumi/templates-policy, kubernetes-typescript/). */
-const PULUMI_POLICY_TEMPLATE_TSCONFIG = {
-    compilerOptions: {
-        outDir: "bin",
-        target: "es6",
-        module: "commonjs",
-        moduleResolution: "node",
-        declaration: true,
-        sourceMap: false,
-        stripInternal: true,
-        experimentalDecorators: true,
-        pretty: true,
-        noFallthroughCasesInSwitch: true,
-        noImplicitAny: true,
-        noImplicitReturns: true,
-        forceConsistentCasingInFileNames: true,
-        strictNullChecks: true,
-    },
-    files: ["policies.ts"],
-};
-
-/** tsc's diagnostics without colours, one per line, as `file(line,col): error TSnnnn: ...`. */
-function tscErrors(output: string): string[] {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours of `pretty: true`
-    const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
-    return plain.split(/\r?\n/).filter((l) => /error TS\d+/.test(l));
-}
-
-/** Runs tsc in `dir`; its output and exit status (tsc exits non-zero on any error, which is what is checked). */
-function tsc(dir: string, extra: string[] = []): { status: number; output: string } {
-    try {
-        return {
-            status: 0,
-            output: execFileSync(process.execPath, [TSC, "-p", "tsconfig.json", ...extra], {
-                cwd: dir,
-                encoding: "utf8",
-                maxBuffer: 64 * 1024 * 1024,
-            }),
-        };
-    } catch (e) {
-        const err = e as { status?: number; stdout?: string; stderr?: string };
-        return { status: err.status ?? 1, output: `${err.stdout ?? ""}${err.stderr ?? ""}` };
-    }
-}
+import {
+    createConsumer,
+    installAwsPeers,
+    PULUMI_POLICY_TEMPLATE_TSCONFIG,
+    PULUMI_TEMPLATE_TSCONFIG,
+    type PulumiTemplateVariant,
+    packPackage,
+    pulumiTemplateTsconfig,
+    REPO_ROOT,
+    run,
+    tsc,
+    tscErrors,
+} from "../support/package-consumer";
 
 /**
  * Kilobytes a consumer installs for `roots` (package names a consumer's npm would place at the top level): the
@@ -308,16 +236,8 @@ describe("npm package: build, pack, install into a consumer", function () {
     let packed: string[];
 
     before(() => {
+        ({ tarball, files: packed } = packPackage());
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gray-release-pack-"));
-        run(NPM, ["run", "build", "--silent"], REPO_ROOT);
-        const listing = JSON.parse(run(NPM, ["pack", "--json", "--pack-destination", tmp], REPO_ROOT)) as Array<{
-            filename: string;
-            files: PackedFile[];
-        }>;
-        const first = listing[0];
-        assert.ok(first, "npm pack reported a tarball");
-        tarball = path.join(tmp, path.basename(first.filename));
-        packed = first.files.map((f) => f.path);
     });
 
     after(() => {
@@ -358,26 +278,8 @@ describe("npm package: build, pack, install into a consumer", function () {
 
         before(() => {
             consumer = path.join(tmp, "consumer");
-            const modules = path.join(consumer, "node_modules");
-            const target = path.join(modules, "gray-release");
-            fs.mkdirSync(target, { recursive: true });
-            run("tar", ["-xzf", tarball, "-C", target, "--strip-components=1"], tmp);
-            // The package's dependencies (and the consumer's tsc/@types) come from this repo's node_modules.
-            const repoModules = path.join(REPO_ROOT, "node_modules");
-            for (const entry of fs.readdirSync(repoModules)) {
-                if (entry === "gray-release" || entry === ".bin" || entry.startsWith(".package-lock") || entry === "@pulumi") continue;
-                fs.symlinkSync(path.join(repoModules, entry), path.join(modules, entry), "dir");
-            }
             // Without the optional peers @pulumi/aws and @pulumi/random: a consumer with filesystem or existing storage.
-            fs.mkdirSync(path.join(modules, "@pulumi"));
-            for (const entry of fs.readdirSync(path.join(repoModules, "@pulumi"))) {
-                if (entry === "aws" || entry === "random") continue;
-                fs.symlinkSync(path.join(repoModules, "@pulumi", entry), path.join(modules, "@pulumi", entry), "dir");
-            }
-            fs.writeFileSync(
-                path.join(consumer, "package.json"),
-                JSON.stringify({ name: "consumer", private: true, dependencies: { "gray-release": "0.1.0" } }),
-            );
+            createConsumer(consumer, tarball);
         });
 
         it("requires gray-release and its subpath exports at runtime", () => {
@@ -387,7 +289,7 @@ describe("npm package: build, pack, install into a consumer", function () {
             assert.match(out, /consumer-ok \d+ \d+/);
         });
 
-        for (const variant of Object.keys(PULUMI_TEMPLATE_TSCONFIG) as Array<keyof typeof PULUMI_TEMPLATE_TSCONFIG>) {
+        for (const variant of Object.keys(PULUMI_TEMPLATE_TSCONFIG) as PulumiTemplateVariant[]) {
             it(`compiles a consumer with Pulumi's template tsconfig.json (${variant}), no esModuleInterop, no skipLibCheck`, () => {
                 const dir = path.join(consumer, `ts-${variant}`);
                 fs.mkdirSync(dir);
@@ -455,10 +357,7 @@ describe("npm package: build, pack, install into a consumer", function () {
         });
 
         it("loads gray-release/aws-storage and an S3-backed Thanos once @pulumi/aws and @pulumi/random are installed", async () => {
-            const repoModules = path.join(REPO_ROOT, "node_modules");
-            for (const pkg of ["aws", "random"]) {
-                fs.symlinkSync(path.join(repoModules, "@pulumi", pkg), path.join(consumer, "node_modules", "@pulumi", pkg), "dir");
-            }
+            installAwsPeers(consumer);
             const script = `
 const assert = require("node:assert/strict");
 const gr = require("gray-release");

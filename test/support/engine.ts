@@ -36,6 +36,20 @@ export function requireToolchain(): void {
     }
 }
 
+/**
+ * Environment for engine calls against a file backend in `stateDir` (created if missing): the dev passphrase, no
+ * update check, no plugin download (the toolchain's plugins are on PATH).
+ */
+export function engineEnv(stateDir: string): Record<string, string> {
+    fs.mkdirSync(stateDir, { recursive: true });
+    return {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "gray-release-dev",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+}
+
 export function createTempProject(prefix = "gray-release-it-"): TempProject {
     requireToolchain();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -44,15 +58,8 @@ export function createTempProject(prefix = "gray-release-it-"): TempProject {
         if (fs.existsSync(src)) fs.cpSync(src, path.join(dir, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const stateDir = path.join(dir, ".pulumi-state");
-    fs.mkdirSync(stateDir);
-    const backendUrl = `file://${stateDir}`;
-    const env: Record<string, string> = {
-        PULUMI_BACKEND_URL: backendUrl,
-        PULUMI_CONFIG_PASSPHRASE: "gray-release-dev",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
+    const env = engineEnv(path.join(dir, ".pulumi-state"));
+    const backendUrl = env["PULUMI_BACKEND_URL"]!;
     return {
         dir,
         backendUrl,
