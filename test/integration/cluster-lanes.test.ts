@@ -100,7 +100,7 @@ interface Case {
 }
 
 /** Requests in each lane (header and baggage), through the front's opt-in and allowlist, and outside every lane. */
-function cases(expect: { gray: Expected; blue: Expected; optIn: Expected; outside: Expected }): Case[] {
+function cases(expect: { gray: Expected; blue: Expected; optIn: Expected; allowlist: Expected; outside: Expected }): Case[] {
     const mesh = (headers: Record<string, string>): MeshRequest => ({ headers, via: "mesh" });
     return [
         { what: "gray lane by header", request: mesh({ "x-gray-lane": "gray" }), expected: expect.gray },
@@ -108,7 +108,7 @@ function cases(expect: { gray: Expected; blue: Expected; optIn: Expected; outsid
         { what: "blue lane by header", request: mesh({ "x-team-lane": "blue" }), expected: expect.blue },
         { what: "blue header as baggage (blue has no baggage marker)", request: mesh({ baggage: "gray-lane=blue" }), expected: expect.outside },
         { what: "front opt-in header", request: mesh({ "x-canary": "true" }), expected: expect.optIn },
-        { what: "front allowlist", request: mesh({ "x-user-id": "staff-002" }), expected: expect.optIn },
+        { what: "front allowlist", request: mesh({ "x-user-id": "staff-002" }), expected: expect.allowlist },
         { what: "outside every lane", request: mesh({}), expected: expect.outside },
     ];
 }
@@ -211,8 +211,10 @@ describe("local control plane: a lane through front → cart → pricing", funct
             cases({
                 gray: ["stable", "canary", "stable"],
                 blue: ["stable", "stable", "stable"],
-                // Front has no canary, hence no opt-in route: its weighted route (all stable) removes the lane headers.
-                optIn: ["stable", "split", "stable"],
+                // Front has no canary, hence no opt-in or allowlist route: nothing enters the lane there. The opt-in
+                // header, forwarded, still meets cart's own opt-in route; the allowlist is front's only.
+                optIn: ["stable", "canary", "stable"],
+                allowlist: ["stable", "split", "stable"],
                 outside: ["stable", "split", "stable"],
             }),
             imagesOf(versions),
@@ -233,6 +235,8 @@ describe("local control plane: a lane through front → cart → pricing", funct
                 gray: ["canary", "canary", "canary"],
                 blue: ["stable", "stable", "canary"],
                 optIn: ["canary", "canary", "canary"],
+                // Front's allowlist enters the gray lane: cart and pricing have no allowlist, the lane takes them on.
+                allowlist: ["canary", "canary", "canary"],
                 outside: ["split", "split", "split"],
             }),
             imagesOf(versions),
@@ -248,6 +252,7 @@ describe("local control plane: a lane through front → cart → pricing", funct
                 gray: ["canary", "stable", "canary"],
                 blue: ["stable", "stable", "canary"],
                 optIn: ["canary", "stable", "canary"],
+                allowlist: ["canary", "stable", "canary"],
                 outside: ["split", "stable", "split"],
             }),
             imagesOf(versions),
