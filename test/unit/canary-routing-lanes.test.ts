@@ -3,7 +3,8 @@
  * resolves to the subset the config says (the canary when it serves the lane and has pods, stable otherwise), and
  * that subset has pods; traffic outside every lane is split exactly as without lanes. The routes are read with
  * Istio's semantics (first match wins; matches are OR, headers in a match AND; RE2 full-string regexes; `gateways`
- * scopes a match), and the lane marker is carried hop to hop as an application that forwards it would.
+ * scopes a match: test/support/istio-routes.ts, shared with the cluster test), and the lane marker is carried hop to
+ * hop as an application that forwards it would.
  */
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
@@ -15,45 +16,7 @@ import {
     resolveCanaryRoutingArgs,
 } from "../../components/canary-routing";
 import { InvalidArgsError } from "../../components/common";
-
-interface Request {
-    headers: Record<string, string>;
-    /** `mesh` for a sidecar caller, else the ingress gateway it came through. */
-    via: string;
-    path?: string;
-}
-
-type StringMatch = { exact?: string; regex?: string; prefix?: string };
-
-function stringMatches(m: StringMatch, value: string | undefined): boolean {
-    if (value === undefined) return false;
-    if (m.exact !== undefined) return value === m.exact;
-    if (m.prefix !== undefined) return value.startsWith(m.prefix);
-    if (m.regex !== undefined) return new RegExp(`^(?:${m.regex})$`).test(value);
-    return false;
-}
-
-/** The first route of `http` that `req` matches (Istio: first match wins), or undefined. */
-function routeFor(http: HttpRoute[], gateways: string[], req: Request): HttpRoute | undefined {
-    return http.find((route) => {
-        if (!route.match || route.match.length === 0) return gateways.includes(req.via);
-        return route.match.some((m) => {
-            if (!(m.gateways ?? gateways).includes(req.via)) return false;
-            const headersOk = Object.entries(m.headers ?? {}).every(([h, sm]) => stringMatches(sm as StringMatch, req.headers[h]));
-            const uriOk = m.uri === undefined || stringMatches(m.uri as StringMatch, req.path ?? "/");
-            return headersOk && uriOk;
-        });
-    });
-}
-
-/** Headers the application receives (after the route's `headers.request` edits), which it forwards downstream. */
-function forwarded(route: HttpRoute, req: Request): Record<string, string> {
-    const out = { ...req.headers };
-    const edit = route.headers?.request;
-    for (const h of edit?.remove ?? []) delete out[h];
-    Object.assign(out, edit?.set ?? {});
-    return out;
-}
+import { followChain, forwarded, type MeshRequest, routeFor } from "../support/istio-routes";
 
 interface ServiceState {
     name: string;
@@ -81,20 +44,11 @@ function spec(
 }
 
 /** Follows one request through the chain; returns the subset chosen at each hop. */
-function walk(chain: ServiceState[], first: Request): string[] {
-    let req = first;
-    const subsets: string[] = [];
-    for (const s of chain) {
-        const vs = spec(s);
-        const route = routeFor(vs.http ?? [], vs.gateways ?? ["mesh"], req);
-        assert.ok(route, `${s.name}: no route for ${JSON.stringify(req)}`);
-        const dests = route.route ?? [];
-        // A lane or opt-in route has one destination; the weighted one is a split (only its stable/canary shares matter here).
-        const subset = dests.length === 1 ? (dests[0]?.destination?.subset ?? "?") : "split";
-        subsets.push(subset);
-        req = { headers: forwarded(route, req), via: "mesh" };
-    }
-    return subsets;
+function walk(chain: ServiceState[], first: MeshRequest): string[] {
+    return followChain(
+        chain.map((s) => ({ name: s.name, spec: spec(s) })),
+        first,
+    ).map((hop) => hop.subset);
 }
 
 const front = (p: Partial<ServiceState> = {}): ServiceState => ({ name: "front", canaryWeight: 0, canaryAvailable: false, canaryIn: [], ...p });
