@@ -102,18 +102,24 @@ function outsideLanes(a: ResolvedCanaryRoutingArgs): Pick<HttpRoute, "headers"> 
     return headers.length > 0 ? { headers: { request: { remove: headers } } } : {};
 }
 
-/** The routes that send selected requests to the canary whatever the weight, in order. */
+/**
+ * The routes that send selected requests to the canary whatever the weight, in order. A service that enters a lane
+ * (`lanes.enter`) keeps its opt-in and allowlist routes while its canary cannot be reached: they lead to stable then,
+ * and still put the request in the lane, so a tester entering at a front without a canary meets the lane's canaries
+ * further down the chain.
+ */
 export function buildCanaryRoutes(a: ResolvedCanaryRoutingArgs): HttpRoute[] {
-    if (!canaryReachable(a)) return [];
+    const reachable = canaryReachable(a);
+    if (!reachable && a.lanes.enter === undefined) return [];
     const common = { ...routeCommon(a), ...enterLane(a) };
-    const toCanary = (): RouteDestination[] => [{ destination: destination(a, CANARY_SUBSET) }];
+    const selected = (): RouteDestination[] => [{ destination: destination(a, reachable ? CANARY_SUBSET : STABLE_SUBSET) }];
     const routes: HttpRoute[] = [];
 
     const optIn = scopeOptInMatches(
         a,
         a.optInHeaders.map((h) => ({ headers: { [h.name]: stringMatch(h) } })),
     );
-    if (optIn.length > 0) routes.push({ name: ROUTE_NAMES.optIn, match: optIn, route: toCanary(), ...common });
+    if (optIn.length > 0) routes.push({ name: ROUTE_NAMES.optIn, match: optIn, route: selected(), ...common });
 
     if (a.allowlist !== undefined) {
         const { header, ids, idsPerMatch } = a.allowlist;
@@ -121,14 +127,14 @@ export function buildCanaryRoutes(a: ResolvedCanaryRoutingArgs): HttpRoute[] {
             a,
             chunk(ids, idsPerMatch).map((group) => ({ headers: { [header]: { regex: alternationRegex(group) } } })),
         );
-        if (allow.length > 0) routes.push({ name: ROUTE_NAMES.allowlist, match: allow, route: toCanary(), ...common });
+        if (allow.length > 0) routes.push({ name: ROUTE_NAMES.allowlist, match: allow, route: selected(), ...common });
     }
 
-    if (a.pathPrefixes.length > 0) {
+    if (reachable && a.pathPrefixes.length > 0) {
         routes.push({
             name: ROUTE_NAMES.pathPrefix,
             match: a.pathPrefixes.map((prefix) => ({ uri: { prefix } })),
-            route: toCanary(),
+            route: selected(),
             ...routeCommon(a),
             ...outsideLanes(a),
         });

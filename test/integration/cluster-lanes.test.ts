@@ -211,10 +211,10 @@ describe("local control plane: a lane through front → cart → pricing", funct
             cases({
                 gray: ["stable", "canary", "stable"],
                 blue: ["stable", "stable", "stable"],
-                // Front has no canary, hence no opt-in or allowlist route: nothing enters the lane there. The opt-in
-                // header, forwarded, still meets cart's own opt-in route; the allowlist is front's only.
+                // Front has no canary, yet it enters the lane (lanes.enter): its opt-in and allowlist routes lead to
+                // its stable and set the lane header, so both meet cart's canary through the lane.
                 optIn: ["stable", "canary", "stable"],
-                allowlist: ["stable", "split", "stable"],
+                allowlist: ["stable", "canary", "stable"],
                 outside: ["stable", "split", "stable"],
             }),
             imagesOf(versions),

@@ -74,6 +74,16 @@ describe("lanes through front → cart → pricing", () => {
         assert.deepEqual(walk(chain, { headers: { baggage: "gray-lane=grayish" }, via: "mesh" }), ["stable", "split", "stable"]);
     });
 
+    it("a front without a canary that enters the lane: its opt-in users are served by stable there and enter the lane", () => {
+        const chain = [front({ enter: "gray" }), cart(), pricing()];
+        assert.deepEqual(walk(chain, { headers: { "x-canary": "true" }, via: "mesh" }), ["stable", "canary", "stable"]);
+        const vs = spec(chain[0]!);
+        for (const r of vs.http ?? [])
+            for (const d of r.route ?? []) assert.notEqual(d.destination?.subset, "canary", "no route names front's canary");
+        // Without `enter`, a front without a canary keeps no opt-in route at all.
+        assert.ok(!(spec(front()).http ?? []).some((r) => r.name === "canary-opt-in"));
+    });
+
     it("then front and pricing start canaries too: the lane meets all three; front's opt-in enters the lane", () => {
         const chain = [
             front({ canaryWeight: 5, canaryAvailable: true, canaryIn: ["gray"], enter: "gray" }),
@@ -163,9 +173,11 @@ describe("lanes through front → cart → pricing", () => {
                     });
                 }
                 for (const s of chain) {
+                    // Lane routes, and the entry routes a front without a reachable canary keeps (to stable), are lane traffic.
+                    const entersToStable = (r: HttpRoute) => r.headers?.request?.set !== undefined && r.route?.[0]?.destination?.subset === "stable";
                     const strip = (routes: HttpRoute[]) =>
                         routes
-                            .filter((r) => !r.name?.startsWith("lane-"))
+                            .filter((r) => !r.name?.startsWith("lane-") && !entersToStable(r))
                             .map((r) => ({ name: r.name, match: r.match, route: r.route, mirror: r.mirror }));
                     assert.deepEqual(strip(spec(s).http ?? []), strip(spec(s, undefined).http ?? []), `${s.name}: outside lanes`);
                 }
