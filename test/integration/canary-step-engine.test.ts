@@ -10,11 +10,13 @@
  * Needs `source scripts/env.sh` (pulumi on PATH). The program imports the repository's sources (the packed-tarball
  * consumer is test/integration/package-pack.test.ts's concern).
  */
+
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { createTempProject, REPO_ROOT, type TempProject } from "../support/engine";
+import { mandatoryLines, mandatoryPolicies, previewWithPacks } from "../support/policy-run";
 
 /** Wednesday 2026-11-25, 10:00 UTC: inside the default release window, for the pack and the program alike. */
 const INSIDE = "2026-11-25T10:00:00Z";
@@ -76,11 +78,6 @@ export = (async () => {
 })();
 `;
 
-interface Run {
-    ok: boolean;
-    text: string;
-}
-
 describe("real engine: a user's own program, the policy pack and decideCanaryStep", function () {
     this.timeout(15 * 60 * 1000);
     let project: TempProject;
@@ -118,17 +115,7 @@ describe("real engine: a user's own program, the policy pack and decideCanarySte
     });
     after(() => project?.dispose());
 
-    async function preview(): Promise<Run> {
-        let out = "";
-        try {
-            await prod.preview({ policyPacks: [pack], policyPackConfigs: [policyConfig], onOutput: (s) => (out += s) });
-            return { ok: true, text: out };
-        } catch (e) {
-            return { ok: false, text: `${out}\n${(e as Error).message}` };
-        }
-    }
-    const mandatoryLines = (text: string) => text.split("\n").filter((l) => /- \[mandatory\]/.test(l));
-    const mandatoryPolicies = (text: string) => [...new Set(mandatoryLines(text).map((l) => l.replace(/^.*\]\s+(\S+)\s+\(.*$/, "$1")))].sort();
+    const preview = () => previewWithPacks(prod, [pack], [policyConfig]);
 
     it("refuses in prod a canary at 5 % composed by hand with no CanaryRelease record, naming the service and the call", async () => {
         await prod.setConfig("gray-release:mode", { value: "bare" });

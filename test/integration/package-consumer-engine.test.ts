@@ -16,6 +16,7 @@
  * Needs `source scripts/env.sh` (pulumi and its Node language host on PATH). Packing and the consumer project come
  * from test/support/package-consumer.ts (shared with package-pack.test.ts, one `npm pack` per test process).
  */
+
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -23,6 +24,7 @@ import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { engineEnv, readRendered, requireToolchain } from "../support/engine";
 import { createConsumer, packPackage, pulumiTemplateTsconfig, tsc, tscErrors } from "../support/package-consumer";
+import { mandatoryLines, mandatoryPolicies, previewWithPacks } from "../support/policy-run";
 
 /** Wednesday 2026-11-25, 10:00 UTC: inside the default release window, for the pack and the program alike. */
 const INSIDE = "2026-11-25T10:00:00Z";
@@ -123,11 +125,6 @@ const { allPolicies } = require("gray-release/policies");
 new PolicyPack("shop-policies", { policies: allPolicies });
 `;
 
-interface Run {
-    ok: boolean;
-    text: string;
-}
-
 /** Every folder named `name` under `dir` (following no symlinks). */
 function foldersNamed(dir: string, name: string): string[] {
     const found: string[] = [];
@@ -191,17 +188,7 @@ describe("a consumer's own program from the packed tarball, through the real eng
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    async function preview(): Promise<Run> {
-        let out = "";
-        try {
-            await prod.preview({ policyPacks: [pack], policyPackConfigs: [policyConfig], onOutput: (s) => (out += s) });
-            return { ok: true, text: out };
-        } catch (e) {
-            return { ok: false, text: `${out}\n${(e as Error).message}` };
-        }
-    }
-    const mandatoryLines = (text: string) => text.split("\n").filter((l) => /- \[mandatory\]/.test(l));
-    const mandatoryPolicies = (text: string) => [...new Set(mandatoryLines(text).map((l) => l.replace(/^.*\]\s+(\S+)\s+\(.*$/, "$1")))].sort();
+    const preview = () => previewWithPacks(prod, [pack], [policyConfig]);
 
     it("refuses in prod a canary at 5 % composed without a CanaryRelease record", async () => {
         await prod.setConfig("shop:mode", { value: "bare" });

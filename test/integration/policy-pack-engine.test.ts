@@ -10,12 +10,14 @@
  * (`releaseWindow.enforce: false`): the program would otherwise hold outside the window, and these tests show the
  * pack as the binding backstop of a program that does not.
  */
+
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { createTempProject, readRendered, type TempProject } from "../support/engine";
+import { mandatoryLines, mandatoryPolicies, previewWithPacks } from "../support/policy-run";
 
 /** Wednesday 2026-11-25, 10:00 UTC: inside the default window (Mon–Fri 09:00–17:00 UTC). */
 const INSIDE = "2026-11-25T10:00:00Z";
@@ -23,12 +25,6 @@ const INSIDE = "2026-11-25T10:00:00Z";
 const OUTSIDE = "2026-11-25T20:50:00Z";
 /** A Saturday: outside any default window (dev and staging must still pass). */
 const SATURDAY = "2026-11-28T11:00:00Z";
-
-interface Run {
-    ok: boolean;
-    /** Everything the engine printed, plus the error message when it failed. */
-    text: string;
-}
 
 describe("real engine: the policy pack (pulumi preview/up --policy-pack policies)", function () {
     this.timeout(15 * 60 * 1000);
@@ -57,25 +53,13 @@ describe("real engine: the policy pack (pulumi preview/up --policy-pack policies
     });
     after(() => project?.dispose());
 
-    async function preview(stack: Stack, now: string): Promise<Run> {
-        let out = "";
-        try {
-            await stack.preview({ policyPacks: [pack], policyPackConfigs: [configFor(now)], onOutput: (s) => (out += s) });
-            return { ok: true, text: out };
-        } catch (e) {
-            return { ok: false, text: `${out}\n${(e as Error).message}` };
-        }
-    }
+    const preview = (stack: Stack, now: string) => previewWithPacks(stack, [pack], [configFor(now)]);
 
     async function resourceTypes(stack: Stack): Promise<string[]> {
         const state = await stack.exportStack();
         const resources = (state.deployment as { resources?: Array<{ type: string }> } | undefined)?.resources ?? [];
         return resources.map((r) => r.type);
     }
-
-    const mandatoryLines = (text: string) => text.split("\n").filter((l) => /- \[mandatory\]/.test(l));
-    /** Names of the mandatory policies violated (the error message repeats the output, hence the set). */
-    const mandatoryPolicies = (text: string) => [...new Set(mandatoryLines(text).map((l) => l.replace(/^.*\]\s+(\S+)\s+\(.*$/, "$1")))].sort();
 
     it("(a) dev and staging preview with the pack report no mandatory violation, even outside the window (weekday evening, Saturday)", async () => {
         for (const name of ["dev", "staging"]) {

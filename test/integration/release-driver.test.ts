@@ -7,10 +7,10 @@
  *  - `gray-release serve-webhook` as a user runs it (bin/gray-release.js in its own process): a firing canary alert
  *    in Alertmanager's webhook payload rolls a bad canary back at once, and SIGINT stops the receiver with status 0.
  */
+
 import { strict as assert } from "node:assert";
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import { createServer } from "node:net";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { ALERT_NAMES } from "../../components/slo-rules/generator";
@@ -18,6 +18,7 @@ import { ReleaseDriver } from "../../release/driver";
 import type { ReleaseEvent } from "../../release/events";
 import { EXIT } from "../../release/schedule";
 import { createTempProject, type TempProject } from "../support/engine";
+import { freePort } from "../support/free-port";
 import { istioSeries } from "../support/istio-traffic";
 import { type RunningPrometheus, startBackfilledPrometheus } from "../support/prometheus";
 import { splitWeights } from "../support/rendered";
@@ -30,17 +31,6 @@ const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const SATURDAY = "2026-11-28T11:00:00Z";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.on("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as { port: number }).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
 
 function writeStackConfig(project: TempProject, prometheusUrl: string, stableTag: string, canaryTag: string): void {
     const service = {

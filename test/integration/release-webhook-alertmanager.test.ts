@@ -5,14 +5,15 @@
  * the on-call), and a real Alertmanager running it delivers a firing canary alert to the receiver, which triggers
  * the service's update.
  */
+
 import { strict as assert } from "node:assert";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { ALERT_NAMES } from "../../components/slo-rules/generator";
 import { type AlertmanagerAlert, serveWebhook } from "../../release/webhook";
+import { freePort } from "../support/free-port";
 import { makeTempDir } from "../support/prometheus";
 
 const CONFIG = join(__dirname, "..", "..", "docs", "examples", "alertmanager.yml");
@@ -29,17 +30,6 @@ function run(bin: string, args: string[]): Promise<{ code: number; out: string }
         execFile(bin, args, (err, stdout, stderr) =>
             resolve({ code: err ? Number((err as NodeJS.ErrnoException).code ?? 1) : 0, out: stdout + stderr }),
         );
-    });
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.on("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as { port: number }).port;
-            srv.close(() => resolve(port));
-        });
     });
 }
 

@@ -16,6 +16,7 @@
  * Authentication: a static bearer token (user `gray-release-admin`, group `system:masters`), authorization RBAC.
  * TLS: the API server's self-signed serving certificate (with its CA), trusted through the kubeconfig.
  */
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
+import { freePort } from "./free-port";
 
 const REPO_ROOT = resolve(__dirname, "..", "..");
 /** Environment variable naming a built cluster toolchain directory (with bin/, crds/, stages/). */
@@ -195,19 +197,6 @@ export async function clusterAvailable(): Promise<boolean> {
     } catch {
         return false;
     }
-}
-
-function freePort(): Promise<number> {
-    return new Promise((ok, fail) => {
-        const srv = createServer();
-        srv.unref();
-        srv.on("error", fail);
-        srv.listen(0, "127.0.0.1", () => {
-            const addr = srv.address();
-            if (addr === null || typeof addr === "string") return fail(new Error("no port"));
-            srv.close(() => ok(addr.port));
-        });
-    });
 }
 
 /** Whether nothing listens on 127.0.0.1:`port` (a listener can be opened on it). */

@@ -10,12 +10,13 @@
  *    127.0.0.1 port in a temp dir, waits for `/-/ready`, returns `{ url, dataDir, stop() }`.
  *  - `requirePromtool()` / `requirePrometheus()`: fail clearly when the binaries are missing.
  */
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { stringify } from "yaml";
+import { freePort } from "./free-port";
 
 function which(bin: string): string | undefined {
     for (const dir of (process.env["PATH"] ?? "").split(delimiter).concat(["/usr/bin", "/usr/local/bin"])) {
@@ -163,19 +164,6 @@ export interface RunningPrometheus {
 /** A temp dir for test files, removed by the caller. */
 export function makeTempDir(prefix = "gray-release-"): string {
     return mkdtempSync(join(tmpdir(), prefix));
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.unref();
-        srv.on("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const addr = srv.address();
-            if (addr === null || typeof addr === "string") return reject(new Error("no port"));
-            srv.close(() => resolve(addr.port));
-        });
-    });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
