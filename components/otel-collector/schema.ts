@@ -146,7 +146,9 @@ const spanMetricsSchema = z
             .array(attributeKey)
             .default([...d.DEFAULT_EXTRA_DIMENSIONS])
             .meta(
-                describe("Dimensions in addition to `service.version`, which is always present. Default: `deployment.track`, `k8s.namespace.name`, `gray-lane` (the lane, see docs/lanes.md)."),
+                describe(
+                    "Dimensions in addition to `service.version`, which is always present. Default: `deployment.track`, `k8s.namespace.name`, `gray-lane` (the lane, see docs/lanes.md).",
+                ),
             ),
         histogramBucketsMs: z
             .array(z.number().positive())
