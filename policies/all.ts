@@ -5,6 +5,7 @@
 import type { PolicyPackArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policiesOf, type Rule } from "./config";
 import { dependencyRules } from "./dependencies";
+import { featureFlagRules } from "./feature-flags";
 import { laneRules } from "./lanes";
 import { releaseDisciplineRules } from "./release-discipline";
 import { releaseRecordCoverageRules } from "./release-record-coverage";
@@ -18,6 +19,7 @@ export const allRules: Rule[] = [
     ...sloGateRules,
     ...dependencyRules,
     ...laneRules,
+    ...featureFlagRules,
     ...releaseWindowRules,
     ...releaseDisciplineRules,
     ...releaseRecordCoverageRules,

@@ -5,6 +5,9 @@ import { parseArgs } from "../common/validation";
 import { type FlagdConfiguration, flagdConfiguration, loadIntoFlagd } from "./flagd";
 import { type FeatureFlagsArgs, featureFlagsArgsSchema, type ResolvedFeatureFlagsArgs } from "./schema";
 
+/** Type token of the component (the policy pack reads its inputs: `namespace`, `flags`, `approvals`). */
+export const FEATURE_FLAGS_TYPE = "gray-release:index:FeatureFlags";
+
 /** Parses FeatureFlags' arguments (errors name the key path and the value). */
 export function resolveFeatureFlagsArgs(args: FeatureFlagsArgs, subject = "FeatureFlags"): ResolvedFeatureFlagsArgs {
     return parseArgs(subject, featureFlagsArgsSchema, args);
@@ -34,7 +37,8 @@ export class FeatureFlags extends pulumi.ComponentResource {
         const configuration = flagdConfiguration(a.flags);
         loadIntoFlagd(configuration, subject);
 
-        super("gray-release:index:FeatureFlags", name, {}, opts);
+        // The inputs are what the policy pack sees: the flags as flagd reads them and their approvals.
+        super(FEATURE_FLAGS_TYPE, name, { namespace: a.namespace, flags: configuration.flags, approvals: a.approvals }, opts);
         const labels = { "app.kubernetes.io/managed-by": "gray-release", "app.kubernetes.io/component": "feature-flags" };
         const configMap = new k8s.core.v1.ConfigMap(
             `${name}-flags`,

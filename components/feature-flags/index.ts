@@ -1,6 +1,6 @@
 // Public API of the FeatureFlags component.
 
-export { type FeatureFlagResourceSpec, FeatureFlags, resolveFeatureFlagsArgs } from "./feature-flags";
+export { FEATURE_FLAGS_TYPE, type FeatureFlagResourceSpec, FeatureFlags, resolveFeatureFlagsArgs } from "./feature-flags";
 export {
     FLAGD_SCHEMA_URL,
     type FlagdConfiguration,
@@ -15,7 +15,9 @@ export {
     type FeatureFlag,
     type FeatureFlagInput,
     type FeatureFlagsArgs,
+    type FlagApproval,
     featureFlagSchema,
     featureFlagsArgsSchema,
+    flagApprovalSchema,
     type ResolvedFeatureFlagsArgs,
 } from "./schema";

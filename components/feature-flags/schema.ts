@@ -102,6 +102,21 @@ export const featureFlagSchema = z
             });
     });
 
+/** One approval of the flag configuration: who approved it, in which role, when. */
+export const flagApprovalSchema = z
+    .object({
+        role: z
+            .string()
+            .min(1)
+            .meta({ description: "The approving role, as the policy pack's `feature-flags-approved` names it (e.g. `qa`, `sre`, `change-board`)." }),
+        by: z.string().min(1).meta({ description: "Who approved (a person or a team)." }),
+        at: z
+            .string()
+            .refine((t) => Number.isFinite(Date.parse(t)), "must be an ISO-8601 instant")
+            .meta({ description: "When (ISO 8601)." }),
+    })
+    .strict();
+
 export const featureFlagsArgsSchema = z
     .object({
         namespace: dnsLabel.meta({ description: "Namespace of the flag configuration (the service's, where flagd runs beside it)." }),
@@ -115,6 +130,10 @@ export const featureFlagsArgsSchema = z
             .boolean()
             .default(false)
             .meta({ description: "Also create the OpenFeature Operator's `FeatureFlag` resource (core.openfeature.dev/v1beta1)." }),
+        approvals: z.array(flagApprovalSchema).default([]).meta({
+            description:
+                "Approvals of this flag configuration (QA in staging; SRE and the change board in prod). The policy pack's `feature-flags-approved` requires the roles its config names for the environment.",
+        }),
         flags: z
             .array(featureFlagSchema)
             .min(1, "must define at least one flag")
@@ -133,6 +152,8 @@ export const featureFlagsArgsSchema = z
 export type FeatureFlagInput = z.input<typeof featureFlagSchema>;
 /** One flag with its defaults. */
 export type FeatureFlag = z.output<typeof featureFlagSchema>;
+/** One approval. */
+export type FlagApproval = z.output<typeof flagApprovalSchema>;
 /** FeatureFlags' arguments. */
 export type FeatureFlagsArgs = z.input<typeof featureFlagsArgsSchema>;
 /** FeatureFlags' arguments with their defaults. */
