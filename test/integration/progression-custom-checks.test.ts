@@ -89,7 +89,9 @@ function serviceSeries(service: string, canary: Signals): SyntheticSeries[] {
         const labels = { namespace: NAMESPACE, app: service, version };
         if (s.callback !== undefined) {
             const shares = s.callback;
-            CALLBACK_BUCKETS.forEach((le, i) => out.push(counter("payment_callback_duration_ms_bucket", { ...labels, le }, 5 * (shares[i] ?? 1))));
+            CALLBACK_BUCKETS.forEach((le, i) => {
+                out.push(counter("payment_callback_duration_ms_bucket", { ...labels, le }, 5 * (shares[i] ?? 1)));
+            });
         }
         out.push(counter("jvm_gc_pause_seconds_sum", labels, s.gcPerSecond));
         out.push(counter("container_cpu_usage_seconds_total", { namespace: NAMESPACE, pod, container: service }, s.cpu));
