@@ -63,6 +63,41 @@ export function placeholdersOf(query: string): string[] {
     return [...query.matchAll(PLACEHOLDER)].map((m) => m[1] ?? "");
 }
 
+/**
+ * The first bracket or quote of `query` left unbalanced, outside string literals and comments, or undefined. Not a
+ * parser (the package has none; the tests use promtool): it catches the common slip at config time, where a query
+ * Prometheus refuses would otherwise fail the batched query of every service on its endpoint (an `error`, so a hold).
+ */
+export function promqlShapeProblem(query: string): string | undefined {
+    const open: Array<{ char: string; at: number }> = [];
+    const closing: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+    for (let i = 0; i < query.length; i++) {
+        const ch = query[i]!;
+        if (ch === "#") {
+            while (i < query.length && query[i] !== "\n") i++;
+        } else if (ch === '"' || ch === "'" || ch === "`") {
+            const start = i;
+            for (i++; i < query.length && query[i] !== ch; i++) if (ch !== "`" && query[i] === "\\") i++;
+            if (i >= query.length) return `unterminated string starting at character ${start + 1}`;
+        } else if (ch === "(" || ch === "[" || ch === "{") {
+            // Placeholders ({{name}}) are not braces of the query.
+            if (ch === "{" && query[i + 1] === "{") {
+                const end = query.indexOf("}}", i);
+                if (end !== -1) {
+                    i = end + 1;
+                    continue;
+                }
+            }
+            open.push({ char: ch, at: i });
+        } else if (ch === ")" || ch === "]" || ch === "}") {
+            const top = open.pop();
+            if (top === undefined || top.char !== closing[ch]) return `unbalanced "${ch}" at character ${i + 1}`;
+        }
+    }
+    const left = open.pop();
+    return left === undefined ? undefined : `unclosed "${left.char}" at character ${left.at + 1}`;
+}
+
 const customCheckSchema = z
     .object({
         name: z
@@ -76,6 +111,8 @@ const customCheckSchema = z
             .string()
             .min(1)
             .superRefine((query, ctx) => {
+                const shape = promqlShapeProblem(query);
+                if (shape !== undefined) ctx.addIssue({ code: "custom", message: `not PromQL: ${shape}` });
                 for (const name of placeholdersOf(query)) {
                     if (!(CUSTOM_PLACEHOLDERS as ReadonlyArray<string>).includes(name))
                         ctx.addIssue({

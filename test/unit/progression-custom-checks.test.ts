@@ -3,7 +3,7 @@
  * batched query, parsing of the answer, judgement per action, and the decision a `pause` check leads to.
  */
 import { strict as assert } from "node:assert";
-import { BUILT_IN_NAMES, CUSTOM_PLACEHOLDERS, evaluateCustomChecks, renderCustomQuery } from "../../progression/custom-checks";
+import { BUILT_IN_NAMES, CUSTOM_PLACEHOLDERS, evaluateCustomChecks, promqlShapeProblem, renderCustomQuery } from "../../progression/custom-checks";
 import {
     type AnalysisVerdict,
     batchedQuery,
@@ -109,6 +109,18 @@ describe("custom checks: validation", () => {
             /analysis\.checks\[0\]\.query = .*uses \{\{namespace\}\} but the service's namespace is not known/,
         );
         assert.match(problems([{ ...CPU, threshold: "0.85" }]), /analysis\.checks\[0\]\.threshold = "0.85"/);
+    });
+
+    it("refuses a query with an unbalanced bracket or quote at config time (placeholders, strings and comments aside)", () => {
+        const ok = ['sum(rate(x{a="(", b=~"[{]"}[{{window}}])) # a ( comment', "max(x) by (le)", 'x{v="{{version}}", w=`\\`}'];
+        for (const query of ok) assert.equal(promqlShapeProblem(query), undefined, query);
+        assert.equal(promqlShapeProblem("sum(rate(x[5m])"), 'unclosed "(" at character 4');
+        assert.equal(promqlShapeProblem("sum(x})"), 'unbalanced "}" at character 6');
+        assert.equal(promqlShapeProblem('x{a="b}'), "unterminated string starting at character 5");
+        assert.throws(
+            () => configWith([{ ...CPU, query: "max(rate(x[5m])" }]),
+            /analysis\.checks\[0\]\.query = "max\(rate\(x\[5m\]\)": not PromQL: unclosed "\(" at character 4/,
+        );
     });
 
     it("lists every built-in measurement among the reserved names", () => {
