@@ -6,6 +6,7 @@
 import { IANAZone } from "luxon";
 import { z } from "zod";
 import { parseArgs } from "../components/common/validation";
+import { customChecksSchema, namespaceProblems } from "./custom-checks";
 import { parseDuration } from "./duration";
 import { defaultVersionLabel, isPinnedImage } from "./image";
 import { DEFAULT_WINDOW, validateWindow } from "./release-window";
@@ -166,6 +167,10 @@ const analysisSchema = z
         selectors: selectorsSchema.prefault({}).meta({ description: "Metric names and label selectors." }),
         timeout: positiveDurationMs.prefault("10s").meta({ description: "Per-attempt HTTP timeout." }),
         retries: z.number().int().min(0).max(5).default(2).meta({ description: "Retries after network errors and 5xx (not after timeouts or 4xx)." }),
+        checks: customChecksSchema.meta({
+            description:
+                "Checks of your own (PromQL with placeholders, a threshold, an action per check), batched into the same query as the built-in measurements and reported in the verdict as `custom:<name>`. In a stack, `gray-release:analysisChecks` adds stack-wide ones (a service's check of the same name replaces it). See docs/custom-checks.md.",
+        }),
     })
     .strict();
 
@@ -307,6 +312,11 @@ export const progressionConfigSchema = z
             .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be a DNS-1123 label" })
             .meta({ description: "Service (Istio destination workload) name." }),
         environment: z.string().min(1).meta({ description: "Environment name; `dev` unlocks `controls.skipAnalysis`." }),
+        namespace: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: "Namespace the service runs in, for `{{namespace}}` in `analysis.checks` queries (the stack program sets it)." }),
         stableImage: pinnedImageSchema.meta({
             description:
                 "Image serving as stable. After a promotion the promoted image serves as stable until this names another image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`.",
@@ -357,6 +367,9 @@ export const progressionConfigSchema = z
                 path: ["semantics", "maxTimeAtStep"],
                 message: `maxTimeAtStep (${maxAtStep / 1000}s) must be longer than minIntervalBetweenSteps (${cfg.minIntervalBetweenSteps / 1000}s)`,
             });
+        }
+        for (const [i, message] of namespaceProblems(cfg.analysis.checks, cfg.namespace)) {
+            ctx.addIssue({ code: "custom", path: ["analysis", "checks", i, "query"], message });
         }
         const { abort, promote } = cfg.controls;
         if (abort && promote) {

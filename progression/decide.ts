@@ -11,7 +11,8 @@
  * 3. Manual controls: abort → weight 0 now; promote → canary becomes stable; pause → hold, status paused.
  * 4. Verdicts: fail → rollback after `failuresBeforeRollback` consecutive fails (status rolledBack);
  *    error → hold, rollback after `errorsBeforeFail` consecutive errors (status failed);
- *    inconclusive → hold, rollback after `inconclusiveBeforeFail` in a row (status failed); no verdict → hold;
+ *    inconclusive → hold, rollback after `inconclusiveBeforeFail` in a row (status failed), except a verdict `held`
+ *    by a custom `pause` check, which holds without counting; no verdict → hold;
  *    pass → one step up, but only after `minIntervalBetweenSteps` since
  *    the last transition. A pass that reaches the last step (100) promotes.
  */
@@ -298,6 +299,10 @@ export function decide(
                 );
             }
             case "inconclusive": {
+                // A breached `pause` check (custom-checks.ts): hold until it clears; not a lack of evidence, so not counted.
+                if (effective.held === true) {
+                    return finish(current, { consecutiveErrors: 0 }, "hold", `held at ${current.weight}%: ${effective.reason}`, effective);
+                }
                 const n = current.consecutiveInconclusive + 1;
                 const limit = config.semantics.inconclusiveBeforeFail;
                 if (n >= limit) {

@@ -20,6 +20,7 @@
  *    chance often enough that a point-estimate pass would advance it.
  */
 import type { AnalysisSettings } from "./config";
+import { type CustomValues, evaluateCustomChecks } from "./custom-checks";
 import { differenceBounds, oneProportionZTest, twoProportionMarginTest, wilsonBounds } from "./statistics";
 import { type AnalysisVerdict, type CheckResult, errorVerdict, type MeasuredValues, type VerdictKind } from "./verdict";
 
@@ -67,6 +68,8 @@ export interface Measurements {
     readonly stableReplicas?: number | undefined;
     /** The buckets the latency quantiles were computed from (absent: not checked). */
     readonly canaryLatencyBuckets?: ReadonlyArray<HistogramBucket> | undefined;
+    /** Values of the custom checks' queries per `measure` label (`custom:<name>`, `custom:<name>:stable`); absent: none. */
+    readonly custom?: CustomValues | undefined;
 }
 
 const COUNT_KEYS = ["canaryRequests", "canaryErrors", "stableRequests", "stableErrors", "canaryRestarts"] as const;
@@ -242,15 +245,24 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
     checks.push(atMost("p95", base.canaryP95Ms, thresholds.maxP95Ms, "ms"));
     checks.push(atMost("p99", base.canaryP99Ms, thresholds.maxP99Ms, "ms"));
     checks.push(atMost("restarts", base.canaryRestarts, thresholds.maxRestarts, ""));
+    checks.push(...evaluateCustomChecks(settings.checks ?? [], m.custom));
 
     // A breach is acted on whatever else is uncertain; then an analysis that cannot be trusted; then missing evidence.
-    const verdict: VerdictKind = (["fail", "error", "inconclusive"] as const).find((k) => checks.some((c) => c.outcome === k)) ?? "pass";
-    const notable = checks.filter((c) => c.outcome === verdict);
+    const found: VerdictKind = (["fail", "error", "inconclusive"] as const).find((k) => checks.some((c) => c.outcome === k)) ?? "pass";
+    // Only a breached `pause` check between the canary and a pass: a hold that is not a lack of evidence (see `held`).
+    const held = found === "pass" && checks.some((c) => c.outcome === "hold");
+    const verdict: VerdictKind = held ? "inconclusive" : found;
+    const notable = checks.filter((c) => c.outcome === (held ? "hold" : verdict));
+    const warned = checks.filter((c) => c.outcome === "warn");
+    const warnings = warned.length > 0 ? `; warnings: ${warned.map((c) => `${c.name}: ${c.detail}`).join("; ")}` : "";
     const reason =
         verdict === "pass"
-            ? `all ${notable.length} checks passed (canary error rate ${pct(rate)}, upper ${pctConf(confidence)} bound ${pct(errorRateCheck.upper)} over ${pass.cReq} requests; p95 ${round(base.canaryP95Ms)} ms; ${cReq} requests in the window)`
-            : `${verdict}: ${notable.map((c) => `${c.name}: ${c.detail}`).join("; ")}`;
+            ? `all ${notable.length} checks passed (canary error rate ${pct(rate)}, upper ${pctConf(confidence)} bound ${pct(errorRateCheck.upper)} over ${pass.cReq} requests; p95 ${round(base.canaryP95Ms)} ms; ${cReq} requests in the window)${warnings}`
+            : held
+              ? `held by a pause check: ${notable.map((c) => `${c.name}: ${c.detail}`).join("; ")}${warnings}`
+              : `${verdict}: ${notable.map((c) => `${c.name}: ${c.detail}`).join("; ")}${warnings}`;
     return {
+        ...(held ? { held: true as const } : {}),
         kind: verdict,
         reason,
         measured: { ...base, comparisonPValue, canaryErrorRateUpper: errorRateCheck.upper, errorRateDeltaUpper: deltaUpper },

@@ -4,6 +4,7 @@
  * with `or`, so one HTTP round trip returns every number of every service.
  */
 import { type ProgressionConfig, versionLabels } from "./config";
+import { CUSTOM_PREFIX, customCheckQueries } from "./custom-checks";
 import { toPromQLRange } from "./duration";
 import type { HistogramBucket, Measurements } from "./evaluate";
 import type { InstantSample } from "./metrics-provider";
@@ -97,6 +98,18 @@ export function latencyBucketsQuery(config: ProgressionConfig): string {
     return `sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${toPromQLRange(config.analysis.window)}]))`;
 }
 
+/** The custom checks' queries of one service (`analysis.checks`), placeholders filled: `[measure, PromQL]`. */
+export function customQueries(config: ProgressionConfig): Array<[string, string]> {
+    const labels = versionLabels(config);
+    return customCheckQueries(config.analysis.checks, {
+        service: config.service,
+        namespace: config.namespace,
+        canaryVersion: labels.canary,
+        stableVersion: labels.stable,
+        windowMs: config.analysis.window,
+    });
+}
+
 /** One instant query returning every measurement of every given service, tagged with `measure` and `service`. */
 export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>): string {
     const parts: string[] = [];
@@ -106,6 +119,7 @@ export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>): string 
         const queries = measurementQueries(config);
         for (const name of MEASURE_NAMES) parts.push(tag(queries[name], name, config.service));
         parts.push(tag(latencyBucketsQuery(config), LATENCY_BUCKETS_MEASURE, config.service));
+        for (const [measure, expr] of customQueries(config)) parts.push(tag(expr, measure, config.service));
     }
     return parts.join("\nor\n");
 }
@@ -117,12 +131,15 @@ export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>): string 
  * our query.
  */
 export function measurementsByService(samples: ReadonlyArray<InstantSample>): Map<string, Measurements> | string {
-    const byService = new Map<string, { values: Partial<Record<MeasureName, number>>; buckets: HistogramBucket[] }>();
+    const byService = new Map<
+        string,
+        { values: Partial<Record<MeasureName, number>>; buckets: HistogramBucket[]; custom: Record<string, number[]> }
+    >();
     for (const sample of samples) {
         const service = sample.labels[SERVICE_LABEL];
         const measure = sample.labels[MEASURE_LABEL];
         if (service === undefined || measure === undefined) continue;
-        const entry = byService.get(service) ?? { values: {}, buckets: [] };
+        const entry = byService.get(service) ?? { values: {}, buckets: [], custom: {} };
         if (measure === LATENCY_BUCKETS_MEASURE) {
             const leText = sample.labels["le"];
             const le = leText === undefined ? NaN : parseSampleValue(leText);
@@ -133,13 +150,16 @@ export function measurementsByService(samples: ReadonlyArray<InstantSample>): Ma
         } else if ((MEASURE_NAMES as ReadonlyArray<string>).includes(measure)) {
             if (entry.values[measure as MeasureName] !== undefined) return `measurement ${measure} of ${service} returned more than once`;
             entry.values[measure as MeasureName] = sample.value;
+        } else if (measure.startsWith(CUSTOM_PREFIX)) {
+            // A user's query may return several series (not aggregated): kept, and judged unknown, not malformed.
+            entry.custom[measure] = [...(entry.custom[measure] ?? []), sample.value];
         } else {
             continue;
         }
         byService.set(service, entry);
     }
     const out = new Map<string, Measurements>();
-    for (const [service, { values: v, buckets }] of byService) {
+    for (const [service, { values: v, buckets, custom }] of byService) {
         out.set(service, {
             canaryRequests: v.canaryRequests,
             canaryErrors: v.canaryErrors,
@@ -156,6 +176,7 @@ export function measurementsByService(samples: ReadonlyArray<InstantSample>): Ma
             stableDataAgeSeconds: v.stableDataAgeSeconds,
             stableReplicas: v.stableReplicas,
             canaryLatencyBuckets: buckets.sort((a, b) => a.le - b.le),
+            custom,
         });
     }
     return out;

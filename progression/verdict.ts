@@ -19,8 +19,10 @@ export interface CheckResult {
     /**
      * `skipped` when the check could not apply (e.g. no stable traffic to compare against and `baseline: optional`);
      * `error` when what it needs is missing although it should be there (e.g. stable has replicas but no series).
+     * Custom checks (`analysis.checks`, custom-checks.ts) add `hold` (a breached `pause` check) and `warn` (a breached,
+     * or unknown, `warn` check: recorded only).
      */
-    readonly outcome: "pass" | "fail" | "inconclusive" | "skipped" | "error";
+    readonly outcome: "pass" | "fail" | "inconclusive" | "skipped" | "error" | "hold" | "warn";
     /** The measured value the check judged, or null when there was none. */
     readonly measured: number | null;
     /** The limit it was judged against, or null when the check has none. */
@@ -89,6 +91,12 @@ export interface AnalysisVerdict {
     readonly checks: ReadonlyArray<CheckResult>;
     /** Evaluation time (ISO 8601). */
     readonly evaluatedAt: string;
+    /**
+     * Set (to true) on an `inconclusive` verdict whose only reason not to pass is a breached custom check with action
+     * `pause`: `decide` holds without counting it toward `inconclusiveBeforeFail`. Absent otherwise. A reader that
+     * does not know it still holds, as on any inconclusive verdict.
+     */
+    readonly held?: true;
 }
 
 /** A {@link MeasuredValues} with every value null, for verdicts reached before anything was measured. */

@@ -72,6 +72,7 @@ const fromCanaryImage = "from `services[].canaryImage`";
 const MANAGED: Record<string, string> = {
     "services[].progression.service": fromName,
     "services[].progression.environment": "from `environment`",
+    "services[].progression.namespace": fromNamespace,
     "services[].progression.stableImage": fromStableImage,
     "services[].progression.canaryImage": fromCanaryImage,
     "services[].routing.service": fromName,

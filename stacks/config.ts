@@ -13,6 +13,7 @@ import { agentPodSelector, otelCollectorArgsSchema, type PlainOtelCollectorArgs 
 import { type CanaryRulesArgs, type PlainSloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
 import { type PlainThanosArgs, type ResolvedThanosArgs, thanosArgsSchema, thanosUrls } from "../components/thanos";
 import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigSchema, versionLabels } from "../progression/config";
+import { customChecksSchema } from "../progression/custom-checks";
 import { sloCanaryArgs } from "./canary-service";
 
 /**
@@ -33,7 +34,7 @@ const MANAGED = {
         "latencyBuckets",
     ],
     slo: ["service"],
-    progression: ["service", "environment", "stableImage", "canaryImage"],
+    progression: ["service", "environment", "namespace", "stableImage", "canaryImage"],
 } as const;
 
 /** Routing settings as the stack config holds them (the component's args less the keys the program fills). */
@@ -130,6 +131,10 @@ export const stackConfigSchema = z
             description:
                 "Lanes across the stack's services: a request marked with a lane (header `x-gray-lane: <name>` or baggage `gray-lane=<name>`) meets the canary of every service whose `routing.lanes.canaryIn` names the lane, and stable elsewhere. Every service gets a route per lane. See docs/lanes.md.",
         }),
+        analysisChecks: customChecksSchema.meta({
+            description:
+                "Custom analysis checks of every service of the stack (same shape as `progression.analysis.checks`), added after each service's own; a service's check of the same name replaces the stack's. See docs/custom-checks.md.",
+        }),
         renderDir: z.string().min(1).optional().meta({
             description:
                 "Without `gray-release:kubeconfig`: the folder the Kubernetes provider renders YAML into, relative to the project (the folder of `Pulumi.yaml`) or absolute. Default `rendered/<stack>`.",
@@ -191,6 +196,8 @@ export interface StackContext {
      * a stack with Thanos of its own (`platform.thanos`) defaults to that Thanos' Query.
      */
     prometheusUrl?: string;
+    /** The stack-wide custom checks (`gray-release:analysisChecks`), as raw values: merged into every service's. */
+    analysisChecks?: unknown;
 }
 
 type Problem = InvalidArgsError["problems"][number];
@@ -254,7 +261,11 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, co
         if (thanos.data !== undefined) ownQueryUrl = thanosUrls(THANOS_NAME, thanos.data as ResolvedThanosArgs).query;
     }
     // `analysis: {}`: the platform stack's Thanos Query, else the stack's own Thanos Query.
-    const sources: StackContext = { prometheusUrl: context.prometheusUrl ?? ownQueryUrl, lanes: raw["lanes"] ?? [] };
+    const sources: StackContext = {
+        prometheusUrl: context.prometheusUrl ?? ownQueryUrl,
+        lanes: raw["lanes"] ?? [],
+        analysisChecks: raw["analysisChecks"],
+    };
 
     // A namespace that does not configure `telemetry` sends it to exactly this stack's agent pods.
     const telemetry = otel?.data && { namespace: (otel.data as { namespace: string }).namespace, podSelector: agentPodSelector(otel.data as never) };
@@ -335,13 +346,20 @@ function parseService(
         context.prometheusUrl !== undefined && (analysis === undefined || analysis["prometheusUrl"] === undefined)
             ? { ...progression, analysis: { ...analysis, prometheusUrl: context.prometheusUrl } }
             : progression;
+    const checks = withStackChecks(withSource, context.analysisChecks);
     const parsed = checkPart(
         progressionConfigSchema,
-        { ...withSource, ...images, service: raw["name"], environment },
+        { ...checks.progression, ...images, service: raw["name"], environment, namespace: raw["namespace"] },
         where("progression"),
         progression,
         fromService,
     );
+    // The stack's checks appended after the service's own are reported once, at gray-release:analysisChecks.
+    const ownChecksPath = formatPath([...where("progression"), "analysis", "checks"]);
+    parsed.problems = parsed.problems.filter((p) => {
+        const m = p.path.startsWith(`${ownChecksPath}[`) ? /^\[(\d+)\]/.exec(p.path.slice(ownChecksPath.length)) : null;
+        return m === null || Number(m[1]) < checks.ownCount;
+    });
     const sourcePath = formatPath([...where("progression"), "analysis", "prometheusUrl"]);
     for (const p of parsed.problems) {
         if (p.path === sourcePath && p.value === undefined)
@@ -388,6 +406,22 @@ function parseService(
         workload: workload as ServiceWorkload,
         slo: slo as ServiceSlo,
     };
+}
+
+/**
+ * `progression` with the stack's custom checks (`gray-release:analysisChecks`) appended after the service's own
+ * `analysis.checks`, less those a service check of the same name replaces; `ownCount` is how many are the service's.
+ * Values that are not lists are left for the schemas to report.
+ */
+function withStackChecks(progression: Record<string, unknown>, stackChecks: unknown): { progression: Record<string, unknown>; ownCount: number } {
+    const analysis = isObject(progression["analysis"]) ? progression["analysis"] : undefined;
+    const own = analysis?.["checks"];
+    const ownCount = Array.isArray(own) ? own.length : Number.POSITIVE_INFINITY;
+    if (!Array.isArray(stackChecks) || stackChecks.length === 0 || (own !== undefined && !Array.isArray(own))) return { progression, ownCount };
+    const ownList: unknown[] = own ?? [];
+    const names = new Set(ownList.map((c) => (isObject(c) ? c["name"] : undefined)));
+    const added = stackChecks.filter((c) => !(isObject(c) && names.has(c["name"])));
+    return { progression: { ...progression, analysis: { ...analysis, checks: [...ownList, ...added] } }, ownCount: ownList.length };
 }
 
 /**
