@@ -20,7 +20,9 @@
  *    chance often enough that a point-estimate pass would advance it.
  */
 import type { AnalysisSettings } from "./config";
+import { latencyVsStableChecks } from "./latency-comparison";
 import { differenceBounds, oneProportionZTest, twoProportionMarginTest, wilsonBounds } from "./statistics";
+import type { StepGateMeasurement } from "./step-gates";
 import { type AnalysisVerdict, type CheckResult, errorVerdict, type MeasuredValues, type VerdictKind } from "./verdict";
 
 /** One cumulative bucket of a latency histogram: its upper bound (`le`, +Infinity for the last) and value. */
@@ -67,6 +69,10 @@ export interface Measurements {
     readonly stableReplicas?: number | undefined;
     /** The buckets the latency quantiles were computed from (absent: not checked). */
     readonly canaryLatencyBuckets?: ReadonlyArray<HistogramBucket> | undefined;
+    /** Stable's latency buckets over the window, for the comparison with stable (absent: not compared). */
+    readonly stableLatencyBuckets?: ReadonlyArray<HistogramBucket> | undefined;
+    /** Per gate name, what the batched query answered for the gates of the current step (step-gates.ts). */
+    readonly stepGates?: Readonly<Record<string, StepGateMeasurement>> | undefined;
 }
 
 const COUNT_KEYS = ["canaryRequests", "canaryErrors", "stableRequests", "stableErrors", "canaryRestarts"] as const;
@@ -241,6 +247,7 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
     }
     checks.push(atMost("p95", base.canaryP95Ms, thresholds.maxP95Ms, "ms"));
     checks.push(atMost("p99", base.canaryP99Ms, thresholds.maxP99Ms, "ms"));
+    checks.push(...latencyVsStableChecks(m, settings));
     checks.push(atMost("restarts", base.canaryRestarts, thresholds.maxRestarts, ""));
 
     // A breach is acted on whatever else is uncertain; then an analysis that cannot be trusted; then missing evidence.
