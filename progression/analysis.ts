@@ -11,6 +11,7 @@ import type { ProgressionConfig } from "./config";
 import { evaluateMeasurements } from "./evaluate";
 import type { InstantSample, MetricsProvider } from "./metrics-provider";
 import { batchedQuery, MEASURE_LABEL, measurementsByService, missingMeasurements, SERVICE_LABEL } from "./queries";
+import { gatesAt, type StepPosition, stepGateCheck, withStepGates } from "./step-gates";
 import { type AnalysisVerdict, errorVerdict } from "./verdict";
 
 /**
@@ -46,12 +47,14 @@ export function staleSample(samples: ReadonlyArray<InstantSample>, time: Date, m
 /**
  * Analyses every service in `configs` at `time` with a single query to `provider` and returns their
  * verdicts keyed by service name. Services should share one metrics backend; group them per backend
- * otherwise.
+ * otherwise. `positions` (per service, where its canary stands) selects the step gates that apply; a service
+ * without one is held to all its gates.
  */
 export async function analyzeServices(
     configs: ReadonlyArray<ProgressionConfig>,
     provider: MetricsProvider,
     time: Date,
+    positions?: ReadonlyMap<string, StepPosition>,
 ): Promise<Map<string, AnalysisVerdict>> {
     const verdicts = new Map<string, AnalysisVerdict>();
     if (configs.length === 0) return verdicts;
@@ -60,7 +63,7 @@ export async function analyzeServices(
         return verdicts;
     };
     try {
-        const outcome = await provider.query(batchedQuery(configs), time);
+        const outcome = await provider.query(batchedQuery(configs, positions), time);
         if (!outcome.ok) return failAll(`metrics query failed: ${outcome.error}`);
         const warnings = outcome.warnings ?? [];
         const partial = warnings.filter((w) => !isQueryAnnotation(w));
@@ -91,7 +94,10 @@ export async function analyzeServices(
                         ? errorVerdict(stale, thresholds, time)
                         : missing.length > 0
                           ? errorVerdict(`measurement ${missing.join(", ")} missing from the response`, thresholds, time)
-                          : evaluateMeasurements(m, c.analysis, time);
+                          : withStepGates(
+                                evaluateMeasurements(m, c.analysis, time),
+                                gatesAt(c.gates, positions?.get(c.service)).map((g) => stepGateCheck(g, m.stepGates?.[g.name])),
+                            );
             }
             verdicts.set(c.service, notes === "" ? verdict : { ...verdict, reason: `${verdict.reason}${notes}` });
         }

@@ -10,6 +10,7 @@ import { customChecksSchema, namespaceProblems } from "./custom-checks";
 import { parseDuration } from "./duration";
 import { defaultVersionLabel, isPinnedImage } from "./image";
 import { DEFAULT_WINDOW, validateWindow } from "./release-window";
+import { stepGateProblems, stepGatesSchema } from "./step-gates";
 import { resolveSteps, weightListProblems } from "./steps";
 
 /** A duration string ("30m", "1h30m", "45s") parsed to milliseconds. */
@@ -86,6 +87,15 @@ const thresholdsSchema = z
             .optional()
             .meta({ description: 'Maximum error-budget burn rate of the canary; unset means "not gated, only reported".' }),
         maxRestarts: z.number().int().min(0).default(0).meta({ description: "Container restarts of canary pods tolerated within the window." }),
+        maxP95RatioVsStable: z.number().min(1).optional().meta({
+            description:
+                "Canary p95 may be at most this many times stable's p95 (e.g. 1.2), judged from both latency histograms over `window` with a one-sided test on the share of canary requests above the tolerated latency; unset means not compared. Fails only when significantly slower, passes only when shown within the ratio, else inconclusive (hold).",
+        }),
+        maxP99RatioVsStable: z
+            .number()
+            .min(1)
+            .optional()
+            .meta({ description: "As `maxP95RatioVsStable`, for p99 (needs more traffic to decide: 1 % of requests is the tail)." }),
     })
     .strict();
 
@@ -337,6 +347,7 @@ export const progressionConfigSchema = z
             .default([5, 10, 25, 50, 100])
             .transform((spec) => resolveSteps(spec))
             .meta({ description: "Canary weights in percent, or a generator; resolved to an increasing list ending at 100." }),
+        gates: stepGatesSchema,
         minIntervalBetweenSteps: durationMs.prefault("30m").meta({ description: "Minimum time between two weight changes (brief: 30 minutes)." }),
         analysis: analysisSchema.meta({ description: "How canary health is measured and judged." }),
         semantics: semanticsSchema.prefault({}).meta({ description: "How verdicts turn into actions." }),
@@ -360,6 +371,7 @@ export const progressionConfigSchema = z
                 message: `passWindow (${cfg.analysis.passWindow / 1000}s) must be at least window (${cfg.analysis.window / 1000}s)`,
             });
         }
+        for (const p of stepGateProblems(cfg.gates, cfg.steps)) ctx.addIssue({ code: "custom", path: ["gates", p.index, p.key], message: p.message });
         const maxAtStep = cfg.semantics.maxTimeAtStep;
         if (maxAtStep !== undefined && maxAtStep <= cfg.minIntervalBetweenSteps) {
             ctx.addIssue({

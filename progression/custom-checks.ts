@@ -46,6 +46,7 @@ export const BUILT_IN_NAMES: ReadonlyArray<string> = [
     "stableDataAgeSeconds",
     "stableReplicas",
     "canaryLatencyBuckets",
+    "stableLatencyBuckets",
     "errorRate",
     "burnRate",
     "errorRateDelta",
@@ -53,6 +54,8 @@ export const BUILT_IN_NAMES: ReadonlyArray<string> = [
     "baseline",
     "p95",
     "p99",
+    "p95VsStable",
+    "p99VsStable",
     "restarts",
 ];
 

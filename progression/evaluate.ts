@@ -21,7 +21,9 @@
  */
 import type { AnalysisSettings } from "./config";
 import { type CustomValues, evaluateCustomChecks } from "./custom-checks";
+import { latencyVsStableChecks } from "./latency-comparison";
 import { differenceBounds, oneProportionZTest, twoProportionMarginTest, wilsonBounds } from "./statistics";
+import type { StepGateMeasurement } from "./step-gates";
 import { type AnalysisVerdict, type CheckResult, errorVerdict, type MeasuredValues, type VerdictKind } from "./verdict";
 
 /** One cumulative bucket of a latency histogram: its upper bound (`le`, +Infinity for the last) and value. */
@@ -70,6 +72,10 @@ export interface Measurements {
     readonly canaryLatencyBuckets?: ReadonlyArray<HistogramBucket> | undefined;
     /** Values of the custom checks' queries per `measure` label (`custom:<name>`, `custom:<name>:stable`); absent: none. */
     readonly custom?: CustomValues | undefined;
+    /** Stable's latency buckets over the window, for the comparison with stable (absent: not compared). */
+    readonly stableLatencyBuckets?: ReadonlyArray<HistogramBucket> | undefined;
+    /** Per gate name, what the batched query answered for the gates of the current step (step-gates.ts). */
+    readonly stepGates?: Readonly<Record<string, StepGateMeasurement>> | undefined;
 }
 
 const COUNT_KEYS = ["canaryRequests", "canaryErrors", "stableRequests", "stableErrors", "canaryRestarts"] as const;
@@ -244,6 +250,7 @@ export function evaluateMeasurements(m: Measurements, settings: AnalysisSettings
     }
     checks.push(atMost("p95", base.canaryP95Ms, thresholds.maxP95Ms, "ms"));
     checks.push(atMost("p99", base.canaryP99Ms, thresholds.maxP99Ms, "ms"));
+    checks.push(...latencyVsStableChecks(m, settings));
     checks.push(atMost("restarts", base.canaryRestarts, thresholds.maxRestarts, ""));
     checks.push(...evaluateCustomChecks(settings.checks ?? [], m.custom));
 

@@ -16,10 +16,12 @@ export { type Decision, type DecisionContext, decide, type Routing } from "./dec
 export { parseDuration, toPromQLRange } from "./duration";
 export { evaluateMeasurements, type HistogramBucket, type Measurements, plausibilityProblem } from "./evaluate";
 export { defaultVersionLabel, type ImageReference, isPinnedImage, parseImageReference } from "./image";
+export { bucketCounts, countAbove, histogramQuantile, latencyVsStableChecks } from "./latency-comparison";
 export type { InstantSample, MetricsProvider, QueryOutcome } from "./metrics-provider";
 export { PrometheusProvider, type PrometheusProviderOptions, parseSampleValue } from "./prometheus-provider";
 export {
     batchedQuery,
+    GATE_LABEL,
     LATENCY_BUCKETS_MEASURE,
     latencyBucketsQuery,
     MEASURE_LABEL,
@@ -30,6 +32,8 @@ export {
     missingMeasurements,
     promqlString,
     SERVICE_LABEL,
+    STABLE_LATENCY_BUCKETS_MEASURE,
+    stepGateExpressions,
 } from "./queries";
 export { needsAnalysis, runProgression, type ServiceProgressionInput, type ServiceProgressionResult } from "./run";
 export { type ConfiguredImages, resolveStableImage, type StableResolution, stableInForce } from "./stable";
@@ -58,5 +62,17 @@ export {
     twoProportionZTest,
     wilsonBounds,
 } from "./statistics";
+export {
+    gatesAt,
+    STEP_GATE_MEASURES,
+    type StepGate,
+    type StepGateMeasurement,
+    type StepPosition,
+    stepGateCheck,
+    stepGateProblems,
+    stepGateQueries,
+    stepGatesSchema,
+    withStepGates,
+} from "./step-gates";
 export { type LinearSteps, resolveSteps, type StepsSpec, weightListProblems } from "./steps";
 export { type AnalysisVerdict, type CheckResult, errorVerdict, type MeasuredValues, NOTHING_MEASURED, type VerdictKind } from "./verdict";

@@ -9,6 +9,7 @@ import { toPromQLRange } from "./duration";
 import type { HistogramBucket, Measurements } from "./evaluate";
 import type { InstantSample } from "./metrics-provider";
 import { parseSampleValue } from "./prometheus-provider";
+import { gatesAt, STEP_GATE_MEASURES, type StepGateMeasurement, type StepPosition, stepGateQueries } from "./step-gates";
 
 /** Names of the single-valued measurements, also the values of the `measure` label in the batched query. */
 export const MEASURE_NAMES = [
@@ -36,6 +37,12 @@ export type MeasureName = (typeof MEASURE_NAMES)[number];
  * quantiles are computed; used to check that the quantiles lie inside the bucket range.
  */
 export const LATENCY_BUCKETS_MEASURE = "canaryLatencyBuckets";
+
+/** `measure` label of stable's latency buckets, compared with the canary's (latency-comparison.ts). */
+export const STABLE_LATENCY_BUCKETS_MEASURE = "stableLatencyBuckets";
+
+/** Label carrying a step gate's name in batched results (with `measure` = one of `STEP_GATE_MEASURES`). */
+export const GATE_LABEL = "gate";
 
 /** Label carrying the measurement name in batched results. */
 export const MEASURE_LABEL = "measure";
@@ -88,14 +95,34 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
     };
 }
 
-/** The buckets the canary latency quantiles are computed from, one series per `le`. */
-export function latencyBucketsQuery(config: ProgressionConfig): string {
+/** The buckets the canary latency quantiles are computed from (or stable's), one series per `le`. */
+export function latencyBucketsQuery(config: ProgressionConfig, version: "canary" | "stable" = "canary"): string {
     const s = config.analysis.selectors;
     const labels = versionLabels(config);
-    const canary =
-        s.canary ??
-        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
-    return `sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${toPromQLRange(config.analysis.window)}]))`;
+    const selector =
+        s[version] ??
+        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels[version])}`;
+    return `sum by (le) (rate(${s.latencyBucketMetric}{${selector}}[${toPromQLRange(config.analysis.window)}]))`;
+}
+
+/** The canary's request selector (`selectors.canary` or the Istio default). */
+function canarySelector(config: ProgressionConfig): string {
+    return (
+        config.analysis.selectors.canary ??
+        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(versionLabels(config).canary)}`
+    );
+}
+
+/** The expressions of the step gates that apply at `position` (all gates without one), keyed by gate and measure. */
+export function stepGateExpressions(config: ProgressionConfig, position?: StepPosition): Array<{ gate: string; measure: string; expr: string }> {
+    const s = config.analysis.selectors;
+    return gatesAt(config.gates, position).flatMap((g) => {
+        const q = stepGateQueries(g, canarySelector(config), s.requestsMetric, s.errorCodes);
+        return [
+            { gate: g.name, measure: STEP_GATE_MEASURES.attainment, expr: q.attainment },
+            { gate: g.name, measure: STEP_GATE_MEASURES.windows, expr: q.windows },
+        ];
+    });
 }
 
 /** The custom checks' queries of one service (`analysis.checks`), placeholders filled: `[measure, PromQL]`. */
@@ -111,7 +138,7 @@ export function customQueries(config: ProgressionConfig): Array<[string, string]
 }
 
 /** One instant query returning every measurement of every given service, tagged with `measure` and `service`. */
-export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>): string {
+export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>, positions?: ReadonlyMap<string, StepPosition>): string {
     const parts: string[] = [];
     const tag = (expr: string, measure: string, service: string) =>
         `label_replace(label_replace((${expr}), "${MEASURE_LABEL}", "${measure}", "", ""), "${SERVICE_LABEL}", ${promqlString(service)}, "", "")`;
@@ -119,6 +146,10 @@ export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>): string 
         const queries = measurementQueries(config);
         for (const name of MEASURE_NAMES) parts.push(tag(queries[name], name, config.service));
         parts.push(tag(latencyBucketsQuery(config), LATENCY_BUCKETS_MEASURE, config.service));
+        parts.push(tag(latencyBucketsQuery(config, "stable"), STABLE_LATENCY_BUCKETS_MEASURE, config.service));
+        for (const g of stepGateExpressions(config, positions?.get(config.service))) {
+            parts.push(`label_replace(${tag(g.expr, g.measure, config.service)}, "${GATE_LABEL}", ${promqlString(g.gate)}, "", "")`);
+        }
         for (const [measure, expr] of customQueries(config)) parts.push(tag(expr, measure, config.service));
     }
     return parts.join("\nor\n");
@@ -133,20 +164,34 @@ export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>): string 
 export function measurementsByService(samples: ReadonlyArray<InstantSample>): Map<string, Measurements> | string {
     const byService = new Map<
         string,
-        { values: Partial<Record<MeasureName, number>>; buckets: HistogramBucket[]; custom: Record<string, number[]> }
+        {
+            values: Partial<Record<MeasureName, number>>;
+            buckets: HistogramBucket[];
+            stableBuckets: HistogramBucket[];
+            gates: Record<string, { attainment?: number; windows?: number }>;
+            custom: Record<string, number[]>;
+        }
     >();
     for (const sample of samples) {
         const service = sample.labels[SERVICE_LABEL];
         const measure = sample.labels[MEASURE_LABEL];
         if (service === undefined || measure === undefined) continue;
-        const entry = byService.get(service) ?? { values: {}, buckets: [], custom: {} };
-        if (measure === LATENCY_BUCKETS_MEASURE) {
+        const entry = byService.get(service) ?? { values: {}, buckets: [], stableBuckets: [], gates: {}, custom: {} };
+        if (measure === LATENCY_BUCKETS_MEASURE || measure === STABLE_LATENCY_BUCKETS_MEASURE) {
+            const list = measure === LATENCY_BUCKETS_MEASURE ? entry.buckets : entry.stableBuckets;
             const leText = sample.labels["le"];
             const le = leText === undefined ? NaN : parseSampleValue(leText);
-            if (Number.isNaN(le)) return `bucket of ${LATENCY_BUCKETS_MEASURE} of ${service} has le=${JSON.stringify(leText ?? null)}, not a bound`;
-            if (entry.buckets.some((b) => b.le === le))
-                return `bucket le=${leText} of ${LATENCY_BUCKETS_MEASURE} of ${service} returned more than once`;
-            entry.buckets.push({ le, value: sample.value });
+            if (Number.isNaN(le)) return `bucket of ${measure} of ${service} has le=${JSON.stringify(leText ?? null)}, not a bound`;
+            if (list.some((b) => b.le === le)) return `bucket le=${leText} of ${measure} of ${service} returned more than once`;
+            list.push({ le, value: sample.value });
+        } else if (measure === STEP_GATE_MEASURES.attainment || measure === STEP_GATE_MEASURES.windows) {
+            const gate = sample.labels[GATE_LABEL];
+            if (gate === undefined) return `${measure} of ${service} has no ${GATE_LABEL} label`;
+            const key = measure === STEP_GATE_MEASURES.attainment ? "attainment" : "windows";
+            const g = entry.gates[gate] ?? {};
+            entry.gates[gate] = g;
+            if (g[key] !== undefined) return `${measure} of gate ${gate} of ${service} returned more than once`;
+            g[key] = sample.value;
         } else if ((MEASURE_NAMES as ReadonlyArray<string>).includes(measure)) {
             if (entry.values[measure as MeasureName] !== undefined) return `measurement ${measure} of ${service} returned more than once`;
             entry.values[measure as MeasureName] = sample.value;
@@ -159,7 +204,7 @@ export function measurementsByService(samples: ReadonlyArray<InstantSample>): Ma
         byService.set(service, entry);
     }
     const out = new Map<string, Measurements>();
-    for (const [service, { values: v, buckets, custom }] of byService) {
+    for (const [service, { values: v, buckets, stableBuckets, gates, custom }] of byService) {
         out.set(service, {
             canaryRequests: v.canaryRequests,
             canaryErrors: v.canaryErrors,
@@ -176,6 +221,8 @@ export function measurementsByService(samples: ReadonlyArray<InstantSample>): Ma
             stableDataAgeSeconds: v.stableDataAgeSeconds,
             stableReplicas: v.stableReplicas,
             canaryLatencyBuckets: buckets.sort((a, b) => a.le - b.le),
+            stableLatencyBuckets: stableBuckets.sort((a, b) => a.le - b.le),
+            stepGates: gates as Record<string, StepGateMeasurement>,
             custom,
         });
     }

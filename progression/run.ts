@@ -48,7 +48,8 @@ export async function runProgression(
 ): Promise<Map<string, ServiceProgressionResult>> {
     const parsed = inputs.map((i) => ({ config: i.config, context: i.context, read: parseState(i.previousState) }));
     const toAnalyse = parsed.filter((p) => needsAnalysis(p.read.state, p.config)).map((p) => p.config);
-    const verdicts = await analyzeServices(toAnalyse, provider, now);
+    const positions = new Map(parsed.flatMap((p) => (p.read.state === undefined ? [] : [[p.config.service, p.read.state] as const])));
+    const verdicts = await analyzeServices(toAnalyse, provider, now, positions);
     const results = new Map<string, ServiceProgressionResult>();
     for (const { config, context, read } of parsed) {
         const verdict = verdicts.get(config.service);

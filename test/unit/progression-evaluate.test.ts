@@ -277,7 +277,8 @@ describe("measurement queries", () => {
         );
         assert.match(q.stableReplicas, /kube_deployment_status_replicas_available\{deployment="checkout-stable"\}/);
         const batch = batchedQuery([config, { ...config, service: "cart" }]);
-        assert.equal(batch.split("\nor\n").length, 2 * (MEASURE_NAMES.length + 1));
+        // Every single-valued measurement, plus the canary's and the stable's latency buckets.
+        assert.equal(batch.split("\nor\n").length, 2 * (MEASURE_NAMES.length + 2));
         assert.match(batch, /"measure", "canaryRestarts"/);
         assert.match(batch, new RegExp(`"measure", "${LATENCY_BUCKETS_MEASURE}"`));
         assert.match(batch, /"service", "cart"/);
