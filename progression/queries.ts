@@ -3,11 +3,12 @@
  * measurement is tagged with `measure` and `service` labels by `label_replace` and the results are joined
  * with `or`, so one HTTP round trip returns every number of every service.
  */
-import { type ProgressionConfig, versionLabels } from "./config";
+import type { ProgressionConfig } from "./config";
 import { toPromQLRange } from "./duration";
 import type { HistogramBucket, Measurements } from "./evaluate";
 import type { InstantSample } from "./metrics-provider";
 import { parseSampleValue } from "./prometheus-provider";
+import { analysisSignals } from "./signals";
 
 /** Names of the single-valued measurements, also the values of the `measure` label in the batched query. */
 export const MEASURE_NAMES = [
@@ -54,18 +55,12 @@ export function promqlString(value: string): string {
  */
 export function measurementQueries(config: ProgressionConfig): Record<MeasureName, string> {
     const s = config.analysis.selectors;
-    const labels = versionLabels(config);
     const window = toPromQLRange(config.analysis.window);
     const passWindow = toPromQLRange(config.analysis.passWindow);
-    const canary =
-        s.canary ??
-        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
-    const stable =
-        s.stable ??
-        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.stable)}`;
+    // The signals SloRules' canary alert is built from too (one model, see components/common/canary-signals.ts).
+    const { canary, stable, errorMatchers: errors } = analysisSignals(config);
     const restarts = s.restarts ?? `pod=~${promqlString(`${config.service}-canary-.*`)}`;
     const stableDeployment = s.stableReplicas ?? `deployment=${promqlString(`${config.service}-stable`)}`;
-    const errors = `response_code=~${promqlString(s.errorCodes)}`;
     const count = (selector: string, range = window) => `sum(increase(${s.requestsMetric}{${selector}}[${range}])) or vector(0)`;
     const quantile = (q: number) => `histogram_quantile(${q}, sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${window}]))) or vector(NaN)`;
     const age = (selector: string) => `time() - max(timestamp(${s.requestsMetric}{${selector}})) or vector(NaN)`;
@@ -90,10 +85,7 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
 /** The buckets the canary latency quantiles are computed from, one series per `le`. */
 export function latencyBucketsQuery(config: ProgressionConfig): string {
     const s = config.analysis.selectors;
-    const labels = versionLabels(config);
-    const canary =
-        s.canary ??
-        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
+    const { canary } = analysisSignals(config);
     return `sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${toPromQLRange(config.analysis.window)}]))`;
 }
 

@@ -13,6 +13,7 @@ import { agentPodSelector, otelCollectorArgsSchema, type PlainOtelCollectorArgs 
 import { type CanaryRulesArgs, type PlainSloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
 import { type PlainThanosArgs, type ResolvedThanosArgs, thanosArgsSchema, thanosUrls } from "../components/thanos";
 import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigSchema, versionLabels } from "../progression/config";
+import { analysisSignals } from "../progression/signals";
 import { sloCanaryArgs } from "./canary-service";
 
 /**
@@ -368,7 +369,11 @@ function parseService(
                 service: raw["name"],
                 canary:
                     isObject(slo["canary"]) || slo["canary"] === undefined
-                        ? sloCanaryArgs(slo["canary"] as CanaryRulesArgs | undefined, labels)
+                        ? sloCanaryArgs(
+                              slo["canary"] as CanaryRulesArgs | undefined,
+                              labels,
+                              parsed.data ? analysisSignals(parsed.data as ProgressionConfig) : undefined,
+                          )
                         : slo["canary"],
             },
             where("slo"),

@@ -3,6 +3,7 @@
  * service-dependent defaults read from here and nowhere else.
  */
 
+import { CANARY_SIGNAL_DEFAULTS, errorCodeMatchers } from "../common/canary-signals";
 import { ISTIO_DEFAULT_LATENCY_BUCKETS_MS, ISTIO_DURATION_HISTOGRAM } from "../common/latency-buckets";
 
 /** Rate window of the base recordings taken from raw metrics; every longer window is derived from them. */
@@ -18,9 +19,9 @@ export const SLO_RULES_DEFAULTS = {
     /** Labels kept through the SLI aggregations (none: one SLI series per service and SLO). */
     groupBy: [] as string[],
     /** Istio's request counter (labelled by destination workload/version/service and response code). */
-    requestsMetric: "istio_requests_total",
+    requestsMetric: CANARY_SIGNAL_DEFAULTS.requestsMetric,
     /** Matchers (added to the service matchers) that select failed requests. */
-    errorMatchers: 'response_code=~"5.."',
+    errorMatchers: errorCodeMatchers(CANARY_SIGNAL_DEFAULTS.errorCodes),
     /** Istio's request-duration histogram (base name, without `_bucket`). */
     latencyHistogram: ISTIO_DURATION_HISTOGRAM,
     /**
@@ -59,10 +60,10 @@ export const SLO_RULES_DEFAULTS = {
          * The metric label Istio fills from the pod's `version` label. Its values have no default here: they come
          * from the images (`defaultVersionLabel`, as CanaryWorkload labels its pods) or are given.
          */
-        versionLabel: "destination_version",
+        versionLabel: CANARY_SIGNAL_DEFAULTS.versionLabel,
         rateWindow: "5m",
-        /** P1 when canary error rate minus stable error rate exceeds this... */
-        errorRateDeltaThreshold: 0.003,
+        /** P1 when canary error rate minus stable error rate exceeds this (the gate's default too)... */
+        maxErrorRateDelta: CANARY_SIGNAL_DEFAULTS.maxErrorRateDelta,
         /** ...while the canary receives more than this share of the traffic. */
         trafficRatioThreshold: 0.1,
         /** Low-traffic guard: the canary must serve at least this many requests per second. */

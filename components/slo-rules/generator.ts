@@ -13,9 +13,11 @@
  * `canary_error_rate_delta`, `canary_request_rate`, `{canary,stable}_latency_{p95,p99}_ms`,
  * `canary_k8s_pod_restart_total` and the P1 alert `CanaryErrorRateDeltaHigh`.
  */
+
+import { type SignalTrack, signalSelectors } from "../common/canary-signals";
 import { BASE_WINDOW } from "./defaults";
 import { durationSeconds } from "./durations";
-import { escapeLabelValue, selectorOf } from "./schema";
+import { selectorOf } from "./schema";
 import type { AlertingRule, RecordingRule, ResolvedBurnWindow, ResolvedCanary, ResolvedSlo, RuleGroup, SloRulesSpec } from "./types";
 
 /** Recorded series names, exported so dashboards and tests refer to the same strings. */
@@ -180,28 +182,30 @@ export function sloRuleGroups(spec: SloRulesSpec, slo: ResolvedSlo): RuleGroup[]
 export function canaryRuleGroup(spec: SloRulesSpec, c: ResolvedCanary): RuleGroup {
     const labels = { service: spec.service };
     const sel = `{service="${spec.service}"}`;
-    const version = (v: string) => `${c.versionLabel}="${escapeLabelValue(v)}"`;
-    const req = (...m: string[]) => `sum(rate(${selectorOf(c.requestsMetric, spec.serviceMatchers, ...m)}[${c.rateWindow}]))`;
-    const errorRate = (v: string) => `(\n  ${req(version(v), c.errorMatchers)}\n  or\n  0 * ${req(version(v))}\n)\n/\n${req(version(v))}`;
-    const quantile = (q: number, v: string) =>
-        `histogram_quantile(${q}, sum by (le) (rate(${selectorOf(`${c.latencyHistogram}_bucket`, spec.serviceMatchers, version(v))}[${c.rateWindow}])))`;
+    // Selectors from the shared signal model: the same strings the progression gate queries (see canary-signals.ts).
+    const select = signalSelectors(c.signals);
+    const req = (selector: string) => `sum(rate(${selector}[${c.rateWindow}]))`;
+    const errorRate = (t: SignalTrack) => `(\n  ${req(select.errors(t))}\n  or\n  0 * ${req(select.requests(t))}\n)\n/\n${req(select.requests(t))}`;
+    const quantile = (q: number, t: SignalTrack) => `histogram_quantile(${q}, sum by (le) (rate(${select.latencyBuckets(t)}[${c.rateWindow}])))`;
+    // All of the service's requests: both versions (the canary's share is of these).
+    const all = `sum(rate(${selectorOf(c.signals.requestsMetric, spec.serviceMatchers)}[${c.rateWindow}]))`;
 
     const recordings: RecordingRule[] = [
-        { record: "canary_request_rate", expr: req(version(c.canaryVersionLabel)), labels },
-        { record: "canary_traffic_ratio", expr: `${req(version(c.canaryVersionLabel))}\n/\n${req()}`, labels },
-        { record: "canary_error_rate", expr: errorRate(c.canaryVersionLabel), labels },
-        { record: "stable_error_rate", expr: errorRate(c.stableVersionLabel), labels },
+        { record: "canary_request_rate", expr: req(select.requests("canary")), labels },
+        { record: "canary_traffic_ratio", expr: `${req(select.requests("canary"))}\n/\n${all}`, labels },
+        { record: "canary_error_rate", expr: errorRate("canary"), labels },
+        { record: "stable_error_rate", expr: errorRate("stable"), labels },
         { record: "canary_error_rate_delta", expr: `canary_error_rate${sel} - stable_error_rate${sel}`, labels },
-        { record: "canary_latency_p95_ms", expr: quantile(0.95, c.canaryVersionLabel), labels },
-        { record: "stable_latency_p95_ms", expr: quantile(0.95, c.stableVersionLabel), labels },
-        { record: "canary_latency_p99_ms", expr: quantile(0.99, c.canaryVersionLabel), labels },
-        { record: "stable_latency_p99_ms", expr: quantile(0.99, c.stableVersionLabel), labels },
+        { record: "canary_latency_p95_ms", expr: quantile(0.95, "canary"), labels },
+        { record: "stable_latency_p95_ms", expr: quantile(0.95, "stable"), labels },
+        { record: "canary_latency_p99_ms", expr: quantile(0.99, "canary"), labels },
+        { record: "stable_latency_p99_ms", expr: quantile(0.99, "stable"), labels },
         { record: "canary_k8s_pod_restart_total", expr: `sum(${c.restartsSelector}) or vector(0)`, labels },
     ];
     const p1: AlertingRule = {
         alert: ALERT_NAMES.canaryP1,
         expr:
-            `canary_error_rate_delta${sel} > ${num(c.errorRateDeltaThreshold)}\n` +
+            `canary_error_rate_delta${sel} > ${num(c.signals.maxErrorRateDelta)}\n` +
             `and\ncanary_traffic_ratio${sel} > ${num(c.trafficRatioThreshold)}\n` +
             `and\ncanary_request_rate${sel} >= ${num(c.minRequestRate)}`,
         for: c.for,
@@ -209,7 +213,7 @@ export function canaryRuleGroup(spec: SloRulesSpec, c: ResolvedCanary): RuleGrou
         annotations: {
             summary: `{{ $labels.service }}: canary error rate exceeds stable by {{ $value | humanizePercentage }}`,
             description:
-                `The canary's error rate is more than ${num(c.errorRateDeltaThreshold * 100)} percentage points above ` +
+                `The canary's error rate is more than ${num(c.signals.maxErrorRateDelta * 100)} percentage points above ` +
                 `the stable version's while it receives more than ${num(c.trafficRatioThreshold * 100)}% of the traffic ` +
                 `(rate window ${c.rateWindow}). Roll the canary back.`,
             runbook_url: spec.runbookUrl,

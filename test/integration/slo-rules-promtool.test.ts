@@ -178,7 +178,7 @@ describe("SLO rules through promtool", function () {
                         versionLabel: "version",
                         canaryVersionLabel: "v2",
                         stableVersionLabel: "v1",
-                        errorRateDeltaThreshold: 0.005,
+                        maxErrorRateDelta: 0.005,
                         trafficRatioThreshold: 0.2,
                         restarts: { podRegex: "checkout-v2-.*", namespace: "staging-gray", matchers: 'container="app"' },
                     },

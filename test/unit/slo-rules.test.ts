@@ -180,7 +180,7 @@ describe("rule generator (pure)", () => {
             ...SPEC_ARGS,
             canary: {
                 ...IMAGES,
-                errorRateDeltaThreshold: 0.008,
+                maxErrorRateDelta: 0.008,
                 trafficRatioThreshold: 0.25,
                 minRequestRate: 2,
                 restarts: { podRegex: "co-v2-.*", namespace: "staging-gray" },
@@ -338,7 +338,7 @@ describe("SloRules component", () => {
             },
             [/alerting\.ticket\.windows\[0\]\.long = "8d"/],
         ],
-        ["a canary threshold above 1", { ...ARGS, canary: { ...IMAGES, errorRateDeltaThreshold: 3 } }, [/canary\.errorRateDeltaThreshold = 3/]],
+        ["a canary threshold above 1", { ...ARGS, canary: { ...IMAGES, maxErrorRateDelta: 3 } }, [/canary\.maxErrorRateDelta = 3/]],
         ["bad namespace and unknown key together", { ...ARGS, namespace: "Monitoring!", windwo: "30d" }, [/namespace = "Monitoring!"/, /windwo/]],
         ["no SLOs", { ...ARGS, slos: [] }, [/slos = \[\]/]],
         [
@@ -353,8 +353,8 @@ describe("SloRules component", () => {
         ],
         [
             "an error-rate delta written as a percentage",
-            { ...ARGS, canary: { ...IMAGES, errorRateDeltaThreshold: 0.5 } },
-            [/canary\.errorRateDeltaThreshold = 0\.5: a fraction is expected, not a percentage: .*write 0\.005 for 0\.5 %/],
+            { ...ARGS, canary: { ...IMAGES, maxErrorRateDelta: 0.5 } },
+            [/canary\.maxErrorRateDelta = 0\.5: a fraction below 0\.1 is expected, not a percentage: .*write 0\.005 for 0\.5 %/],
         ],
         [
             "a traffic ratio written as a percentage",
@@ -445,7 +445,7 @@ describe("SloRules schema", () => {
         assert.equal(canary["canaryVersionLabel"]!.default, undefined, "no default value that names no pod");
         assert.match(canary["canaryVersionLabel"]!.description ?? "", /derived from `canaryImage`/);
         assert.deepEqual((json.properties["latencyBuckets"] as { default?: unknown }).default, [...ISTIO_DEFAULT_LATENCY_BUCKETS_MS]);
-        assert.equal(canary["errorRateDeltaThreshold"]!.default, 0.003);
+        assert.equal(canary["maxErrorRateDelta"]!.default, 0.003);
         assert.match(canary["stableVersionLabel"]!.description ?? "", /versionLabel/);
         assert.match(json.properties["slos"]!.description ?? "", /SLOs/);
     });
