@@ -9,6 +9,12 @@ import { ISTIO_DEFAULT_LATENCY_BUCKETS_MS, ISTIO_DURATION_HISTOGRAM } from "../c
 /** Rate window of the base recordings taken from raw metrics; every longer window is derived from them. */
 export const BASE_WINDOW = "5m";
 
+/**
+ * Page windows up to this long are read from raw metrics (not derived from the 5m recordings): the 1h of the fast
+ * page pair, which decides how soon a fast burn pages. See `rawWindows` in generator.ts.
+ */
+export const RAW_WINDOW_MAX = "1h";
+
 export const SLO_RULES_DEFAULTS = {
     /** SLO window when an SLO does not name one. */
     sloWindow: "30d",
@@ -37,7 +43,11 @@ export const SLO_RULES_DEFAULTS = {
      * windows the factors are rescaled (see `burnRateFactor`).
      */
     page: {
-        for: "2m",
+        /**
+         * No `for`: the short window of each pair already confirms the burn is still on (the SRE workbook's and
+         * Sloth's page alerts have none); 2m here paged 2 minutes late and bought nothing the 5m window does not.
+         */
+        for: "0s",
         windows: [
             { short: "5m", long: "1h", budgetFraction: 0.02 },
             { short: "30m", long: "6h", budgetFraction: 0.05 },

@@ -5,7 +5,8 @@
  *  - `slo:sli_errors:rate5m`, `slo:sli_requests:rate5m`: the only rules reading raw metrics;
  *  - `slo:sli_error:ratio_rate<w>` and `slo:sli_requests:rate<w>` for every alert window and the SLO window,
  *    derived from the 5m recordings as a *ratio of sums* (`sum_over_time(errors[w]) / sum_over_time(requests[w])`),
- *    i.e. weighted by traffic, never an average of ratios; cheap at any raw cardinality;
+ *    i.e. weighted by traffic, never an average of ratios; cheap at any raw cardinality; except the long window of
+ *    the fast page pair (1h), read from raw metrics so a fast burn pages without the recordings' lag;
  *  - `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:error_budget_remaining:ratio`;
  *  - `SLOErrorBudgetBurn` alerts, severity `page` and `ticket`, multi-window multi-burn-rate, each window pair
  *    guarded by a minimum request rate over its long window.
@@ -15,7 +16,7 @@
  */
 
 import { type SignalTrack, signalSelectors } from "../common/canary-signals";
-import { BASE_WINDOW } from "./defaults";
+import { BASE_WINDOW, RAW_WINDOW_MAX } from "./defaults";
 import { durationSeconds } from "./durations";
 import { selectorOf } from "./schema";
 import type { AlertingRule, RecordingRule, ResolvedBurnWindow, ResolvedCanary, ResolvedSlo, RuleGroup, SloRulesSpec } from "./types";
@@ -42,9 +43,9 @@ function agg(groupBy: readonly string[], inner: string): string {
     return groupBy.length === 0 ? `sum(${inner})` : `sum by (${groupBy.join(", ")}) (${inner})`;
 }
 
-/** Base error-rate and request-rate expressions of an SLI over the base window. */
-export function sliBaseExpressions(slo: ResolvedSlo): { errors: string; requests: string } {
-    const rate = (sel: string) => agg(slo.groupBy, `rate(${sel}[${BASE_WINDOW}])`);
+/** Error-rate and request-rate expressions of an SLI from raw metrics, over the base window or another one. */
+export function sliBaseExpressions(slo: ResolvedSlo, window: string = BASE_WINDOW): { errors: string; requests: string } {
+    const rate = (sel: string) => agg(slo.groupBy, `rate(${sel}[${window}])`);
     const sli = slo.sli;
     if (sli.kind === "errorRatio" && sli.mode === "errors") {
         // `or 0 * total` keeps the series at 0 when no failing series exist yet (otherwise the ratio vanishes).
@@ -69,12 +70,30 @@ export function recordedWindows(slo: ResolvedSlo): string[] {
     return [...all].sort((a, b) => durationSeconds(a) - durationSeconds(b));
 }
 
+/**
+ * Windows read from raw metrics besides the base one: the long window of each page pair up to {@link RAW_WINDOW_MAX}
+ * (1h by default). A window derived from 5m recordings trails the raw one by about 2.5 minutes (its newest 5m rates
+ * each cover the burn only in part), and the long window is the one a fast burn crosses last, so it decides when a
+ * page fires; reading 1h of raw samples costs little next to what a generator reading every window raw pays (1d, 3d).
+ */
+export function rawWindows(slo: ResolvedSlo): Set<string> {
+    const max = durationSeconds(RAW_WINDOW_MAX);
+    return new Set(slo.page.map((w) => w.long).filter((w) => w !== BASE_WINDOW && durationSeconds(w) <= max));
+}
+
 function sloSelector(service: string, slo: string): string {
     return `{service="${service}",slo="${slo}"}`;
 }
 
 function windowRules(service: string, slo: ResolvedSlo, w: string, labels: Record<string, string>): RecordingRule[] {
     const sel = sloSelector(service, slo.name);
+    if (rawWindows(slo).has(w)) {
+        const raw = sliBaseExpressions(slo, w);
+        return [
+            { record: SLO_METRICS.requestsRate(w), expr: raw.requests, labels },
+            { record: SLO_METRICS.errorRatio(w), expr: `(${raw.errors})\n/\n${raw.requests}`, labels },
+        ];
+    }
     return [
         {
             record: SLO_METRICS.requestsRate(w),
@@ -118,7 +137,8 @@ function burnAlert(
     return {
         alert: ALERT_NAMES.burn,
         expr: windows.map((w) => burnCondition(spec.service, slo, w, spec.minRequestRate)).join("\nor\n"),
-        for: forClause,
+        // `for: 0s` is left out: the short window already confirms the burn is still on.
+        ...(durationSeconds(forClause) > 0 ? { for: forClause } : {}),
         labels: { ...spec.alertLabels, severity, service: spec.service, slo: slo.name },
         annotations: {
             summary: `{{ $labels.service }}: SLO "{{ $labels.slo }}" is burning its error budget too fast (${severity})`,

@@ -197,7 +197,11 @@ const sloSchema = z
 
 const alertingSchema = z
     .strictObject({
-        page: burnPolicy(D.page).meta(describe("Page severity. Default: 5m&1h consuming 2 % and 30m&6h consuming 5 % of the budget, for 2m.")),
+        page: burnPolicy(D.page).meta(
+            describe(
+                "Page severity. Default: 5m&1h consuming 2 % and 30m&6h consuming 5 % of the budget, no `for` (the short window confirms the burn).",
+            ),
+        ),
         ticket: burnPolicy(D.ticket).meta(describe("Ticket severity. Default: 2h&1d and 6h&3d consuming 10 % of the budget, for 15m.")),
         minBurnRate: z.number().min(0).finite().default(D.minBurnRate).meta(describe("Floor of any burn factor after rescaling to the SLO window.")),
         minRequestRate: z
