@@ -41,7 +41,11 @@ interface RuleFile {
 /** Counter values, one per minute from 0. */
 function counter(perMinute: (minute: number) => number, minutes: number): string {
     const values = [0];
-    for (let m = 0, v = 0; m < minutes; m++) values.push(Number((v += perMinute(m)).toFixed(6)));
+    let v = 0;
+    for (let m = 0; m < minutes; m++) {
+        v += perMinute(m);
+        values.push(Number(v.toFixed(6)));
+    }
     return values.join(" ");
 }
 

@@ -105,11 +105,12 @@ describe("rule generator (pure)", () => {
         assert.ok(latency.has("slo:sli_error:ratio_rate7d"));
     });
 
-    it("reads raw metrics only in the 5m recordings; longer windows are ratios of sums of them", () => {
+    it("reads raw metrics only in the 5m recordings and the fast page pair's 1h; longer windows are ratios of sums of them", () => {
         for (const r of recordings().filter((x) => x.labels?.["slo"] !== undefined)) {
             const raw = /istio_/.test(r.expr);
-            assert.equal(raw, r.record.endsWith("rate5m") && !r.record.startsWith("slo:sli_error:"), r.record);
-            if (/ratio_rate(?!5m)/.test(r.record))
+            const rawWindow = /rate(5m|1h)$/.test(r.record) && !(r.record.startsWith("slo:sli_error:") && r.record.endsWith("5m"));
+            assert.equal(raw, rawWindow, r.record);
+            if (/ratio_rate(?!5m|1h)/.test(r.record))
                 assert.match(r.expr, /^sum_over_time\(slo:sli_errors:rate5m.*\n\/\nsum_over_time\(slo:sli_requests:rate5m/);
             assert.doesNotMatch(r.expr, /avg_over_time\(slo:sli_error:ratio/);
         }
@@ -151,7 +152,8 @@ describe("rule generator (pure)", () => {
         for (const a of burn) {
             const severity = a.labels?.["severity"];
             assert.ok(severity === "page" || severity === "ticket");
-            assert.equal(a.for, severity === "page" ? SLO_RULES_DEFAULTS.page.for : SLO_RULES_DEFAULTS.ticket.for);
+            // The page has no `for` (its short window confirms the burn); the ticket keeps its 15m.
+            assert.equal(a.for, severity === "page" ? undefined : SLO_RULES_DEFAULTS.ticket.for);
             assert.ok(a.annotations?.["runbook_url"]?.startsWith("https://"));
             assert.ok(a.annotations?.["summary"] && a.annotations["description"]);
             const pairs = a.expr.split("\nor\n");
