@@ -5,6 +5,7 @@
 
 import { IANAZone } from "luxon";
 import { z } from "zod";
+import { CANARY_SIGNAL_DEFAULTS, maxErrorRateDeltaSchema } from "../components/common/canary-signals";
 import { parseArgs } from "../components/common/validation";
 import { customChecksSchema, namespaceProblems } from "./custom-checks";
 import { parseDuration } from "./duration";
@@ -78,9 +79,10 @@ const thresholdsSchema = z
             .positive()
             .default(300)
             .meta({ description: "Canary p99 latency in ms above which it fails (brief: p99 of the critical call ≤ 300 ms)." }),
-        maxErrorRateDelta: errorFraction
-            .default(0.003)
-            .meta({ description: "Canary error ratio minus stable error ratio above which it fails (brief: 0.003)." }),
+        maxErrorRateDelta: maxErrorRateDeltaSchema.default(CANARY_SIGNAL_DEFAULTS.maxErrorRateDelta).meta({
+            description:
+                "Canary error ratio minus stable error ratio above which it fails (a fraction below 0.1; brief: 0.003). In a stack, the service's canary P1 alert (`slo.canary.maxErrorRateDelta`) follows it unless set there.",
+        }),
         maxBurnRate: z
             .number()
             .positive()

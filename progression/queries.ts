@@ -9,6 +9,7 @@ import { toPromQLRange } from "./duration";
 import type { HistogramBucket, Measurements } from "./evaluate";
 import type { InstantSample } from "./metrics-provider";
 import { parseSampleValue } from "./prometheus-provider";
+import { analysisSignals } from "./signals";
 import { gatesAt, STEP_GATE_MEASURES, type StepGateMeasurement, type StepPosition, stepGateQueries } from "./step-gates";
 
 /** Names of the single-valued measurements, also the values of the `measure` label in the batched query. */
@@ -62,18 +63,12 @@ export function promqlString(value: string): string {
  */
 export function measurementQueries(config: ProgressionConfig): Record<MeasureName, string> {
     const s = config.analysis.selectors;
-    const labels = versionLabels(config);
     const window = toPromQLRange(config.analysis.window);
     const passWindow = toPromQLRange(config.analysis.passWindow);
-    const canary =
-        s.canary ??
-        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.canary)}`;
-    const stable =
-        s.stable ??
-        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels.stable)}`;
+    // The signals SloRules' canary alert is built from too (one model, see components/common/canary-signals.ts).
+    const { canary, stable, errorMatchers: errors } = analysisSignals(config);
     const restarts = s.restarts ?? `pod=~${promqlString(`${config.service}-canary-.*`)}`;
     const stableDeployment = s.stableReplicas ?? `deployment=${promqlString(`${config.service}-stable`)}`;
-    const errors = `response_code=~${promqlString(s.errorCodes)}`;
     const count = (selector: string, range = window) => `sum(increase(${s.requestsMetric}{${selector}}[${range}])) or vector(0)`;
     const quantile = (q: number) => `histogram_quantile(${q}, sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${window}]))) or vector(NaN)`;
     const age = (selector: string) => `time() - max(timestamp(${s.requestsMetric}{${selector}})) or vector(NaN)`;
@@ -98,26 +93,15 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
 /** The buckets the canary latency quantiles are computed from (or stable's), one series per `le`. */
 export function latencyBucketsQuery(config: ProgressionConfig, version: "canary" | "stable" = "canary"): string {
     const s = config.analysis.selectors;
-    const labels = versionLabels(config);
-    const selector =
-        s[version] ??
-        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(labels[version])}`;
+    const selector = analysisSignals(config)[version];
     return `sum by (le) (rate(${s.latencyBucketMetric}{${selector}}[${toPromQLRange(config.analysis.window)}]))`;
-}
-
-/** The canary's request selector (`selectors.canary` or the Istio default). */
-function canarySelector(config: ProgressionConfig): string {
-    return (
-        config.analysis.selectors.canary ??
-        `reporter="destination", destination_service_name=${promqlString(config.service)}, destination_version=${promqlString(versionLabels(config).canary)}`
-    );
 }
 
 /** The expressions of the step gates that apply at `position` (all gates without one), keyed by gate and measure. */
 export function stepGateExpressions(config: ProgressionConfig, position?: StepPosition): Array<{ gate: string; measure: string; expr: string }> {
     const s = config.analysis.selectors;
     return gatesAt(config.gates, position).flatMap((g) => {
-        const q = stepGateQueries(g, canarySelector(config), s.requestsMetric, s.errorCodes);
+        const q = stepGateQueries(g, analysisSignals(config).canary, s.requestsMetric, s.errorCodes);
         return [
             { gate: g.name, measure: STEP_GATE_MEASURES.attainment, expr: q.attainment },
             { gate: g.name, measure: STEP_GATE_MEASURES.windows, expr: q.windows },

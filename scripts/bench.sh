@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
 source scripts/env.sh
-for bench in progression policy-pack stack-scale cluster-step update-time rollback-latency; do
+for bench in progression slo-rules-cost policy-pack stack-scale cluster-step update-time rollback-latency; do
   echo "=== bench/$bench.ts"
   npx ts-node --transpile-only "bench/$bench.ts"
 done

@@ -6,9 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CanaryRouting } from "../components/canary-routing";
 import { CanaryWorkload } from "../components/canary-workload";
+import type { CanarySignals } from "../components/common/canary-signals";
 import { type CanaryRulesArgs, SloRules, type SloRulesSpec } from "../components/slo-rules";
 import type { Decision, ProgressionConfig, ProgressionState } from "../progression";
 import { versionLabels } from "../progression/config";
+import { analysisSignals } from "../progression/signals";
 import type { CanaryRelease } from "./canary-release";
 import type { ServiceConfig } from "./config";
 
@@ -43,14 +45,30 @@ export function canarySizingWeight(previous: ProgressionState | undefined, next:
 }
 
 /**
- * The canary part of a service's SloRules args: the version labels the workload and the analysis use (the user's
- * own `slo.canary` keys win); once promoted, stable and canary are the same version and there is nothing to compare
- * until the next canary. The stack config check and the program both call it, so they agree.
+ * The canary part of a service's SloRules args: the version labels the workload and the analysis use, and, given
+ * the gate's signals (`analysisSignals` of its progression config), the gate's requests, failures and error-rate
+ * delta threshold, so the P1 alert watches what the gate rolls back on. The user's own `slo.canary` keys win. Once
+ * promoted, stable and canary are the same version and there is nothing to compare until the next canary. The
+ * stack config check and the program both call it, so they agree.
  */
-export function sloCanaryArgs(canary: CanaryRulesArgs | undefined, labels: { stable: string; canary: string }): CanaryRulesArgs {
-    return labels.stable === labels.canary
-        ? { ...canary, enabled: false }
-        : { stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, ...canary };
+export function sloCanaryArgs(
+    canary: CanaryRulesArgs | undefined,
+    labels: { stable: string; canary: string },
+    gate?: CanarySignals,
+): CanaryRulesArgs {
+    if (labels.stable === labels.canary) return { ...canary, enabled: false };
+    const fromGate: CanaryRulesArgs =
+        gate === undefined
+            ? {}
+            : {
+                  requestsMetric: gate.requestsMetric,
+                  errorMatchers: gate.errorMatchers,
+                  ...(gate.latencyBucketMetric.endsWith("_bucket") ? { latencyHistogram: gate.latencyBucketMetric.slice(0, -"_bucket".length) } : {}),
+                  canaryMatchers: gate.canary,
+                  stableMatchers: gate.stable,
+                  maxErrorRateDelta: gate.maxErrorRateDelta,
+              };
+    return { stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, ...fromGate, ...canary };
 }
 
 /**
@@ -138,7 +156,11 @@ export class CanaryService extends pulumi.ComponentResource {
                 namespace: s.namespace,
                 ...slo,
                 service: s.name,
-                canary: sloCanaryArgs(slo.canary, { stable: inputs.workload.stableVersionLabel, canary: inputs.workload.canaryVersionLabel }),
+                canary: sloCanaryArgs(
+                    slo.canary,
+                    { stable: inputs.workload.stableVersionLabel, canary: inputs.workload.canaryVersionLabel },
+                    analysisSignals({ ...s.progression, stableImage: decision.routing.stableImage }),
+                ),
                 dashboard: { ...slo.dashboard, enabled: false },
             },
             { ...child, dependsOn: [...after, args.record] },

@@ -14,6 +14,7 @@ import { type CanaryRulesArgs, type PlainSloRulesArgs, sloRulesArgsSchema } from
 import { type PlainThanosArgs, type ResolvedThanosArgs, thanosArgsSchema, thanosUrls } from "../components/thanos";
 import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigSchema, versionLabels } from "../progression/config";
 import { customChecksSchema } from "../progression/custom-checks";
+import { analysisSignals } from "../progression/signals";
 import { sloCanaryArgs } from "./canary-service";
 
 /**
@@ -386,7 +387,11 @@ function parseService(
                 service: raw["name"],
                 canary:
                     isObject(slo["canary"]) || slo["canary"] === undefined
-                        ? sloCanaryArgs(slo["canary"] as CanaryRulesArgs | undefined, labels)
+                        ? sloCanaryArgs(
+                              slo["canary"] as CanaryRulesArgs | undefined,
+                              labels,
+                              parsed.data ? analysisSignals(parsed.data as ProgressionConfig) : undefined,
+                          )
                         : slo["canary"],
             },
             where("slo"),

@@ -1,3 +1,4 @@
+export * from "./canary-signals";
 export * from "./duration";
 export * from "./image";
 export * from "./inputs";

@@ -113,7 +113,7 @@ export function buildDashboard(spec: SloRulesSpec, title = spec.dashboard?.title
             8,
             "percentunit",
             [[`canary_error_rate_delta{${svc}}`, "delta"]],
-            `${ALERT_NAMES.canaryP1} pages above ${num(c.errorRateDeltaThreshold)}.`,
+            `${ALERT_NAMES.canaryP1} pages above ${num(c.maxErrorRateDelta)}.`,
         );
         y += 8;
         ts("Latency p95 / p99: canary vs stable", 0, 16, "ms", [

@@ -3,10 +3,17 @@
  * service-dependent defaults read from here and nowhere else.
  */
 
+import { CANARY_SIGNAL_DEFAULTS, errorCodeMatchers } from "../common/canary-signals";
 import { ISTIO_DEFAULT_LATENCY_BUCKETS_MS, ISTIO_DURATION_HISTOGRAM } from "../common/latency-buckets";
 
 /** Rate window of the base recordings taken from raw metrics; every longer window is derived from them. */
 export const BASE_WINDOW = "5m";
+
+/**
+ * Page windows up to this long are read from raw metrics (not derived from the 5m recordings): the 1h of the fast
+ * page pair, which decides how soon a fast burn pages. See `rawWindows` in generator.ts.
+ */
+export const RAW_WINDOW_MAX = "1h";
 
 export const SLO_RULES_DEFAULTS = {
     /** SLO window when an SLO does not name one. */
@@ -18,9 +25,9 @@ export const SLO_RULES_DEFAULTS = {
     /** Labels kept through the SLI aggregations (none: one SLI series per service and SLO). */
     groupBy: [] as string[],
     /** Istio's request counter (labelled by destination workload/version/service and response code). */
-    requestsMetric: "istio_requests_total",
+    requestsMetric: CANARY_SIGNAL_DEFAULTS.requestsMetric,
     /** Matchers (added to the service matchers) that select failed requests. */
-    errorMatchers: 'response_code=~"5.."',
+    errorMatchers: errorCodeMatchers(CANARY_SIGNAL_DEFAULTS.errorCodes),
     /** Istio's request-duration histogram (base name, without `_bucket`). */
     latencyHistogram: ISTIO_DURATION_HISTOGRAM,
     /**
@@ -36,7 +43,11 @@ export const SLO_RULES_DEFAULTS = {
      * windows the factors are rescaled (see `burnRateFactor`).
      */
     page: {
-        for: "2m",
+        /**
+         * No `for`: the short window of each pair already confirms the burn is still on (the SRE workbook's and
+         * Sloth's page alerts have none); 2m here paged 2 minutes late and bought nothing the 5m window does not.
+         */
+        for: "0s",
         windows: [
             { short: "5m", long: "1h", budgetFraction: 0.02 },
             { short: "30m", long: "6h", budgetFraction: 0.05 },
@@ -59,10 +70,10 @@ export const SLO_RULES_DEFAULTS = {
          * The metric label Istio fills from the pod's `version` label. Its values have no default here: they come
          * from the images (`defaultVersionLabel`, as CanaryWorkload labels its pods) or are given.
          */
-        versionLabel: "destination_version",
+        versionLabel: CANARY_SIGNAL_DEFAULTS.versionLabel,
         rateWindow: "5m",
-        /** P1 when canary error rate minus stable error rate exceeds this... */
-        errorRateDeltaThreshold: 0.003,
+        /** P1 when canary error rate minus stable error rate exceeds this (the gate's default too)... */
+        maxErrorRateDelta: CANARY_SIGNAL_DEFAULTS.maxErrorRateDelta,
         /** ...while the canary receives more than this share of the traffic. */
         trafficRatioThreshold: 0.1,
         /** Low-traffic guard: the canary must serve at least this many requests per second. */

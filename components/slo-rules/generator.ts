@@ -5,7 +5,8 @@
  *  - `slo:sli_errors:rate5m`, `slo:sli_requests:rate5m`: the only rules reading raw metrics;
  *  - `slo:sli_error:ratio_rate<w>` and `slo:sli_requests:rate<w>` for every alert window and the SLO window,
  *    derived from the 5m recordings as a *ratio of sums* (`sum_over_time(errors[w]) / sum_over_time(requests[w])`),
- *    i.e. weighted by traffic, never an average of ratios; cheap at any raw cardinality;
+ *    i.e. weighted by traffic, never an average of ratios; cheap at any raw cardinality; except the long window of
+ *    the fast page pair (1h), read from raw metrics so a fast burn pages without the recordings' lag;
  *  - `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:error_budget_remaining:ratio`;
  *  - `SLOErrorBudgetBurn` alerts, severity `page` and `ticket`, multi-window multi-burn-rate, each window pair
  *    guarded by a minimum request rate over its long window.
@@ -13,9 +14,11 @@
  * `canary_error_rate_delta`, `canary_request_rate`, `{canary,stable}_latency_{p95,p99}_ms`,
  * `canary_k8s_pod_restart_total` and the P1 alert `CanaryErrorRateDeltaHigh`.
  */
-import { BASE_WINDOW } from "./defaults";
+
+import { type SignalTrack, signalSelectors } from "../common/canary-signals";
+import { BASE_WINDOW, RAW_WINDOW_MAX } from "./defaults";
 import { durationSeconds } from "./durations";
-import { escapeLabelValue, selectorOf } from "./schema";
+import { selectorOf } from "./schema";
 import type { AlertingRule, RecordingRule, ResolvedBurnWindow, ResolvedCanary, ResolvedSlo, RuleGroup, SloRulesSpec } from "./types";
 
 /** Recorded series names, exported so dashboards and tests refer to the same strings. */
@@ -40,9 +43,9 @@ function agg(groupBy: readonly string[], inner: string): string {
     return groupBy.length === 0 ? `sum(${inner})` : `sum by (${groupBy.join(", ")}) (${inner})`;
 }
 
-/** Base error-rate and request-rate expressions of an SLI over the base window. */
-export function sliBaseExpressions(slo: ResolvedSlo): { errors: string; requests: string } {
-    const rate = (sel: string) => agg(slo.groupBy, `rate(${sel}[${BASE_WINDOW}])`);
+/** Error-rate and request-rate expressions of an SLI from raw metrics, over the base window or another one. */
+export function sliBaseExpressions(slo: ResolvedSlo, window: string = BASE_WINDOW): { errors: string; requests: string } {
+    const rate = (sel: string) => agg(slo.groupBy, `rate(${sel}[${window}])`);
     const sli = slo.sli;
     if (sli.kind === "errorRatio" && sli.mode === "errors") {
         // `or 0 * total` keeps the series at 0 when no failing series exist yet (otherwise the ratio vanishes).
@@ -67,12 +70,30 @@ export function recordedWindows(slo: ResolvedSlo): string[] {
     return [...all].sort((a, b) => durationSeconds(a) - durationSeconds(b));
 }
 
+/**
+ * Windows read from raw metrics besides the base one: the long window of each page pair up to {@link RAW_WINDOW_MAX}
+ * (1h by default). A window derived from 5m recordings trails the raw one by about 2.5 minutes (its newest 5m rates
+ * each cover the burn only in part), and the long window is the one a fast burn crosses last, so it decides when a
+ * page fires; reading 1h of raw samples costs little next to what a generator reading every window raw pays (1d, 3d).
+ */
+export function rawWindows(slo: ResolvedSlo): Set<string> {
+    const max = durationSeconds(RAW_WINDOW_MAX);
+    return new Set(slo.page.map((w) => w.long).filter((w) => w !== BASE_WINDOW && durationSeconds(w) <= max));
+}
+
 function sloSelector(service: string, slo: string): string {
     return `{service="${service}",slo="${slo}"}`;
 }
 
 function windowRules(service: string, slo: ResolvedSlo, w: string, labels: Record<string, string>): RecordingRule[] {
     const sel = sloSelector(service, slo.name);
+    if (rawWindows(slo).has(w)) {
+        const raw = sliBaseExpressions(slo, w);
+        return [
+            { record: SLO_METRICS.requestsRate(w), expr: raw.requests, labels },
+            { record: SLO_METRICS.errorRatio(w), expr: `(${raw.errors})\n/\n${raw.requests}`, labels },
+        ];
+    }
     return [
         {
             record: SLO_METRICS.requestsRate(w),
@@ -116,7 +137,8 @@ function burnAlert(
     return {
         alert: ALERT_NAMES.burn,
         expr: windows.map((w) => burnCondition(spec.service, slo, w, spec.minRequestRate)).join("\nor\n"),
-        for: forClause,
+        // `for: 0s` is left out: the short window already confirms the burn is still on.
+        ...(durationSeconds(forClause) > 0 ? { for: forClause } : {}),
         labels: { ...spec.alertLabels, severity, service: spec.service, slo: slo.name },
         annotations: {
             summary: `{{ $labels.service }}: SLO "{{ $labels.slo }}" is burning its error budget too fast (${severity})`,
@@ -180,28 +202,30 @@ export function sloRuleGroups(spec: SloRulesSpec, slo: ResolvedSlo): RuleGroup[]
 export function canaryRuleGroup(spec: SloRulesSpec, c: ResolvedCanary): RuleGroup {
     const labels = { service: spec.service };
     const sel = `{service="${spec.service}"}`;
-    const version = (v: string) => `${c.versionLabel}="${escapeLabelValue(v)}"`;
-    const req = (...m: string[]) => `sum(rate(${selectorOf(c.requestsMetric, spec.serviceMatchers, ...m)}[${c.rateWindow}]))`;
-    const errorRate = (v: string) => `(\n  ${req(version(v), c.errorMatchers)}\n  or\n  0 * ${req(version(v))}\n)\n/\n${req(version(v))}`;
-    const quantile = (q: number, v: string) =>
-        `histogram_quantile(${q}, sum by (le) (rate(${selectorOf(`${c.latencyHistogram}_bucket`, spec.serviceMatchers, version(v))}[${c.rateWindow}])))`;
+    // Selectors from the shared signal model: the same strings the progression gate queries (see canary-signals.ts).
+    const select = signalSelectors(c.signals);
+    const req = (selector: string) => `sum(rate(${selector}[${c.rateWindow}]))`;
+    const errorRate = (t: SignalTrack) => `(\n  ${req(select.errors(t))}\n  or\n  0 * ${req(select.requests(t))}\n)\n/\n${req(select.requests(t))}`;
+    const quantile = (q: number, t: SignalTrack) => `histogram_quantile(${q}, sum by (le) (rate(${select.latencyBuckets(t)}[${c.rateWindow}])))`;
+    // All of the service's requests: both versions (the canary's share is of these).
+    const all = `sum(rate(${selectorOf(c.signals.requestsMetric, spec.serviceMatchers)}[${c.rateWindow}]))`;
 
     const recordings: RecordingRule[] = [
-        { record: "canary_request_rate", expr: req(version(c.canaryVersionLabel)), labels },
-        { record: "canary_traffic_ratio", expr: `${req(version(c.canaryVersionLabel))}\n/\n${req()}`, labels },
-        { record: "canary_error_rate", expr: errorRate(c.canaryVersionLabel), labels },
-        { record: "stable_error_rate", expr: errorRate(c.stableVersionLabel), labels },
+        { record: "canary_request_rate", expr: req(select.requests("canary")), labels },
+        { record: "canary_traffic_ratio", expr: `${req(select.requests("canary"))}\n/\n${all}`, labels },
+        { record: "canary_error_rate", expr: errorRate("canary"), labels },
+        { record: "stable_error_rate", expr: errorRate("stable"), labels },
         { record: "canary_error_rate_delta", expr: `canary_error_rate${sel} - stable_error_rate${sel}`, labels },
-        { record: "canary_latency_p95_ms", expr: quantile(0.95, c.canaryVersionLabel), labels },
-        { record: "stable_latency_p95_ms", expr: quantile(0.95, c.stableVersionLabel), labels },
-        { record: "canary_latency_p99_ms", expr: quantile(0.99, c.canaryVersionLabel), labels },
-        { record: "stable_latency_p99_ms", expr: quantile(0.99, c.stableVersionLabel), labels },
+        { record: "canary_latency_p95_ms", expr: quantile(0.95, "canary"), labels },
+        { record: "stable_latency_p95_ms", expr: quantile(0.95, "stable"), labels },
+        { record: "canary_latency_p99_ms", expr: quantile(0.99, "canary"), labels },
+        { record: "stable_latency_p99_ms", expr: quantile(0.99, "stable"), labels },
         { record: "canary_k8s_pod_restart_total", expr: `sum(${c.restartsSelector}) or vector(0)`, labels },
     ];
     const p1: AlertingRule = {
         alert: ALERT_NAMES.canaryP1,
         expr:
-            `canary_error_rate_delta${sel} > ${num(c.errorRateDeltaThreshold)}\n` +
+            `canary_error_rate_delta${sel} > ${num(c.signals.maxErrorRateDelta)}\n` +
             `and\ncanary_traffic_ratio${sel} > ${num(c.trafficRatioThreshold)}\n` +
             `and\ncanary_request_rate${sel} >= ${num(c.minRequestRate)}`,
         for: c.for,
@@ -209,7 +233,7 @@ export function canaryRuleGroup(spec: SloRulesSpec, c: ResolvedCanary): RuleGrou
         annotations: {
             summary: `{{ $labels.service }}: canary error rate exceeds stable by {{ $value | humanizePercentage }}`,
             description:
-                `The canary's error rate is more than ${num(c.errorRateDeltaThreshold * 100)} percentage points above ` +
+                `The canary's error rate is more than ${num(c.signals.maxErrorRateDelta * 100)} percentage points above ` +
                 `the stable version's while it receives more than ${num(c.trafficRatioThreshold * 100)}% of the traffic ` +
                 `(rate window ${c.rateWindow}). Roll the canary back.`,
             runbook_url: spec.runbookUrl,

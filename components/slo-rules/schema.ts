@@ -5,6 +5,7 @@
  * SLIs and burn factors into the generator's {@link SloRulesSpec}.
  */
 import { z } from "zod";
+import { type CanarySignals, joinMatchers, maxErrorRateDeltaSchema } from "../common/canary-signals";
 import { defaultVersionLabel, isPinnedImage } from "../common/image";
 import type { InputFields, InputPaths, WithInputs } from "../common/inputs";
 import { dnsLabel, labelMap as k8sLabelMap, nonEmptyLabelValue } from "../common/k8s-names";
@@ -196,7 +197,11 @@ const sloSchema = z
 
 const alertingSchema = z
     .strictObject({
-        page: burnPolicy(D.page).meta(describe("Page severity. Default: 5m&1h consuming 2 % and 30m&6h consuming 5 % of the budget, for 2m.")),
+        page: burnPolicy(D.page).meta(
+            describe(
+                "Page severity. Default: 5m&1h consuming 2 % and 30m&6h consuming 5 % of the budget, no `for` (the short window confirms the burn).",
+            ),
+        ),
         ticket: burnPolicy(D.ticket).meta(describe("Ticket severity. Default: 2h&1d and 6h&3d consuming 10 % of the budget, for 15m.")),
         minBurnRate: z.number().min(0).finite().default(D.minBurnRate).meta(describe("Floor of any burn factor after rescaling to the SLO window.")),
         minRequestRate: z
@@ -218,24 +223,6 @@ const restartsSchema = z
         matchers: matchers.optional().meta(describe('Extra label matchers (PromQL syntax, no braces), e.g. `container="app"`. Default none.')),
     })
     .meta(describe("Where to find the canary's restarts (kube-state-metrics)."));
-
-/**
- * Canary error-rate delta: a fraction, like every error rate (0.003 = 0.3 percentage points). A delta of 0.1
- * (10 points) or more cannot be meant for a P1 and is almost surely a percentage written by mistake.
- */
-const errorRateDelta = z
-    .number()
-    .gt(0, { message: "error-rate delta must be > 0" })
-    .superRefine((v, ctx) => {
-        if (v >= 0.1) {
-            ctx.addIssue({
-                code: "custom",
-                message:
-                    `a fraction is expected, not a percentage: ${v} would mean ${round(v * 100)} percentage points` +
-                    (v <= 100 ? `; write ${round(v / 100)} for ${v} %` : ""),
-            });
-        }
-    });
 
 /** The canary's share of the traffic, a fraction as the recorded `canary_traffic_ratio` (0.1 = 10 %). */
 const trafficRatio = z
@@ -287,15 +274,28 @@ const canarySchema = z
                         "`stableImage`; with neither, enabled canary rules are refused.",
                 ),
             ),
+        canaryMatchers: matchers
+            .optional()
+            .meta(
+                describe(
+                    "Matchers (PromQL syntax, no braces) selecting the canary's requests, replacing `serviceMatchers` plus " +
+                        "`versionLabel`=`canaryVersionLabel`; a stack gives the gate's `progression.analysis.selectors.canary` unless set here.",
+                ),
+            ),
+        stableMatchers: matchers
+            .optional()
+            .meta(describe("Matchers selecting the stable version's requests (see `canaryMatchers`); a stack gives the gate's `selectors.stable`.")),
         requestsMetric: metricName.default(D.requestsMetric).meta(describe("Request counter.")),
         errorMatchers: matchers.default(D.errorMatchers).meta(describe("Matchers (no braces) that select failed requests.")),
         latencyHistogram: metricName.default(D.latencyHistogram).meta(describe("Duration histogram base name.")),
         rateWindow: duration.default(D.canary.rateWindow).meta(describe("Rate window of the canary recordings.")),
-        errorRateDeltaThreshold: errorRateDelta
-            .default(D.canary.errorRateDeltaThreshold)
+        maxErrorRateDelta: maxErrorRateDeltaSchema
+            .default(D.canary.maxErrorRateDelta)
             .meta(
                 describe(
-                    "P1 fires when `canary_error_rate_delta` (a fraction: canary error rate minus stable's) exceeds this; 0.003 = 0.3 percentage points, below 0.1.",
+                    "P1 fires when `canary_error_rate_delta` (a fraction: canary error rate minus stable's) exceeds this; 0.003 = 0.3 percentage " +
+                        "points, below 0.1. The same key and unit as the gate's `progression.analysis.thresholds.maxErrorRateDelta`, which a " +
+                        "stack gives it unless set here.",
                 ),
             ),
         trafficRatioThreshold: trafficRatio
@@ -566,6 +566,7 @@ export function toSloRulesSpec(a: ResolvedSloRulesSpecArgs): SloRulesSpec {
                   // Both are set once parsed with canary rules enabled (the schema refuses neither label nor image).
                   canaryVersionLabel: versionLabelOf(a.canary, "canary")!,
                   stableVersionLabel: versionLabelOf(a.canary, "stable")!,
+                  signals: canarySignalsOf(a.canary, serviceMatchers),
                   restartsSelector: selectorOf(
                       restarts.metric,
                       restarts.namespace !== undefined ? `namespace="${restarts.namespace}"` : "",
@@ -575,6 +576,20 @@ export function toSloRulesSpec(a: ResolvedSloRulesSpecArgs): SloRulesSpec {
               }
             : undefined,
         dashboard: a.dashboard.enabled ? { title: a.dashboard.title ?? defaultDashboardTitle(a.service), folder: a.dashboard.folder } : undefined,
+    };
+}
+
+/** The canary signals of parsed canary args: given matchers, else the service's matchers and the version label. */
+function canarySignalsOf(c: ResolvedCanaryRulesArgs, serviceMatchers: string): CanarySignals {
+    const track = (t: "canary" | "stable") =>
+        c[`${t}Matchers`] ?? joinMatchers(serviceMatchers, `${c.versionLabel}="${escapeLabelValue(versionLabelOf(c, t) ?? "")}"`);
+    return {
+        requestsMetric: c.requestsMetric,
+        errorMatchers: c.errorMatchers,
+        latencyBucketMetric: `${c.latencyHistogram}_bucket`,
+        canary: track("canary"),
+        stable: track("stable"),
+        maxErrorRateDelta: c.maxErrorRateDelta,
     };
 }
 

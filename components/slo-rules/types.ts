@@ -2,6 +2,7 @@
  * The generator's model: the compiled spec {@link SloRulesSpec} (made from the parsed input by `toSloRulesSpec`)
  * and the Prometheus rule model it produces. The input shape is the zod schema in `schema.ts`.
  */
+import type { CanarySignals } from "../common/canary-signals";
 import type { ResolvedCanaryRulesArgs, ResolvedSloArgs } from "./schema";
 
 // ---- compiled spec ----------------------------------------------------------------------------------------
@@ -51,6 +52,8 @@ export type ResolvedCanary = Omit<
     stableVersionLabel: string;
     /** Full selector of the canary's restart counters. */
     restartsSelector: string;
+    /** The canary signals the recordings and the P1 read: the shared model the progression gate is built from too. */
+    signals: CanarySignals;
 };
 
 /** The whole spec after validation and defaults; input of the pure generators. */

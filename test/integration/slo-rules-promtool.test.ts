@@ -178,7 +178,7 @@ describe("SLO rules through promtool", function () {
                         versionLabel: "version",
                         canaryVersionLabel: "v2",
                         stableVersionLabel: "v1",
-                        errorRateDeltaThreshold: 0.005,
+                        maxErrorRateDelta: 0.005,
                         trafficRatioThreshold: 0.2,
                         restarts: { podRegex: "checkout-v2-.*", namespace: "staging-gray", matchers: 'container="app"' },
                     },
@@ -210,6 +210,22 @@ describe("SLO rules through promtool", function () {
                     { eval_time: "95m", alertname: ALERT_NAMES.burn, exp_alerts: [burn("page"), burn("ticket")] },
                 ],
             }));
+
+        it("a fast burn pages as soon as the raw 1h window crosses 14.4x: 9 minutes after it starts, as Sloth's rules, not before", () =>
+            runScenario(
+                "fast-burn-time-to-page",
+                { ...BASE_ARGS, slos: [{ name: "availability", objective: 99.9, window: "30d" }] },
+                {
+                    // 10 rps healthy for 7h (full 6h windows), then 10% errors (100x the budget of 99.9%): the 1h error
+                    // ratio reaches 14.4 * 0.1% after 8.64 minutes. The previous rules (1h from 5m recordings, `for:
+                    // 2m`) paged at 14 minutes (bench/slo-rules-cost.ts).
+                    input_series: istio(version("stable"), [
+                        [420, 600, 0],
+                        [30, 540, 60],
+                    ]),
+                    alert_rule_test: [none("420m"), none("428m30s"), { eval_time: "429m", alertname: ALERT_NAMES.burn, exp_alerts: [burn("page")] }],
+                },
+            ));
 
         it("a slow burn (0.2% errors, 4x the budget) opens a ticket but never pages", () =>
             runScenario("slow-burn", BASE_ARGS, {

@@ -60,7 +60,7 @@ const SPECS: ReadonlyArray<[string, SloRulesSpecArgs]> = [
                 versionLabel: "version",
                 canaryVersionLabel: "v2",
                 stableVersionLabel: "v1",
-                errorRateDeltaThreshold: 0.005,
+                maxErrorRateDelta: 0.005,
                 trafficRatioThreshold: 0.2,
             },
             dashboard: { title: "Search: canary vs stable" },

@@ -105,11 +105,12 @@ describe("rule generator (pure)", () => {
         assert.ok(latency.has("slo:sli_error:ratio_rate7d"));
     });
 
-    it("reads raw metrics only in the 5m recordings; longer windows are ratios of sums of them", () => {
+    it("reads raw metrics only in the 5m recordings and the fast page pair's 1h; longer windows are ratios of sums of them", () => {
         for (const r of recordings().filter((x) => x.labels?.["slo"] !== undefined)) {
             const raw = /istio_/.test(r.expr);
-            assert.equal(raw, r.record.endsWith("rate5m") && !r.record.startsWith("slo:sli_error:"), r.record);
-            if (/ratio_rate(?!5m)/.test(r.record))
+            const rawWindow = /rate(5m|1h)$/.test(r.record) && !(r.record.startsWith("slo:sli_error:") && r.record.endsWith("5m"));
+            assert.equal(raw, rawWindow, r.record);
+            if (/ratio_rate(?!5m|1h)/.test(r.record))
                 assert.match(r.expr, /^sum_over_time\(slo:sli_errors:rate5m.*\n\/\nsum_over_time\(slo:sli_requests:rate5m/);
             assert.doesNotMatch(r.expr, /avg_over_time\(slo:sli_error:ratio/);
         }
@@ -151,7 +152,8 @@ describe("rule generator (pure)", () => {
         for (const a of burn) {
             const severity = a.labels?.["severity"];
             assert.ok(severity === "page" || severity === "ticket");
-            assert.equal(a.for, severity === "page" ? SLO_RULES_DEFAULTS.page.for : SLO_RULES_DEFAULTS.ticket.for);
+            // The page has no `for` (its short window confirms the burn); the ticket keeps its 15m.
+            assert.equal(a.for, severity === "page" ? undefined : SLO_RULES_DEFAULTS.ticket.for);
             assert.ok(a.annotations?.["runbook_url"]?.startsWith("https://"));
             assert.ok(a.annotations?.["summary"] && a.annotations["description"]);
             const pairs = a.expr.split("\nor\n");
@@ -180,7 +182,7 @@ describe("rule generator (pure)", () => {
             ...SPEC_ARGS,
             canary: {
                 ...IMAGES,
-                errorRateDeltaThreshold: 0.008,
+                maxErrorRateDelta: 0.008,
                 trafficRatioThreshold: 0.25,
                 minRequestRate: 2,
                 restarts: { podRegex: "co-v2-.*", namespace: "staging-gray" },
@@ -338,7 +340,7 @@ describe("SloRules component", () => {
             },
             [/alerting\.ticket\.windows\[0\]\.long = "8d"/],
         ],
-        ["a canary threshold above 1", { ...ARGS, canary: { ...IMAGES, errorRateDeltaThreshold: 3 } }, [/canary\.errorRateDeltaThreshold = 3/]],
+        ["a canary threshold above 1", { ...ARGS, canary: { ...IMAGES, maxErrorRateDelta: 3 } }, [/canary\.maxErrorRateDelta = 3/]],
         ["bad namespace and unknown key together", { ...ARGS, namespace: "Monitoring!", windwo: "30d" }, [/namespace = "Monitoring!"/, /windwo/]],
         ["no SLOs", { ...ARGS, slos: [] }, [/slos = \[\]/]],
         [
@@ -353,8 +355,8 @@ describe("SloRules component", () => {
         ],
         [
             "an error-rate delta written as a percentage",
-            { ...ARGS, canary: { ...IMAGES, errorRateDeltaThreshold: 0.5 } },
-            [/canary\.errorRateDeltaThreshold = 0\.5: a fraction is expected, not a percentage: .*write 0\.005 for 0\.5 %/],
+            { ...ARGS, canary: { ...IMAGES, maxErrorRateDelta: 0.5 } },
+            [/canary\.maxErrorRateDelta = 0\.5: a fraction below 0\.1 is expected, not a percentage: .*write 0\.005 for 0\.5 %/],
         ],
         [
             "a traffic ratio written as a percentage",
@@ -445,7 +447,7 @@ describe("SloRules schema", () => {
         assert.equal(canary["canaryVersionLabel"]!.default, undefined, "no default value that names no pod");
         assert.match(canary["canaryVersionLabel"]!.description ?? "", /derived from `canaryImage`/);
         assert.deepEqual((json.properties["latencyBuckets"] as { default?: unknown }).default, [...ISTIO_DEFAULT_LATENCY_BUCKETS_MS]);
-        assert.equal(canary["errorRateDeltaThreshold"]!.default, 0.003);
+        assert.equal(canary["maxErrorRateDelta"]!.default, 0.003);
         assert.match(canary["stableVersionLabel"]!.description ?? "", /versionLabel/);
         assert.match(json.properties["slos"]!.description ?? "", /SLOs/);
     });
