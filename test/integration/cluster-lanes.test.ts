@@ -1,6 +1,7 @@
 /**
  * Lanes through a chain of three services (front → cart → pricing) applied to a real API server (the local control
- * plane of test/support/cluster.ts: kwok makes the pods Ready) by the real engine, from one stack config with
+ * plane of test/support/cluster.ts: kwok makes the pods Ready, each READINESS_DELAY_S after it starts, as a slow
+ * service would) by the real engine, from one stack config with
  * `gray-release:lanes` and the three services in one gray namespace. First only cart has a canary in lane `gray`;
  * then front and pricing start canaries too (cart untouched); then cart's canary is aborted.
  *
@@ -18,6 +19,10 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import type { VirtualServiceSpec } from "../../components/canary-routing";
 import { type LocalCluster, startCluster } from "../support/cluster";
+
+/** Pods become Ready this long after they start: a lane route that ran ahead of its pods would show in the watcher. */
+const READINESS_DELAY_S = 8;
+
 import { createTempProject, type TempProject } from "../support/engine";
 import { followChain, type Hop, type MeshRequest } from "../support/istio-routes";
 import { type AuditReport, auditSnapshot, type ClusterSnapshot } from "../support/route-audit";
@@ -122,7 +127,7 @@ describe("local control plane: a lane through front → cart → pricing", funct
     let watcher: RouteWatcher;
 
     before(async () => {
-        cluster = await startCluster();
+        cluster = await startCluster({ readinessDelaySeconds: READINESS_DELAY_S });
         project = createTempProject("gray-release-lanes-");
         reader = kubeReaderFromKubeconfig(cluster.kubeconfig);
         stack = await project.stack(STACK);
