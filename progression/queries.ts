@@ -3,6 +3,8 @@
  * measurement is tagged with `measure` and `service` labels by `label_replace` and the results are joined
  * with `or`, so one HTTP round trip returns every number of every service.
  */
+
+import { signalSelectors } from "../components/common/canary-signals";
 import { type ProgressionConfig, versionLabels } from "./config";
 import { CUSTOM_PREFIX, customCheckQueries } from "./custom-checks";
 import { toPromQLRange } from "./duration";
@@ -66,8 +68,8 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
     const window = toPromQLRange(config.analysis.window);
     const passWindow = toPromQLRange(config.analysis.passWindow);
     // The signals SloRules' canary alert is built from too (one model, see components/common/canary-signals.ts).
-    const { canary, stable, errorMatchers: errors } = analysisSignals(config);
-    const restarts = s.restarts ?? `pod=~${promqlString(`${config.service}-canary-.*`)}`;
+    const signals = analysisSignals(config);
+    const { canary, stable, errorMatchers: errors } = signals;
     const stableDeployment = s.stableReplicas ?? `deployment=${promqlString(`${config.service}-stable`)}`;
     const count = (selector: string, range = window) => `sum(increase(${s.requestsMetric}{${selector}}[${range}])) or vector(0)`;
     const quantile = (q: number) => `histogram_quantile(${q}, sum by (le) (rate(${s.latencyBucketMetric}{${canary}}[${window}]))) or vector(NaN)`;
@@ -79,7 +81,7 @@ export function measurementQueries(config: ProgressionConfig): Record<MeasureNam
         stableErrors: count(`${stable}, ${errors}`),
         canaryP95Ms: quantile(0.95),
         canaryP99Ms: quantile(0.99),
-        canaryRestarts: `sum(increase(${s.restartsMetric}{${restarts}}[${window}])) or vector(0)`,
+        canaryRestarts: `sum(increase(${signalSelectors(signals).restarts()}[${window}])) or vector(0)`,
         passCanaryRequests: count(canary, passWindow),
         passCanaryErrors: count(`${canary}, ${errors}`, passWindow),
         passStableRequests: count(stable, passWindow),

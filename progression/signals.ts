@@ -2,7 +2,7 @@
  * The gate's canary signals: a service's progression config as the shared {@link CanarySignals} model, the one the
  * analysis queries are built from and the one the stack program hands to SloRules' canary alert.
  */
-import { type CanarySignals, defaultTrackMatchers, errorCodeMatchers } from "../components/common/canary-signals";
+import { type CanarySignals, defaultCanaryRestartMatchers, defaultTrackMatchers, errorCodeMatchers } from "../components/common/canary-signals";
 import { type ProgressionConfig, versionLabels } from "./config";
 
 /** The canary signals of one service as its analysis measures them. */
@@ -16,5 +16,7 @@ export function analysisSignals(config: ProgressionConfig): CanarySignals {
         canary: s.canary ?? defaultTrackMatchers(config.service, labels.canary),
         stable: s.stable ?? defaultTrackMatchers(config.service, labels.stable),
         maxErrorRateDelta: config.analysis.thresholds.maxErrorRateDelta,
+        restartsMetric: s.restartsMetric,
+        restarts: s.restarts ?? defaultCanaryRestartMatchers(config.service),
     };
 }

@@ -67,6 +67,8 @@ export function sloCanaryArgs(
                   canaryMatchers: gate.canary,
                   stableMatchers: gate.stable,
                   maxErrorRateDelta: gate.maxErrorRateDelta,
+                  // The gate's restart signal, unless the user described the canary's restarts for the alert.
+                  ...(canary?.restarts === undefined ? { restarts: { metric: gate.restartsMetric }, restartsMatchers: gate.restarts } : {}),
               };
     return { stableVersionLabel: labels.stable, canaryVersionLabel: labels.canary, ...fromGate, ...canary };
 }

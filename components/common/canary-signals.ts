@@ -22,7 +22,14 @@ export const CANARY_SIGNAL_DEFAULTS = {
     versionLabel: "destination_version",
     /** Canary error ratio minus stable's above which the gate fails and the P1 pages (brief: 0.003). */
     maxErrorRateDelta: 0.003,
+    /** kube-state-metrics' container restart counter. */
+    restartsMetric: "kube_pod_container_status_restarts_total",
 } as const;
+
+/** The default matchers of the canary pods' restart series: CanaryWorkload names them `<service>-canary-…`. */
+export function defaultCanaryRestartMatchers(service: string): string {
+    return `pod=~${quoted(`${service}-canary-.*`)}`;
+}
 
 /** Rounds away float noise in messages (0.5 / 100 = 0.005). */
 const round = (x: number) => Number(x.toPrecision(10));
@@ -60,6 +67,10 @@ export interface CanarySignals {
     stable: string;
     /** Canary error ratio minus stable's above which the canary is failing (a fraction). */
     maxErrorRateDelta: number;
+    /** Restart counter of the canary's containers, e.g. `kube_pod_container_status_restarts_total`. */
+    restartsMetric: string;
+    /** Matchers (no braces) selecting the canary pods' restart series, e.g. `pod=~"checkout-canary-.*"`. */
+    restarts: string;
 }
 
 /** Which version's requests. */
@@ -93,10 +104,12 @@ export function signalSelectors(s: CanarySignals): {
     requests(track: SignalTrack): string;
     errors(track: SignalTrack): string;
     latencyBuckets(track: SignalTrack): string;
+    restarts(): string;
 } {
     return {
         requests: (track) => `${s.requestsMetric}{${joinMatchers(s[track])}}`,
         errors: (track) => `${s.requestsMetric}{${joinMatchers(s[track], s.errorMatchers)}}`,
         latencyBuckets: (track) => `${s.latencyBucketMetric}{${joinMatchers(s[track])}}`,
+        restarts: () => `${s.restartsMetric}{${joinMatchers(s.restarts)}}`,
     };
 }

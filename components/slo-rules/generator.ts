@@ -220,7 +220,7 @@ export function canaryRuleGroup(spec: SloRulesSpec, c: ResolvedCanary): RuleGrou
         { record: "stable_latency_p95_ms", expr: quantile(0.95, "stable"), labels },
         { record: "canary_latency_p99_ms", expr: quantile(0.99, "canary"), labels },
         { record: "stable_latency_p99_ms", expr: quantile(0.99, "stable"), labels },
-        { record: "canary_k8s_pod_restart_total", expr: `sum(${c.restartsSelector}) or vector(0)`, labels },
+        { record: "canary_k8s_pod_restart_total", expr: `sum(${select.restarts()}) or vector(0)`, labels },
     ];
     const p1: AlertingRule = {
         alert: ALERT_NAMES.canaryP1,

@@ -285,6 +285,13 @@ const canarySchema = z
         stableMatchers: matchers
             .optional()
             .meta(describe("Matchers selecting the stable version's requests (see `canaryMatchers`); a stack gives the gate's `selectors.stable`.")),
+        restartsMatchers: matchers
+            .optional()
+            .meta(
+                describe(
+                    "Matchers selecting the canary pods' restart series, replacing `restarts.podRegex`/`namespace`/`matchers`; a stack gives the gate's `progression.analysis.selectors.restarts` (default `pod=~\"<service>-canary-.*\"`) unless `restarts` is set here.",
+                ),
+            ),
         requestsMetric: metricName.default(D.requestsMetric).meta(describe("Request counter.")),
         errorMatchers: matchers.default(D.errorMatchers).meta(describe("Matchers (no braces) that select failed requests.")),
         latencyHistogram: metricName.default(D.latencyHistogram).meta(describe("Duration histogram base name.")),
@@ -506,7 +513,7 @@ function selectorOf(metric: string, ...matcherLists: string[]): string {
 export function toSloRulesSpec(a: ResolvedSloRulesSpecArgs): SloRulesSpec {
     const serviceMatchers = a.serviceMatchers ?? defaultServiceMatchers(a.service);
     const { page, ticket, minBurnRate, minRequestRate } = a.alerting;
-    const { enabled: canaryEnabled, restarts, canaryImage: _c, stableImage: _s, ...canary } = a.canary;
+    const { enabled: canaryEnabled, restarts: _r, restartsMatchers: _m, canaryImage: _c, stableImage: _s, ...canary } = a.canary;
 
     return {
         service: a.service,
@@ -566,13 +573,7 @@ export function toSloRulesSpec(a: ResolvedSloRulesSpecArgs): SloRulesSpec {
                   // Both are set once parsed with canary rules enabled (the schema refuses neither label nor image).
                   canaryVersionLabel: versionLabelOf(a.canary, "canary")!,
                   stableVersionLabel: versionLabelOf(a.canary, "stable")!,
-                  signals: canarySignalsOf(a.canary, serviceMatchers),
-                  restartsSelector: selectorOf(
-                      restarts.metric,
-                      restarts.namespace !== undefined ? `namespace="${restarts.namespace}"` : "",
-                      `pod=~"${escapeLabelValue(restarts.podRegex ?? defaultCanaryPodRegex(a.service))}"`,
-                      restarts.matchers ?? "",
-                  ),
+                  signals: canarySignalsOf(a.canary, serviceMatchers, a.service),
               }
             : undefined,
         dashboard: a.dashboard.enabled ? { title: a.dashboard.title ?? defaultDashboardTitle(a.service), folder: a.dashboard.folder } : undefined,
@@ -580,7 +581,7 @@ export function toSloRulesSpec(a: ResolvedSloRulesSpecArgs): SloRulesSpec {
 }
 
 /** The canary signals of parsed canary args: given matchers, else the service's matchers and the version label. */
-function canarySignalsOf(c: ResolvedCanaryRulesArgs, serviceMatchers: string): CanarySignals {
+function canarySignalsOf(c: ResolvedCanaryRulesArgs, serviceMatchers: string, service: string): CanarySignals {
     const track = (t: "canary" | "stable") =>
         c[`${t}Matchers`] ?? joinMatchers(serviceMatchers, `${c.versionLabel}="${escapeLabelValue(versionLabelOf(c, t) ?? "")}"`);
     return {
@@ -590,6 +591,14 @@ function canarySignalsOf(c: ResolvedCanaryRulesArgs, serviceMatchers: string): C
         canary: track("canary"),
         stable: track("stable"),
         maxErrorRateDelta: c.maxErrorRateDelta,
+        restartsMetric: c.restarts.metric,
+        restarts:
+            c.restartsMatchers ??
+            joinMatchers(
+                c.restarts.namespace !== undefined ? `namespace="${c.restarts.namespace}"` : "",
+                `pod=~"${escapeLabelValue(c.restarts.podRegex ?? defaultCanaryPodRegex(service))}"`,
+                c.restarts.matchers ?? "",
+            ),
     };
 }
 

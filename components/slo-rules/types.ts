@@ -44,14 +44,12 @@ export interface ResolvedSlo extends Omit<ResolvedSloArgs, "sli" | "description"
 /** Canary rules after defaults: the parsed canary args, with the restarts compiled into one selector. */
 export type ResolvedCanary = Omit<
     ResolvedCanaryRulesArgs,
-    "enabled" | "restarts" | "canaryImage" | "stableImage" | "canaryVersionLabel" | "stableVersionLabel"
+    "enabled" | "restarts" | "restartsMatchers" | "canaryImage" | "stableImage" | "canaryVersionLabel" | "stableVersionLabel"
 > & {
     /** Value of `versionLabel` on the canary's requests (given, or derived from its image). */
     canaryVersionLabel: string;
     /** Value of `versionLabel` on the stable version's requests (given, or derived from its image). */
     stableVersionLabel: string;
-    /** Full selector of the canary's restart counters. */
-    restartsSelector: string;
     /** The canary signals the recordings and the P1 read: the shared model the progression gate is built from too. */
     signals: CanarySignals;
 };

@@ -92,6 +92,31 @@ describe("one definition of the canary signals (gate and alert)", () => {
         assert.ok(stableErrorRate?.expr.includes('istio_requests_total{app="checkout", track="stable", response_code=~"5..|429"}'));
     });
 
+    it("the restart signal too: the alert's restart recording reads the gate's restart selector, unless slo.canary.restarts is set", async () => {
+        const withRestarts = (restarts: string | undefined, slo: Record<string, unknown> = {}) => ({
+            ...baseService,
+            progression: {
+                analysis: { ...baseService.progression.analysis, ...(restarts === undefined ? {} : { selectors: { restarts } }) },
+            },
+            slo: { ...baseService.slo, ...slo },
+        });
+        const recording = (rules: Rule[]) => rules.find((r) => r.record === "canary_k8s_pod_restart_total")?.expr ?? "";
+        const byDefault = withRestarts(undefined);
+        const { services } = planStack("dev", { environment: "dev", services: [byDefault] });
+        const gate = measurementQueries(services[0]!.progression).canaryRestarts;
+        const defaultSelector = 'kube_pod_container_status_restarts_total{pod=~"checkout-canary-.*"}';
+        assert.ok(gate.includes(defaultSelector), gate);
+        assert.equal(recording(await renderedRules(byDefault)), `sum(${defaultSelector}) or vector(0)`);
+        const custom = 'namespace="dev-gray", container="app", pod=~"checkout-canary-.*"';
+        assert.equal(recording(await renderedRules(withRestarts(custom))), `sum(kube_pod_container_status_restarts_total{${custom}}) or vector(0)`);
+        const own = await renderedRules(withRestarts(custom, { canary: { restarts: { podRegex: "checkout-c-.*" } } }));
+        assert.equal(
+            recording(own),
+            'sum(kube_pod_container_status_restarts_total{pod=~"checkout-c-.*"}) or vector(0)',
+            "the alert's own setting wins",
+        );
+    });
+
     it("without a stack, SloRules and the gate with their defaults select the same canary requests", () => {
         const { services } = planStack("dev", { environment: "dev", services: [baseService] });
         const signals = analysisSignals(services[0]!.progression);
