@@ -128,7 +128,8 @@ export class CanaryService extends pulumi.ComponentResource {
         const after = args.after ?? [];
 
         // The workload first (a new canary or more canary pods become Available, stable rolls to a promoted image
-        // with no pod unavailable; the provider awaits each rollout in cluster mode), then the routes. A
+        // with no pod unavailable; in cluster mode the provider awaits each rollout to the end, as CanaryWorkload's
+        // rolloutAwaitAnnotations tell it), then the routes: dependsOn the component waits for its Deployments. A
         // rolled-back, failed or promoted canary loses its routes in this update and its pods in the next.
         const workload = s.workload;
         const pods = new CanaryWorkload(

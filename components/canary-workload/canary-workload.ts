@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseInputArgs } from "../common/inputs";
 import { type CanaryWorkloadArgs, canaryWorkloadArgsSchema, canaryWorkloadInputFields, type ResolvedCanaryWorkloadArgs } from "./args";
+import { rolloutAwaitAnnotations } from "./rollout-await";
 import { deploymentSpec, serviceSpec } from "./spec";
 
 /** Stable and canary Deployments of one service behind one Service (3 Kubernetes objects). */
@@ -21,11 +22,15 @@ export class CanaryWorkload extends pulumi.ComponentResource {
         // Plain values are validated before anything registers; Outputs when they resolve (see parseInputArgs).
         const { resolved } = parseInputArgs(`CanaryWorkload "${name}"`, canaryWorkloadArgsSchema, args, canaryWorkloadInputFields);
         super("gray-release:index:CanaryWorkload", name, {}, opts);
-        const metadata = (objectName: (a: ResolvedCanaryWorkloadArgs) => string) =>
+        const metadata = (
+            objectName: (a: ResolvedCanaryWorkloadArgs) => string,
+            annotations?: (a: ResolvedCanaryWorkloadArgs) => Record<string, string>,
+        ) =>
             resolved.apply((a) => ({
                 name: objectName(a),
                 namespace: a.namespace,
                 labels: { "app.kubernetes.io/name": a.service, "app.kubernetes.io/managed-by": "gray-release" },
+                ...(annotations === undefined ? {} : { annotations: annotations(a) }),
             }));
 
         const service = new k8s.core.v1.Service(
@@ -33,11 +38,19 @@ export class CanaryWorkload extends pulumi.ComponentResource {
             { metadata: metadata((a) => a.service), spec: resolved.apply(serviceSpec) },
             { parent: this },
         );
+        // Each Deployment completes only once its rollout has (see rolloutAwaitAnnotations): whatever depends on
+        // this component, the routes first, waits for Ready pods of the new template.
         const deployments = (["stable", "canary"] as const).map(
             (track) =>
                 new k8s.apps.v1.Deployment(
                     `${name}-${track}`,
-                    { metadata: metadata((a) => `${a.service}-${track}`), spec: resolved.apply((a) => deploymentSpec(a, track)) },
+                    {
+                        metadata: metadata(
+                            (a) => `${a.service}-${track}`,
+                            (a) => rolloutAwaitAnnotations(track === "stable" ? a.stableReplicas : a.canaryReplicas),
+                        ),
+                        spec: resolved.apply((a) => deploymentSpec(a, track)),
+                    },
                     { parent: this },
                 ),
         );

@@ -2,4 +2,5 @@ export * from "./args";
 export * from "./canary-workload";
 export * from "./defaults";
 export * from "./replicas";
+export * from "./rollout-await";
 export * from "./spec";

@@ -3,7 +3,8 @@
  * etcd, kube-apiserver, controller-manager, scheduler, kwok nodes) through a kubeconfig: the provider's real mode,
  * server-side apply and await logic on. A whole canary life, judged by a real Prometheus: start, every step, a
  * promotion, a new canary with a stale stableImage (refused) and with the promoted one, a rollback, an abort and
- * another promotion; then a shorter life whose canary pods take 20 s to become Ready.
+ * another promotion; then a shorter life whose canary pods take 20 s to become Ready, ending with a new canary on
+ * the Deployment scaled to 0 by the promotion.
  *
  * A watcher samples the cluster every 200 ms the whole time. For every route of every VirtualService that can
  * carry traffic, the subset it names must select a Ready pod of the Service: it reports route-seconds without a
@@ -254,8 +255,8 @@ describe("local control plane: a whole canary life applied to a real API server"
         assertSafe(report);
     });
 
-    it("the same with canary pods that take 20 s to become Ready: weights wait for them, still 0 and 0", async () => {
-        const report = await canaryLife({ readinessDelaySeconds: 20, prometheus }, async ({ up, deployment }) => {
+    it("the same with canary pods that take 20 s to become Ready, then a new canary on the Deployment scaled to 0: weights wait for them, still 0 and 0", async () => {
+        const report = await canaryLife({ readinessDelaySeconds: 20, prometheus }, async ({ project, up, deployment }) => {
             const started = Date.now();
             let r = await up("dev");
             assert.equal(r?.weight, 5, r?.reason);
@@ -270,6 +271,19 @@ describe("local control plane: a whole canary life applied to a real API server"
             assert.equal((await deployment("stable")).status?.readyReplicas, 3);
             await up("dev");
             assert.equal((await deployment("canary")).spec.replicas, 0);
+
+            // A new canary after the promotion: the canary Deployment goes from 0 replicas of the old image to one of
+            // the new. Its update, and so its routes, must wait for the new pod (the provider's own Deployment await
+            // could return at once on the previous rollout's status: cluster-lanes.test.ts saw routes arrive first).
+            release(project, { stable: "1.5.0", canary: "1.7.0" });
+            const restarted = Date.now();
+            r = await up("dev");
+            assert.equal(r?.action, "start", r?.reason);
+            assert.equal(r?.weight, 5);
+            assert.ok(Date.now() - restarted >= 20_000, "the update waited for the new canary to become Ready");
+            const canary = await deployment("canary");
+            assert.equal(canary.spec.template.spec.containers[0]?.image, `${REPO}:1.7.0`);
+            assert.equal(canary.status?.readyReplicas, 1);
         });
         assertSafe(report);
     });

@@ -3,7 +3,14 @@ import { installMocks, ofType, recorded, resetRecorded, settle } from "../suppor
 
 installMocks();
 
-import { CanaryWorkload, type CanaryWorkloadArgs, deploymentSpec, podLabels, resolveCanaryWorkloadArgs } from "../../components/canary-workload";
+import {
+    CanaryWorkload,
+    type CanaryWorkloadArgs,
+    deploymentSpec,
+    podLabels,
+    resolveCanaryWorkloadArgs,
+    WAIT_FOR_ANNOTATION,
+} from "../../components/canary-workload";
 import { STATS_HISTOGRAM_BUCKETS_ANNOTATION } from "../../components/common";
 
 const base: CanaryWorkloadArgs = {
@@ -125,6 +132,26 @@ describe("CanaryWorkload replicas and selectors", () => {
             await settle();
             assert.equal(deployment("checkout-canary").spec.replicas, expected, JSON.stringify(patch));
         }
+    });
+
+    it("makes the provider wait for each Deployment's whole rollout on this generation, except at 0 replicas", async () => {
+        new CanaryWorkload("checkout", { ...base, stableReplicas: 3, canaryWeight: 50 });
+        await settle();
+        const annotations = (name: string) =>
+            (deployment(name) as unknown as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
+        const waitFor = (n: number) => [
+            `jsonpath={.status.updatedReplicas}=${n}`,
+            `jsonpath={.status.availableReplicas}=${n}`,
+            `jsonpath={.status.replicas}=${n}`,
+        ];
+        assert.deepEqual(JSON.parse(annotations("checkout-stable")[WAIT_FOR_ANNOTATION] ?? "null"), waitFor(3));
+        assert.deepEqual(JSON.parse(annotations("checkout-canary")[WAIT_FOR_ANNOTATION] ?? "null"), waitFor(3));
+        resetRecorded();
+        // Scaled to 0 the status has no counts to match: the provider's own await (nothing routes there).
+        new CanaryWorkload("checkout", { ...base, canaryReplicas: 0 });
+        await settle();
+        assert.equal(annotations("checkout-canary")[WAIT_FOR_ANNOTATION], undefined);
+        assert.deepEqual(JSON.parse(annotations("checkout-stable")[WAIT_FOR_ANNOTATION] ?? "null"), waitFor(2));
     });
 
     it("refuses a maximum below the minimum", () => {
