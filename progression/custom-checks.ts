@@ -13,6 +13,7 @@
  */
 import { z } from "zod";
 import { toPromQLRange } from "./duration";
+import { LATENCY_BUCKETS_MEASURE, MEASURE_NAMES, STABLE_LATENCY_BUCKETS_MEASURE } from "./measures";
 import type { CheckResult } from "./verdict";
 
 /** The placeholders a query may use, `{{name}}`. */
@@ -27,26 +28,13 @@ export const STABLE_SUFFIX = ":stable";
 
 /**
  * Names of the built-in measurements and checks: a custom check may not take one, so a verdict or a dashboard never
- * shows two things under one name. Kept here rather than imported from queries.ts (which imports this file); a unit
- * test checks it covers `MEASURE_NAMES`.
+ * shows two things under one name.
  */
 export const BUILT_IN_NAMES: ReadonlyArray<string> = [
-    "canaryRequests",
-    "canaryErrors",
-    "stableRequests",
-    "stableErrors",
-    "canaryP95Ms",
-    "canaryP99Ms",
-    "canaryRestarts",
-    "passCanaryRequests",
-    "passCanaryErrors",
-    "passStableRequests",
-    "passStableErrors",
-    "canaryDataAgeSeconds",
-    "stableDataAgeSeconds",
-    "stableReplicas",
-    "canaryLatencyBuckets",
-    "stableLatencyBuckets",
+    ...MEASURE_NAMES,
+    LATENCY_BUCKETS_MEASURE,
+    STABLE_LATENCY_BUCKETS_MEASURE,
+    // The built-in checks of a verdict (evaluate.ts, latency-comparison.ts).
     "errorRate",
     "burnRate",
     "errorRateDelta",

@@ -9,40 +9,13 @@ import { type ProgressionConfig, versionLabels } from "./config";
 import { CUSTOM_PREFIX, customCheckQueries } from "./custom-checks";
 import { toPromQLRange } from "./duration";
 import type { HistogramBucket, Measurements } from "./evaluate";
+import { LATENCY_BUCKETS_MEASURE, MEASURE_NAMES, type MeasureName, STABLE_LATENCY_BUCKETS_MEASURE } from "./measures";
 import type { InstantSample } from "./metrics-provider";
 import { parseSampleValue } from "./prometheus-provider";
 import { analysisSignals } from "./signals";
 import { gatesAt, STEP_GATE_MEASURES, type StepGateMeasurement, type StepPosition, stepGateQueries } from "./step-gates";
 
-/** Names of the single-valued measurements, also the values of the `measure` label in the batched query. */
-export const MEASURE_NAMES = [
-    "canaryRequests",
-    "canaryErrors",
-    "stableRequests",
-    "stableErrors",
-    "canaryP95Ms",
-    "canaryP99Ms",
-    "canaryRestarts",
-    "passCanaryRequests",
-    "passCanaryErrors",
-    "passStableRequests",
-    "passStableErrors",
-    "canaryDataAgeSeconds",
-    "stableDataAgeSeconds",
-    "stableReplicas",
-] as const;
-
-/** One measurement name. */
-export type MeasureName = (typeof MEASURE_NAMES)[number];
-
-/**
- * `measure` label of the canary latency histogram's buckets (one series per `le`, which it keeps), from which the
- * quantiles are computed; used to check that the quantiles lie inside the bucket range.
- */
-export const LATENCY_BUCKETS_MEASURE = "canaryLatencyBuckets";
-
-/** `measure` label of stable's latency buckets, compared with the canary's (latency-comparison.ts). */
-export const STABLE_LATENCY_BUCKETS_MEASURE = "stableLatencyBuckets";
+export { LATENCY_BUCKETS_MEASURE, MEASURE_NAMES, type MeasureName, STABLE_LATENCY_BUCKETS_MEASURE } from "./measures";
 
 /** Label carrying a step gate's name in batched results (with `measure` = one of `STEP_GATE_MEASURES`). */
 export const GATE_LABEL = "gate";
