@@ -16,14 +16,10 @@ import {
 } from "../../progression/internal";
 import { customQueries } from "../../progression/queries";
 import { FAST_LATENCY as FAST, istioSeries } from "../support/istio-traffic";
-import { type RunningPrometheus, requirePromtool, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
+import { backfilledHour, type RunningPrometheus, requirePromtool, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
 import { checkPromql } from "../support/validators";
 
-// One hour of 15 s samples ending ten minutes ago (well inside retention, clear of the head block).
-const STEP_S = 15;
-const END_S = Math.floor(Date.now() / 1000 / STEP_S) * STEP_S - 600;
-const START_S = END_S - 3600;
-const AT = new Date(END_S * 1000);
+const { STEP_S, END_S, START_S, AT } = backfilledHour();
 const NAMESPACE = "shop";
 
 const CHECKS = [

@@ -15,13 +15,10 @@ import {
     stepGateExpressions,
 } from "../../progression/internal";
 import { DURATION_BUCKETS, FAST_LATENCY as FAST, istioSeries } from "../support/istio-traffic";
-import { type RunningPrometheus, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
+import { backfilledHour, type RunningPrometheus, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
 import { checkPromql } from "../support/validators";
 
-const STEP_S = 15;
-const END_S = Math.floor(Date.now() / 1000 / STEP_S) * STEP_S - 600;
-const START_S = END_S - 3600;
-const AT = new Date(END_S * 1000);
+const { STEP_S, END_S, START_S, AT } = backfilledHour();
 
 /**
  * The cumulative shares of a version `factor` times slower than `latency` at the same bounds: its CDF at x is

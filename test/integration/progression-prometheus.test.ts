@@ -8,13 +8,9 @@ import {
     parseProgressionConfig,
 } from "../../progression/internal";
 import { FAST_LATENCY as FAST, istioSeries } from "../support/istio-traffic";
-import { type RunningPrometheus, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
+import { backfilledHour, type RunningPrometheus, type SyntheticSeries, startBackfilledPrometheus } from "../support/prometheus";
 
-// One hour of 15 s samples ending ten minutes ago (well inside retention, clear of the head block).
-const STEP_S = 15;
-const END_S = Math.floor(Date.now() / 1000 / STEP_S) * STEP_S - 600;
-const START_S = END_S - 3600;
-const AT = new Date(END_S * 1000);
+const { STEP_S, END_S, START_S, AT } = backfilledHour();
 
 // p95 ≈ 400 ms: over the 200 ms gate (cumulative share per DURATION_BUCKETS bound).
 const SLOW = [0.01, 0.02, 0.05, 0.1, 0.3, 0.7, 0.98, 1, 1];

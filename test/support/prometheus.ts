@@ -286,3 +286,13 @@ export async function startBackfilledPrometheus(series: readonly SyntheticSeries
         throw err;
     }
 }
+
+/**
+ * One hour of 15 s samples ending ten minutes ago (well inside retention, clear of the head block), aligned to the
+ * step, and the instant the analysis reads it at (its end).
+ */
+export function backfilledHour(): { STEP_S: number; END_S: number; START_S: number; AT: Date } {
+    const STEP_S = 15;
+    const END_S = Math.floor(Date.now() / 1000 / STEP_S) * STEP_S - 600;
+    return { STEP_S, END_S, START_S: END_S - 3600, AT: new Date(END_S * 1000) };
+}

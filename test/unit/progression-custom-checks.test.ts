@@ -17,6 +17,7 @@ import {
     parseProgressionConfig,
 } from "../../progression/internal";
 import { parseStackConfig } from "../../stacks/config";
+import { HEALTHY_MEASUREMENTS } from "../support/measurements";
 
 const P95_CALLBACK = {
     name: "callback-p95",
@@ -54,22 +55,7 @@ function configWith(checks: unknown, extra: Partial<ProgressionConfigInput> = {}
 }
 
 const at = new Date(Date.UTC(2025, 0, 1));
-const healthy: Measurements = {
-    canaryRequests: 1000,
-    canaryErrors: 2,
-    stableRequests: 20000,
-    stableErrors: 40,
-    canaryP95Ms: 90,
-    canaryP99Ms: 180,
-    canaryRestarts: 0,
-    passCanaryRequests: 6000,
-    passCanaryErrors: 12,
-    passStableRequests: 120000,
-    passStableErrors: 240,
-    canaryDataAgeSeconds: 5,
-    stableDataAgeSeconds: 5,
-    stableReplicas: 3,
-};
+const healthy: Measurements = HEALTHY_MEASUREMENTS;
 
 describe("custom checks: validation", () => {
     it("accepts the three checks of the brief and keeps them in order", () => {

@@ -10,6 +10,7 @@ import {
     measurementsByService,
     parseProgressionConfig,
 } from "../../progression/internal";
+import { HEALTHY_MEASUREMENTS } from "../support/measurements";
 
 const config = parseProgressionConfig({
     service: "checkout",
@@ -21,23 +22,7 @@ const config = parseProgressionConfig({
 const at = new Date(Date.UTC(2025, 0, 1));
 const BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, Infinity].map((le, i) => ({ le, value: i }));
 /** A healthy canary (0.2 %) and stable (0.2 %), with a pass window six times the window. */
-const healthy: Measurements = {
-    canaryRequests: 1000,
-    canaryErrors: 2,
-    stableRequests: 20000,
-    stableErrors: 40,
-    canaryP95Ms: 90,
-    canaryP99Ms: 180,
-    canaryRestarts: 0,
-    passCanaryRequests: 6000,
-    passCanaryErrors: 12,
-    passStableRequests: 120000,
-    passStableErrors: 240,
-    canaryDataAgeSeconds: 5,
-    stableDataAgeSeconds: 5,
-    stableReplicas: 3,
-    canaryLatencyBuckets: BUCKETS,
-};
+const healthy: Measurements = { ...HEALTHY_MEASUREMENTS, canaryLatencyBuckets: BUCKETS };
 const judge = (m: Partial<Measurements>, settings = config.analysis) => evaluateMeasurements({ ...healthy, ...m }, settings, at);
 const check = (v: AnalysisVerdict, name: string) => v.checks.find((c) => c.name === name);
 
