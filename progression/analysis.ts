@@ -7,7 +7,7 @@
  * Thanos Query, every measurement present) and current (every sample stamped within `maxSampleAge` of the
  * evaluation time).
  */
-import type { ProgressionConfig } from "./config";
+import { type ProgressionConfig, releaseKey } from "./config";
 import { evaluateMeasurements } from "./evaluate";
 import type { InstantSample, MetricsProvider } from "./metrics-provider";
 import { batchedQuery, MEASURE_LABEL, measurementsByService, missingMeasurements, SERVICE_LABEL } from "./queries";
@@ -46,7 +46,7 @@ export function staleSample(samples: ReadonlyArray<InstantSample>, time: Date, m
 
 /**
  * Analyses every service in `configs` at `time` with a single query to `provider` and returns their
- * verdicts keyed by service name. Services should share one metrics backend; group them per backend
+ * verdicts keyed by release (service name, or `<service>/flag/<key>` for a flag rollout). Services should share one metrics backend; group them per backend
  * otherwise. `positions` (per service, where its canary stands) selects the step gates that apply; a service
  * without one is held to all its gates.
  */
@@ -59,7 +59,7 @@ export async function analyzeServices(
     const verdicts = new Map<string, AnalysisVerdict>();
     if (configs.length === 0) return verdicts;
     const failAll = (reason: string) => {
-        for (const c of configs) verdicts.set(c.service, errorVerdict(reason, c.analysis.thresholds, time));
+        for (const c of configs) verdicts.set(releaseKey(c), errorVerdict(reason, c.analysis.thresholds, time));
         return verdicts;
     };
     try {
@@ -81,13 +81,14 @@ export async function analyzeServices(
         }
         const notes = warnings.length > 0 ? `; the metrics source noted: ${warnings.map((w) => JSON.stringify(w)).join("; ")}` : "";
         for (const c of configs) {
-            const m = byService.get(c.service);
+            const key = releaseKey(c);
+            const m = byService.get(key);
             const thresholds = c.analysis.thresholds;
             let verdict: AnalysisVerdict;
             if (m === undefined) {
                 verdict = errorVerdict("metrics response has no measurements for this service", thresholds, time);
             } else {
-                const stale = staleSample(samplesOf.get(c.service) ?? [], time, c.analysis.maxSampleAge);
+                const stale = staleSample(samplesOf.get(key) ?? [], time, c.analysis.maxSampleAge);
                 const missing = missingMeasurements(m);
                 verdict =
                     stale !== undefined
@@ -96,10 +97,10 @@ export async function analyzeServices(
                           ? errorVerdict(`measurement ${missing.join(", ")} missing from the response`, thresholds, time)
                           : withStepGates(
                                 evaluateMeasurements(m, c.analysis, time),
-                                gatesAt(c.gates, positions?.get(c.service)).map((g) => stepGateCheck(g, m.stepGates?.[g.name])),
+                                gatesAt(c.gates, positions?.get(key)).map((g) => stepGateCheck(g, m.stepGates?.[g.name])),
                             );
             }
-            verdicts.set(c.service, notes === "" ? verdict : { ...verdict, reason: `${verdict.reason}${notes}` });
+            verdicts.set(key, notes === "" ? verdict : { ...verdict, reason: `${verdict.reason}${notes}` });
         }
         return verdicts;
     } catch (err) {
@@ -111,5 +112,5 @@ export async function analyzeServices(
 /** Analyses one service; see {@link analyzeServices}. */
 export async function analyzeService(config: ProgressionConfig, provider: MetricsProvider, time: Date): Promise<AnalysisVerdict> {
     const verdicts = await analyzeServices([config], provider, time);
-    return verdicts.get(config.service) ?? errorVerdict("no verdict produced", config.analysis.thresholds, time);
+    return verdicts.get(releaseKey(config)) ?? errorVerdict("no verdict produced", config.analysis.thresholds, time);
 }

@@ -9,6 +9,7 @@ import { CANARY_SIGNAL_DEFAULTS, maxErrorRateDeltaSchema } from "../components/c
 import { parseArgs } from "../components/common/validation";
 import { customChecksSchema, namespaceProblems } from "./custom-checks";
 import { parseDuration } from "./duration";
+import { flagCanaryIdentity, flagReleaseKey, flagReleaseSchema, flagStableIdentity } from "./flag-release";
 import { defaultVersionLabel, isPinnedImage } from "./image";
 import { DEFAULT_WINDOW, validateWindow } from "./release-window";
 import { stepGateProblems, stepGatesSchema } from "./step-gates";
@@ -329,11 +330,17 @@ export const progressionConfigSchema = z
             .min(1)
             .optional()
             .meta({ description: "Namespace the service runs in, for `{{namespace}}` in `analysis.checks` queries (the stack program sets it)." }),
-        stableImage: pinnedImageSchema.meta({
+        stableImage: pinnedImageSchema.optional().meta({
             description:
-                "Image serving as stable. After a promotion the promoted image serves as stable until this names another image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`.",
+                "Image serving as stable, pinned by tag or digest (required unless `flag` is set). After a promotion the promoted image serves as stable until this names another image on purpose; naming the older one again needs `controls.acknowledgeDowngrade`.",
         }),
-        canaryImage: pinnedImageSchema.meta({ description: "Image being rolled out." }),
+        canaryImage: pinnedImageSchema
+            .optional()
+            .meta({ description: "Image being rolled out, pinned by tag or digest (required unless `flag` is set)." }),
+        flag: flagReleaseSchema.optional().meta({
+            description:
+                "A flag rollout instead of an image canary: the share of users getting `flag.variant` moves through `steps` on the same analysis, comparing requests served that variant with those served the default (see docs/feature-flags.md). The stack program sets it from `services[].featureFlags.rollouts`.",
+        }),
         stableVersionLabel: z
             .string()
             .min(1)
@@ -389,7 +396,22 @@ export const progressionConfigSchema = z
         if (abort && promote) {
             ctx.addIssue({ code: "custom", path: ["controls", "promote"], message: "abort and promote cannot both be set" });
         }
-    });
+        for (const key of ["stableImage", "canaryImage"] as const) {
+            const image = cfg[key];
+            if (cfg.flag !== undefined) {
+                if (image !== undefined)
+                    ctx.addIssue({ code: "custom", path: [key], message: "a flag rollout releases a flag variant, not an image: leave it out" });
+            } else if (image === undefined) {
+                ctx.addIssue({ code: "custom", path: [key], message: "required: the image, pinned by tag or digest" });
+            }
+        }
+    })
+    // The release's identities: the images, or a flag's variant and default (flag-release.ts), for state and record.
+    .transform((cfg) => ({
+        ...cfg,
+        stableImage: cfg.flag !== undefined ? flagStableIdentity(cfg.flag) : (cfg.stableImage ?? ""),
+        canaryImage: cfg.flag !== undefined ? flagCanaryIdentity(cfg.flag) : (cfg.canaryImage ?? ""),
+    }));
 
 /** Configuration as written by the user (before defaults and resolution). */
 export type ProgressionConfigInput = z.input<typeof progressionConfigSchema>;
@@ -412,12 +434,21 @@ export function parseProgressionConfig(input: unknown): ProgressionConfig {
     return parseArgs(`Progression "${typeof service === "string" ? service : "?"}"`, progressionConfigSchema, input);
 }
 
-/** The `destination_version` label values the analysis selects, after defaults. */
+/**
+ * The label values the analysis selects, after defaults: the `destination_version` of each image, or for a flag
+ * rollout the variants (of the label {@link flagVariantLabel}).
+ */
 export function versionLabels(config: ProgressionConfig): { canary: string; stable: string } {
+    if (config.flag !== undefined) return { canary: config.flag.variant, stable: config.flag.defaultVariant };
     return {
         canary: config.canaryVersionLabel ?? defaultVersionLabel(config.canaryImage),
         stable: config.stableVersionLabel ?? defaultVersionLabel(config.stableImage),
     };
+}
+
+/** The key a release's state, verdict and summary are kept under: the service, or for a flag rollout `<service>/flag/<key>`. */
+export function releaseKey(config: Pick<ProgressionConfig, "service" | "flag">): string {
+    return config.flag === undefined ? config.service : flagReleaseKey(config.service, config.flag.key);
 }
 
 /** The longest a canary may stay at one step (`semantics.maxTimeAtStep`, or its default), in milliseconds. */

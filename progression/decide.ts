@@ -17,6 +17,7 @@
  *    the last transition. A pass that reaches the last step (100) promotes.
  */
 import { gatesEnforced, maxTimeAtStep, type ProgressionConfig } from "./config";
+import { releaseTerms } from "./flag-release";
 import { isWithinAnyWindow } from "./release-window";
 import { resolveStableImage } from "./stable";
 import { type DecisionAction, type DecisionRecord, HISTORY_LIMIT, type ProgressionState, STABLE_HISTORY_LIMIT, STATE_SCHEMA_VERSION } from "./state";
@@ -78,6 +79,7 @@ export function decide(
     const lastIndex = steps.length - 1;
     const at = now.toISOString();
     const controls = config.controls;
+    const terms = releaseTerms(config.flag);
 
     // 0. Which image stable runs: the promoted one stays until the config names another on purpose.
     const stable = resolveStableImage(previous, {
@@ -195,7 +197,7 @@ export function decide(
                 fresh,
                 { status: "promoted", stepIndex: lastIndex, weight: 100 },
                 "none",
-                "canary version equals stable version: nothing to roll out",
+                `${terms.subject} equals stable: nothing to roll out`,
                 undefined,
             );
         }
@@ -205,15 +207,15 @@ export function decide(
                 fresh,
                 { status: "promoted", stepIndex: lastIndex, weight: 100 },
                 "promote",
-                "manual promotion of a new canary version",
+                `manual promotion of a new ${terms.subject}`,
                 undefined,
             );
         }
-        if (controls.pause) return finish(fresh, { status: "paused" }, "pause", "new canary version, but paused before the first step", undefined);
+        if (controls.pause) return finish(fresh, { status: "paused" }, "pause", `new ${terms.subject}, but paused before the first step`, undefined);
         const held = windowClosed() ?? cadenceFull();
         if (held !== undefined)
-            return finish(fresh, { status: "paused" }, "hold", `new canary version waits before the first step: ${held}`, undefined);
-        const why = previous === undefined ? "new rollout" : `canary version changed from ${previous.canaryImage}`;
+            return finish(fresh, { status: "paused" }, "hold", `new ${terms.subject} waits before the first step: ${held}`, undefined);
+        const why = previous === undefined ? "new rollout" : `${terms.subject} changed from ${previous.canaryImage}`;
         return finish(fresh, { stepIndex: 0, weight: steps[0] ?? 100 }, "start", `${why}: starting at the first step (${steps[0]}%)`, undefined);
     }
 
@@ -223,7 +225,7 @@ export function decide(
             previous,
             {},
             "none",
-            `rollout of ${previous.canaryImage} is ${previous.status}; change canaryImage to start another`,
+            `rollout of ${previous.canaryImage} is ${previous.status}; ${terms.restart} to start another`,
             undefined,
             false,
         );
@@ -423,10 +425,10 @@ function freshState(config: ProgressionConfig, at: string, stableImage: string, 
 function describeNext(state: ProgressionState, config: ProgressionConfig, now: Date): string {
     switch (state.status) {
         case "promoted":
-            return `nothing: ${state.canaryImage} is promoted and serves all traffic as stable; set a new canaryImage to start another rollout`;
+            return `nothing: ${state.canaryImage} is promoted and serves all traffic as stable; ${releaseTerms(config.flag).restart} to start another rollout`;
         case "rolledBack":
         case "failed":
-            return `nothing: the rollout of ${state.canaryImage} is ${state.status} at 0%; set a new canaryImage to start again`;
+            return `nothing: the rollout of ${state.canaryImage} is ${state.status} at 0%; ${releaseTerms(config.flag).restart} to start again`;
         case "paused":
             return `hold at ${state.weight}% while controls.pause is set; clear it to resume`;
         case "progressing": {

@@ -5,7 +5,7 @@
  */
 
 import { signalSelectors } from "../components/common/canary-signals";
-import { type ProgressionConfig, versionLabels } from "./config";
+import { type ProgressionConfig, releaseKey, versionLabels } from "./config";
 import { CUSTOM_PREFIX, customCheckQueries } from "./custom-checks";
 import { toPromQLRange } from "./duration";
 import type { HistogramBucket, Measurements } from "./evaluate";
@@ -103,13 +103,14 @@ export function batchedQuery(configs: ReadonlyArray<ProgressionConfig>, position
         `label_replace(label_replace((${expr}), "${MEASURE_LABEL}", "${measure}", "", ""), "${SERVICE_LABEL}", ${promqlString(service)}, "", "")`;
     for (const config of configs) {
         const queries = measurementQueries(config);
-        for (const name of MEASURE_NAMES) parts.push(tag(queries[name], name, config.service));
-        parts.push(tag(latencyBucketsQuery(config), LATENCY_BUCKETS_MEASURE, config.service));
-        parts.push(tag(latencyBucketsQuery(config, "stable"), STABLE_LATENCY_BUCKETS_MEASURE, config.service));
-        for (const g of stepGateExpressions(config, positions?.get(config.service))) {
-            parts.push(`label_replace(${tag(g.expr, g.measure, config.service)}, "${GATE_LABEL}", ${promqlString(g.gate)}, "", "")`);
+        const key = releaseKey(config);
+        for (const name of MEASURE_NAMES) parts.push(tag(queries[name], name, key));
+        parts.push(tag(latencyBucketsQuery(config), LATENCY_BUCKETS_MEASURE, key));
+        parts.push(tag(latencyBucketsQuery(config, "stable"), STABLE_LATENCY_BUCKETS_MEASURE, key));
+        for (const g of stepGateExpressions(config, positions?.get(key))) {
+            parts.push(`label_replace(${tag(g.expr, g.measure, key)}, "${GATE_LABEL}", ${promqlString(g.gate)}, "", "")`);
         }
-        for (const [measure, expr] of customQueries(config)) parts.push(tag(expr, measure, config.service));
+        for (const [measure, expr] of customQueries(config)) parts.push(tag(expr, measure, key));
     }
     return parts.join("\nor\n");
 }

@@ -3,7 +3,7 @@
  * batched query) only the services whose decision depends on a verdict, and decide. Never throws.
  */
 import { analyzeServices } from "./analysis";
-import type { ProgressionConfig } from "./config";
+import { type ProgressionConfig, releaseKey } from "./config";
 import { type Decision, type DecisionContext, decide } from "./decide";
 import type { MetricsProvider } from "./metrics-provider";
 import { type ProgressionState, parseState } from "./state";
@@ -40,7 +40,7 @@ export function needsAnalysis(previous: ProgressionState | undefined, config: Pr
     return !(c.abort || c.promote || c.pause || c.skipAnalysis);
 }
 
-/** Runs analysis and decision for every service, keyed by service name. */
+/** Runs analysis and decision for every release, keyed by service name (`<service>/flag/<key>` for a flag rollout). */
 export async function runProgression(
     inputs: ReadonlyArray<ServiceProgressionInput>,
     provider: MetricsProvider,
@@ -48,14 +48,15 @@ export async function runProgression(
 ): Promise<Map<string, ServiceProgressionResult>> {
     const parsed = inputs.map((i) => ({ config: i.config, context: i.context, read: parseState(i.previousState) }));
     const toAnalyse = parsed.filter((p) => needsAnalysis(p.read.state, p.config)).map((p) => p.config);
-    const positions = new Map(parsed.flatMap((p) => (p.read.state === undefined ? [] : [[p.config.service, p.read.state] as const])));
+    const positions = new Map(parsed.flatMap((p) => (p.read.state === undefined ? [] : [[releaseKey(p.config), p.read.state] as const])));
     const verdicts = await analyzeServices(toAnalyse, provider, now, positions);
     const results = new Map<string, ServiceProgressionResult>();
     for (const { config, context, read } of parsed) {
-        const verdict = verdicts.get(config.service);
+        const key = releaseKey(config);
+        const verdict = verdicts.get(key);
         const decision = decide(read.state, config, verdict, now, context);
         const withWarning = read.warning === undefined ? decision : { ...decision, reason: `${read.warning}; ${decision.reason}` };
-        results.set(config.service, { decision: withWarning, verdict, stateWarning: read.warning });
+        results.set(key, { decision: withWarning, verdict, stateWarning: read.warning });
     }
     return results;
 }

@@ -31,6 +31,11 @@ export function defaultCanaryRestartMatchers(service: string): string {
     return `pod=~${quoted(`${service}-canary-.*`)}`;
 }
 
+/** Every pod of a service's stable and canary Deployments: where a flag rollout's users are served. */
+export function defaultServicePodMatchers(service: string): string {
+    return `pod=~${quoted(`${service}-(stable|canary)-.*`)}`;
+}
+
 /** Rounds away float noise in messages (0.5 / 100 = 0.005). */
 const round = (x: number) => Number(x.toPrecision(10));
 

@@ -1,0 +1,75 @@
+/**
+ * A flag rollout as a release: the subject of a progression is either a pair of images (the canary image against
+ * the stable one) or one variant of a feature flag against the flag's default variant. The engine keeps one state
+ * layout for both; what differs is said here: the release's identity (what starting a new rollout means), the key
+ * its state and verdict are kept under, the words of its decisions, and which traffic the analysis compares.
+ */
+import { z } from "zod";
+
+/** Flag keys: what an application can write in code and a log can quote (the FeatureFlags component's rule). */
+export const FLAG_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
+/** Variant names, as the FeatureFlags component takes them. */
+export const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** The flag release of a progression: which variant of which flag is rolled out against which default. */
+export const flagReleaseSchema = z
+    .object({
+        key: z.string().regex(FLAG_KEY, "must be a flag key").meta({ description: "The flag's key." }),
+        variant: z
+            .string()
+            .regex(VARIANT_NAME, "must be a variant name")
+            .meta({ description: "The variant rolled out to a growing share of users." }),
+        defaultVariant: z
+            .string()
+            .regex(VARIANT_NAME, "must be a variant name")
+            .meta({ description: "The variant everyone else gets: the flag's stable side." }),
+        revision: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be letters, digits, '_', '.' or '-'")
+            .default("1")
+            .meta({ description: "Revision of the rollout: a new revision (after a rollback, or a changed variant value) starts a new rollout." }),
+    })
+    .strict()
+    .refine((f) => f.variant !== f.defaultVariant, { message: "must differ from defaultVariant", path: ["variant"] });
+
+/** A flag release, defaults applied. */
+export type FlagRelease = z.output<typeof flagReleaseSchema>;
+
+/** The release identity of a flag's rolled-out variant: a new identity starts a new rollout, as a new canary image does. */
+export function flagCanaryIdentity(flag: FlagRelease): string {
+    return `flag:${flag.key}=${flag.variant}@${flag.revision}`;
+}
+
+/** The release identity of a flag's default variant: the stable side of its rollout. */
+export function flagStableIdentity(flag: Pick<FlagRelease, "key" | "defaultVariant">): string {
+    return `flag:${flag.key}=${flag.defaultVariant}`;
+}
+
+/** The key a flag rollout's state, verdict, summary and record are kept under: beside its service's, never the same. */
+export function flagReleaseKey(service: string, key: string): string {
+    return `${service}/flag/${key}`;
+}
+
+/**
+ * The Prometheus label carrying the variant of flag `key` a request was served, as the service (or its collector,
+ * from the span attribute `feature_flag.<key>`) exports it: dots and dashes become underscores.
+ */
+export function flagVariantLabel(key: string): string {
+    return `feature_flag_${key.replace(/[^A-Za-z0-9_]/g, "_")}`;
+}
+
+/** What a release is, in the words of its decisions. */
+export interface ReleaseTerms {
+    /** The thing rolled out, e.g. "canary version" or "flag rollout". */
+    readonly subject: string;
+    /** How the user starts another rollout. */
+    readonly restart: string;
+}
+
+const IMAGE_TERMS: ReleaseTerms = { subject: "canary version", restart: "set a new canaryImage" };
+
+/** The words of a release's decisions. */
+export function releaseTerms(flag: FlagRelease | undefined): ReleaseTerms {
+    if (flag === undefined) return IMAGE_TERMS;
+    return { subject: `rollout of flag ${flag.key}=${flag.variant}`, restart: `set a new revision on the rollout of flag ${flag.key}` };
+}
