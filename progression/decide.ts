@@ -82,11 +82,15 @@ export function decide(
     const terms = releaseTerms(config.flag);
 
     // 0. Which image stable runs: the promoted one stays until the config names another on purpose.
-    const stable = resolveStableImage(previous, {
-        stableImage: config.stableImage,
-        canaryImage: config.canaryImage,
-        acknowledgeDowngrade: controls.acknowledgeDowngrade,
-    });
+    // A flag's stable side is its default variant as configured now: there is no older build to fall back to.
+    const stable =
+        config.flag !== undefined
+            ? { stableImage: config.stableImage, formerStableImages: [], note: undefined, refusal: undefined }
+            : resolveStableImage(previous, {
+                  stableImage: config.stableImage,
+                  canaryImage: config.canaryImage,
+                  acknowledgeDowngrade: controls.acknowledgeDowngrade,
+              });
     if (stable.refusal !== undefined) {
         const held = previous ?? undefined;
         const serving = held !== undefined && (held.status === "progressing" || held.status === "paused");

@@ -11,7 +11,7 @@ import { InvalidArgsError } from "../components/common/validation";
 import { type ProgressionState, parseState, type ServiceProgressionResult } from "../progression";
 import { platformStackOf } from "../stacks/config";
 import { PLATFORM_OUTPUT, type PlatformFacts, parsePlatformFacts } from "../stacks/platform-outputs";
-import { decideAll, type PreviousOutputs, planStack, rawStackConfig, STARTS_OUTPUT, STATE_OUTPUT } from "../stacks/program";
+import { decideAll, type PreviousOutputs, planStack, rawStackConfig, STARTS_OUTPUT, STATE_OUTPUT, stackReleases } from "../stacks/program";
 import type { DriverEvent, EventSink, ReleaseEvent, ServiceEvent } from "./events";
 import { EXIT, type ExitStatus, exitStatusOf, isTerminal, type Move, nextMove, type ServiceCheck } from "./schedule";
 import { type ReleaseOutput, transitionEvents } from "./transitions";
@@ -207,24 +207,25 @@ export class ReleaseDriver {
         const checks: ServiceCheck[] = [];
         const rows: ServiceRow[] = [];
         const states: Record<string, ProgressionState | undefined> = {};
-        for (const s of plan.services) {
-            const result = results.get(s.name);
+        // Every release: each service's image canary and each of its flag rollouts (`<service>/flag/<key>`).
+        for (const { key, config } of stackReleases(plan.services)) {
+            const result = results.get(key);
             if (result === undefined) continue;
-            const state = parseState(previous.states[s.name]).state;
-            states[s.name] = state;
+            const state = parseState(previous.states[key]).state;
+            states[key] = state;
             const verdict = result.verdict?.kind;
             checks.push({
-                service: s.name,
+                service: key,
                 previous: state,
                 decision: result.decision,
                 verdict,
-                minIntervalMs: s.progression.minIntervalBetweenSteps,
+                minIntervalMs: config.minIntervalBetweenSteps,
             });
-            const shown = state !== undefined && state.canaryImage === s.progression.canaryImage ? state : undefined;
+            const shown = state !== undefined && state.canaryImage === config.canaryImage ? state : undefined;
             rows.push({
-                service: s.name,
+                service: key,
                 step: shown !== undefined && shown.stepIndex >= 0 ? shown.stepIndex + 1 : undefined,
-                steps: s.progression.steps.length,
+                steps: config.steps.length,
                 weight: shown?.weight ?? 0,
                 status: shown?.status ?? "not started",
                 verdict,
@@ -236,9 +237,7 @@ export class ReleaseDriver {
                 })),
                 reason: result.decision.reason,
                 nextStepAt:
-                    shown !== undefined && verdict === "pass"
-                        ? Date.parse(shown.lastTransitionAt) + s.progression.minIntervalBetweenSteps
-                        : undefined,
+                    shown !== undefined && verdict === "pass" ? Date.parse(shown.lastTransitionAt) + config.minIntervalBetweenSteps : undefined,
             });
         }
         return { checks, rows, states };

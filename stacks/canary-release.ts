@@ -66,5 +66,6 @@ export function canaryReleaseArgs(step: DecidedStep): CanaryReleaseArgs {
         recentStarts: [...step.recentStarts],
         previousStableImage: stableInForce(previousState, config.stableImage),
         formerStableImages: [...(previousState?.formerStableImages ?? [])],
+        ...(config.flag !== undefined ? { flag: { ...config.flag } } : {}),
     };
 }

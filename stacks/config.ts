@@ -8,6 +8,7 @@ import { canaryRoutingArgsSchema, laneDefinitionSchema, type PlainCanaryRoutingA
 import { canaryWorkloadArgsSchema, type PlainCanaryWorkloadArgs } from "../components/canary-workload";
 import { dnsLabel } from "../components/common/k8s-names";
 import { formatPath, InvalidArgsError, valueAt } from "../components/common/validation";
+import { featureFlagsArgsSchema, type ResolvedFeatureFlagsArgs } from "../components/feature-flags";
 import { grayNamespaceArgsSchema, type PlainGrayNamespaceArgs } from "../components/gray-namespace";
 import { agentPodSelector, otelCollectorArgsSchema, type PlainOtelCollectorArgs } from "../components/otel-collector";
 import { type CanaryRulesArgs, type PlainSloRulesArgs, sloRulesArgsSchema } from "../components/slo-rules";
@@ -16,6 +17,7 @@ import { type ProgressionConfig, type ProgressionConfigInput, progressionConfigS
 import { customChecksSchema } from "../progression/custom-checks";
 import { analysisSignals } from "../progression/signals";
 import { sloCanaryArgs } from "./canary-service";
+import { type FlagRollout, flagProgressionInput, flagRolloutSchema, rolloutProblems, type ServiceFeatureFlags } from "./flag-rollouts";
 
 /**
  * Keys of each part the program fills itself, from the service's own keys or from the decision of the update; a
@@ -68,6 +70,10 @@ const serviceSchema = z
             .optional()
             .meta({ description: "CanaryWorkload settings (replicas, ports, resources, env): see CanaryWorkload." }),
         slo: part<ServiceSlo>("SloRules").meta({ description: "SloRules settings (slos, runbookUrl, canary thresholds, dashboard): see SloRules." }),
+        featureFlags: part<ServiceFeatureFlags>("FeatureFlags").optional().meta({
+            description:
+                "The service's feature flags (FeatureFlags settings: flags, approvals, configMapName, ...) and `rollouts`: flag variants rolled out to a growing share of users, one step per update on the service's analysis, as a canary. See docs/feature-flags.md.",
+        }),
         release: z
             .object({
                 owner: z
@@ -175,11 +181,15 @@ export const stackConfigSchema = z
     });
 
 /** A service after parsing: its parts checked by their components' schemas, progression resolved. */
-export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "progression" | "routing" | "workload" | "slo"> & {
+export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "progression" | "routing" | "workload" | "slo" | "featureFlags"> & {
     progression: ProgressionConfig;
     routing: ServiceRouting;
     workload: ServiceWorkload;
     slo: ServiceSlo;
+    /** The FeatureFlags args of the service (namespace set), when it has flags. */
+    featureFlags: ResolvedFeatureFlagsArgs | undefined;
+    /** One progression config per flag rollout (`featureFlags.rollouts`), each a release of its own. */
+    flagRollouts: ProgressionConfig[];
 };
 
 /** The whole stack configuration after parsing. */
@@ -313,7 +323,7 @@ function parseService(
     environment: string | undefined,
     context: StackContext,
     problems: Problem[],
-): Pick<ServiceConfig, "progression" | "routing" | "workload" | "slo"> | undefined {
+): Pick<ServiceConfig, "progression" | "routing" | "workload" | "slo" | "featureFlags" | "flagRollouts"> | undefined {
     if (!isObject(raw)) return undefined;
     const where = (part: string) => ["services", i, part];
     const at = (key: string) => ({ path: ["services", i, key], value: raw[key] });
@@ -404,13 +414,77 @@ function parseService(
     const seen = new Set(problems.map((p) => p.path));
     const definitions = formatPath([...where("routing"), "lanes", "definitions"]);
     for (const p of partProblems) if (p.path.startsWith(`${definitions}[`)) seen.add(p.path);
-    for (const p of partProblems) if (!seen.has(p.path) && seen.add(p.path)) problems.push(p);
+    const flags = parseFeatureFlags(raw, i, withSource, { environment, fromService });
+    for (const p of [...partProblems, ...flags.problems]) if (!seen.has(p.path) && seen.add(p.path)) problems.push(p);
     return {
         progression: parsed.data as ProgressionConfig,
         routing: routing as ServiceRouting,
         workload: workload as ServiceWorkload,
         slo: slo as ServiceSlo,
+        featureFlags: flags.args,
+        flagRollouts: flags.rollouts,
     };
+}
+
+/**
+ * `services[i].featureFlags`: the FeatureFlags args as the component will receive them (namespace set, each rolled-out
+ * flag's share left to the decision), and each rollout's progression config, the service's own with the flag as the
+ * release. Problems are reported at the keys as written: a rollout's own keys under `featureFlags.rollouts[j]`.
+ */
+function parseFeatureFlags(
+    raw: Record<string, unknown>,
+    i: number,
+    progression: Record<string, unknown>,
+    context: { environment: string | undefined; fromService: Record<string, { path: ReadonlyArray<PropertyKey>; value: unknown }> },
+): { args: ResolvedFeatureFlagsArgs | undefined; rollouts: ProgressionConfig[]; problems: Problem[] } {
+    const written = raw["featureFlags"];
+    if (!isObject(written)) return { args: undefined, rollouts: [], problems: [] };
+    const where = ["services", i, "featureFlags"];
+    const { rollouts: writtenRollouts, ...flagArgs } = written;
+    const problems: Problem[] = [];
+    if ("namespace" in flagArgs)
+        problems.push({
+            path: formatPath([...where, "namespace"]),
+            value: flagArgs["namespace"],
+            message: "set by the stack program (from services[].namespace); remove it",
+        });
+    const args = checkPart(featureFlagsArgsSchema, { ...flagArgs, namespace: raw["namespace"] }, where, written, context.fromService);
+    problems.push(...args.problems);
+    const rollouts = checkPart(z.array(flagRolloutSchema).default([]), writtenRollouts, [...where, "rollouts"], writtenRollouts);
+    problems.push(...rollouts.problems);
+    if (args.data === undefined || rollouts.data === undefined) return { args: undefined, rollouts: [], problems };
+    const resolved = args.data as ResolvedFeatureFlagsArgs;
+    const list = rollouts.data as FlagRollout[];
+    for (const p of rolloutProblems(resolved.flags, list))
+        problems.push({ path: formatPath([...where, ...p.path]), value: valueAt(written, p.path), message: p.message });
+    const configs: ProgressionConfig[] = [];
+    list.forEach((rollout, j) => {
+        const flag = resolved.flags.find((f) => f.key === rollout.flag);
+        if (flag === undefined) return;
+        const at = (key: string) => ({ path: [...where, "rollouts", j, key], value: (rollout as Record<string, unknown>)[key] });
+        const parsed = checkPart(
+            progressionConfigSchema,
+            {
+                ...flagProgressionInput(progression, flag, rollout),
+                service: raw["name"],
+                environment: context.environment,
+                namespace: raw["namespace"],
+            },
+            ["services", i, "progression"],
+            progression,
+            {
+                ...context.fromService,
+                steps: at("steps"),
+                minIntervalBetweenSteps: at("minIntervalBetweenSteps"),
+                controls: at("controls"),
+                flag: at("variant"),
+            },
+        );
+        // The service's own keys are reported once, by the service's parse (the caller drops repeated paths).
+        problems.push(...parsed.problems);
+        if (parsed.data !== undefined) configs.push(parsed.data as ProgressionConfig);
+    });
+    return { args: resolved, rollouts: configs, problems };
 }
 
 /**

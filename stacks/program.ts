@@ -10,17 +10,20 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidArgsError } from "../components/common/validation";
+import { FeatureFlags } from "../components/feature-flags";
 import { GrayNamespace, type PlainGrayNamespaceArgs } from "../components/gray-namespace";
 import { OtelCollector, otelCollectorArgsSchema, planCollectors } from "../components/otel-collector";
 import type { SloRulesSpec } from "../components/slo-rules";
 import { type PlainThanosArgs, Thanos } from "../components/thanos";
-import { parseState, runProgression, type ServiceProgressionResult } from "../progression";
+import { type ProgressionConfig, parseState, runProgression, type ServiceProgressionResult } from "../progression";
+import { releaseKey } from "../progression/config";
 import { describeRelease, type ReleaseSummary, summaryLine } from "../progression/release-summary";
 import { CanaryRelease, canaryReleaseArgs } from "./canary-release";
 import { CanaryService } from "./canary-service";
 import { progressionInput, prometheusProviderFor, registered } from "./canary-step";
 import { parseStackConfig, platformStackOf, type ServiceConfig, type StackConfig, THANOS_NAME } from "./config";
 import { createDashboards } from "./dashboards";
+import { flagsAfterDecisions } from "./flag-rollouts";
 import { PLATFORM_OUTPUT, type PlatformFacts, PlatformReference, parsePlatformFacts, qualifiedStackName } from "./platform-outputs";
 import { reportableError } from "./program-error";
 import {
@@ -126,6 +129,22 @@ function thanosArgs(args: PlainThanosArgs): PlainThanosArgs {
     return { ...args, storage: { ...args.storage, accessKey: secret("thanosAccessKey"), secretKey: secret("thanosSecretKey") } };
 }
 
+/** One release of a stack: a service's image canary, or one of its flag rollouts, under its key. */
+export interface StackRelease {
+    /** Where its state, verdict and summary are kept: the service's name, or `<service>/flag/<key>`. */
+    key: string;
+    service: ServiceConfig;
+    config: ProgressionConfig;
+}
+
+/** Every release of the stack's services: each service's image canary, then its flag rollouts. */
+export function stackReleases(services: ReadonlyArray<ServiceConfig>): StackRelease[] {
+    return services.flatMap((service) => [
+        { key: service.name, service, config: service.progression },
+        ...service.flagRollouts.map((config) => ({ key: releaseKey(config), service, config })),
+    ]);
+}
+
 /**
  * Step 3, decide: analyses and decides for every service; services sharing a metrics endpoint share one batched
  * query. A decision that would silently downgrade stable is the user's to fix: refused before any resource changes.
@@ -136,16 +155,16 @@ export async function decideAll(
     previous: PreviousOutputs,
     now: Date,
 ): Promise<Map<string, ServiceProgressionResult>> {
-    const byEndpoint = new Map<string, ServiceConfig[]>();
-    for (const s of services) {
-        const url = s.progression.analysis.prometheusUrl;
-        byEndpoint.set(url, [...(byEndpoint.get(url) ?? []), s]);
+    const byEndpoint = new Map<string, StackRelease[]>();
+    for (const r of stackReleases(services)) {
+        const url = r.config.analysis.prometheusUrl;
+        byEndpoint.set(url, [...(byEndpoint.get(url) ?? []), r]);
     }
     const results = new Map<string, ServiceProgressionResult>();
     for (const group of byEndpoint.values()) {
-        const provider = prometheusProviderFor(group[0]!.progression);
-        const inputs = group.map((s) => progressionInput(s.progression, previousOf(previous, s.name), s.release, now));
-        for (const [name, result] of await runProgression(inputs, provider, now)) results.set(name, result);
+        const provider = prometheusProviderFor(group[0]!.config);
+        const inputs = group.map((r) => progressionInput(r.config, previousOf(previous, r.key), r.service.release, now));
+        for (const [key, result] of await runProgression(inputs, provider, now)) results.set(key, result);
     }
     const refusals = services.flatMap((s, i) => {
         const refusal = results.get(s.name)?.decision.refusal;
@@ -275,7 +294,28 @@ async function declareServices(
         );
         return { s, decision, verdict, previousState, record };
     });
-    await Promise.all(decided.map((d) => registered(d.record)));
+    const flagReleases = stackReleases(plan.services)
+        .filter((r) => r.config.flag !== undefined)
+        .map((r) => {
+            const result = decisions.get(r.key);
+            if (result === undefined) throw new Error(`no progression decision for flag rollout "${r.key}"`);
+            const previousState = parseState(previous.states[r.key]).state;
+            const record = new CanaryRelease(
+                r.key,
+                canaryReleaseArgs({
+                    config: r.config,
+                    namespace: r.service.namespace,
+                    release: r.service.release,
+                    previousState,
+                    decision: result.decision,
+                    verdict: result.verdict,
+                    recentStarts: recordStart(out.starts[r.key] ?? [], "none", now),
+                    now,
+                }),
+            );
+            return { ...r, ...result, previousState, record };
+        });
+    await Promise.all([...decided, ...flagReleases].map((d) => registered(d.record)));
     // What the services rely on, recorded only once the engine has taken every record (a refused record stops here).
     if (platformFacts !== undefined && plan.services.length > 0) {
         new PlatformReference("platform", { ...platformFacts, platformStack: plan.config.platformStack ?? "" });
@@ -296,6 +336,25 @@ async function declareServices(
         out.promotions[s.name] = recordPromotion(out.promotions[s.name] ?? [], decision.action, s.progression.canaryImage, now.toISOString());
         out.starts[s.name] = recordStart(out.starts[s.name] ?? [], decision.action, now);
         pulumi.log.info(summaryLine(summary, s.name));
+    }
+    // Flags after the records: a share changes only once the pack has seen the decision that chose it.
+    for (const s of plan.services) {
+        if (s.featureFlags === undefined) continue;
+        const rollouts = flagReleases.filter((r) => r.service === s);
+        const namespace = platform.namespaces.filter((_, i) => plan.namespaces[i]?.name === s.namespace);
+        new FeatureFlags(
+            s.name,
+            { ...s.featureFlags, flags: flagsAfterDecisions(s.featureFlags.flags, rollouts) },
+            { provider, dependsOn: [...namespace, ...rollouts.map((r) => r.record)] },
+        );
+    }
+    for (const r of flagReleases) {
+        const summary = describeRelease(r.previousState?.weight ?? 0, r.decision, r.verdict);
+        out.releases[r.key] = summary;
+        out.states[r.key] = r.decision.state;
+        out.promotions[r.key] = recordPromotion(out.promotions[r.key] ?? [], r.decision.action, r.config.canaryImage, now.toISOString());
+        out.starts[r.key] = recordStart(out.starts[r.key] ?? [], r.decision.action, now);
+        pulumi.log.info(summaryLine(summary, r.key));
     }
     if (config.dashboardNamespace !== false && out.sloSpecs.length > 0)
         createDashboards(
