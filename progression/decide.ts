@@ -356,7 +356,7 @@ export function decide(
                         current,
                         { ...counters, stepIndex: nextIndex, weight: nextWeight, status: "promoted" },
                         "promote",
-                        `healthy at ${current.weight}%: reached ${nextWeight}%, canary promoted`,
+                        `healthy at ${current.weight}%: reached ${nextWeight}%, ${terms.promoted}`,
                         effective,
                     );
                 }
@@ -440,11 +440,12 @@ function describeNext(state: ProgressionState, config: ProgressionConfig, now: D
             const next = steps[Math.min(state.stepIndex + 1, steps.length - 1)] ?? 100;
             const readyAt = Date.parse(state.lastTransitionAt) + config.minIntervalBetweenSteps;
             const when = readyAt > now.getTime() ? ` (not before ${new Date(readyAt).toISOString()})` : "";
-            const target = next === 100 ? "promote the canary" : `advance to ${next}%`;
+            const terms = releaseTerms(config.flag);
+            const target = next === 100 ? (config.flag === undefined ? "promote the canary" : "promote to every user") : `advance to ${next}%`;
             const failLeft = config.semantics.failuresBeforeRollback - state.consecutiveFailures;
             const errLeft = config.semantics.errorsBeforeFail - state.consecutiveErrors;
             return (
-                `analyse the canary at ${state.weight}%: pass → ${target}${when}; ` +
+                `analyse ${terms.analysed} at ${state.weight}%: pass → ${target}${when}; ` +
                 `fail → ${failLeft <= 1 ? "roll back to 0%" : `hold (${failLeft} more fails roll back)`}; ` +
                 `inconclusive → ${config.semantics.inconclusiveBeforeFail - state.consecutiveInconclusive <= 1 ? "roll back to 0% (failed)" : "hold"}; error → ${errLeft <= 1 ? "roll back to 0% (failed)" : `hold (${errLeft} more errors roll back)`}`
             );

@@ -64,12 +64,26 @@ export interface ReleaseTerms {
     readonly subject: string;
     /** How the user starts another rollout. */
     readonly restart: string;
+    /** What the analysis judges, e.g. "the canary" or "users served new-pricing=on". */
+    readonly analysed: string;
+    /** What a promotion makes of it. */
+    readonly promoted: string;
 }
 
-const IMAGE_TERMS: ReleaseTerms = { subject: "canary version", restart: "set a new canaryImage" };
+const IMAGE_TERMS: ReleaseTerms = {
+    subject: "canary version",
+    restart: "set a new canaryImage",
+    analysed: "the canary",
+    promoted: "canary promoted",
+};
 
 /** The words of a release's decisions. */
 export function releaseTerms(flag: FlagRelease | undefined): ReleaseTerms {
     if (flag === undefined) return IMAGE_TERMS;
-    return { subject: `rollout of flag ${flag.key}=${flag.variant}`, restart: `set a new revision on the rollout of flag ${flag.key}` };
+    return {
+        subject: `rollout of flag ${flag.key}=${flag.variant}`,
+        restart: `set a new revision on the rollout of flag ${flag.key}`,
+        analysed: `users served ${flag.key}=${flag.variant}`,
+        promoted: `flag ${flag.key}=${flag.variant} promoted to every user`,
+    };
 }

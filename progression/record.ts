@@ -40,13 +40,10 @@ export const canaryReleaseRecordSchema = z.object({
     recentStarts: z.array(instant).optional().meta({ description: "This service's earlier canary starts in this stack, oldest first." }),
     previousStableImage: text.optional().meta({ description: "The image stable ran before this update." }),
     formerStableImages: z.array(text).optional().meta({ description: "Images that served as stable before `previousStableImage`, newest last." }),
-    flag: z
-        .object({ key: text, variant: text, defaultVariant: text, revision: text })
-        .optional()
-        .meta({
-            description:
-                "Set for a flag rollout: the flag, the variant rolled out to `weight` percent of users, the default everyone else gets, and the rollout's revision. `canaryImage` and `stableImage` then hold the release identities `flag:<key>=<variant>@<revision>` and `flag:<key>=<defaultVariant>`.",
-        }),
+    flag: z.object({ key: text, variant: text, defaultVariant: text, revision: text }).optional().meta({
+        description:
+            "Set for a flag rollout: the flag, the variant rolled out to `weight` percent of users, the default everyone else gets, and the rollout's revision. `canaryImage` and `stableImage` then hold the release identities `flag:<key>=<variant>@<revision>` and `flag:<key>=<defaultVariant>`.",
+    }),
 });
 
 /** The record as written (defaults may be omitted). */
