@@ -5,29 +5,30 @@
  * its state and verdict are kept under, the words of its decisions, and which traffic the analysis compares.
  */
 import { z } from "zod";
+import { FLAG_KEY, FLAG_KEY_RULE, VARIANT_NAME, VARIANT_NAME_RULE } from "../components/common/flag-names";
 
-/** Flag keys: what an application can write in code and a log can quote (the FeatureFlags component's rule). */
-export const FLAG_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
-/** Variant names, as the FeatureFlags component takes them. */
-export const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+export { FLAG_KEY, flagVariantLabel, VARIANT_NAME } from "../components/common/flag-names";
+
+/** Revision of a flag rollout: a new one starts the rollout again at its first step. */
+export const flagRevisionSchema = z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be letters, digits, '_', '.' or '-'")
+    .default("1")
+    .meta({
+        description:
+            "Revision of the rollout. A rolled-back, failed or promoted rollout stays where it is until the revision (or the variant) changes: set a new one to start again at the first step.",
+    });
 
 /** The flag release of a progression: which variant of which flag is rolled out against which default. */
 export const flagReleaseSchema = z
     .object({
-        key: z.string().regex(FLAG_KEY, "must be a flag key").meta({ description: "The flag's key." }),
-        variant: z
-            .string()
-            .regex(VARIANT_NAME, "must be a variant name")
-            .meta({ description: "The variant rolled out to a growing share of users." }),
+        key: z.string().regex(FLAG_KEY, FLAG_KEY_RULE).meta({ description: "The flag's key." }),
+        variant: z.string().regex(VARIANT_NAME, VARIANT_NAME_RULE).meta({ description: "The variant rolled out to a growing share of users." }),
         defaultVariant: z
             .string()
-            .regex(VARIANT_NAME, "must be a variant name")
+            .regex(VARIANT_NAME, VARIANT_NAME_RULE)
             .meta({ description: "The variant everyone else gets: the flag's stable side." }),
-        revision: z
-            .string()
-            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be letters, digits, '_', '.' or '-'")
-            .default("1")
-            .meta({ description: "Revision of the rollout: a new revision (after a rollback, or a changed variant value) starts a new rollout." }),
+        revision: flagRevisionSchema,
     })
     .strict()
     .refine((f) => f.variant !== f.defaultVariant, { message: "must differ from defaultVariant", path: ["variant"] });
@@ -48,14 +49,6 @@ export function flagStableIdentity(flag: Pick<FlagRelease, "key" | "defaultVaria
 /** The key a flag rollout's state, verdict, summary and record are kept under: beside its service's, never the same. */
 export function flagReleaseKey(service: string, key: string): string {
     return `${service}/flag/${key}`;
-}
-
-/**
- * The Prometheus label carrying the variant of flag `key` a request was served, as the service (or its collector,
- * from the span attribute `feature_flag.<key>`) exports it: dots and dashes become underscores.
- */
-export function flagVariantLabel(key: string): string {
-    return `feature_flag_${key.replace(/[^A-Za-z0-9_]/g, "_")}`;
 }
 
 /** What a release is, in the words of its decisions. */

@@ -5,25 +5,27 @@
  * under `<service>/flag/<key>`, and its decision sets the flag's fractional share in the flag file flagd reads.
  */
 import { z } from "zod";
-import type { FeatureFlag, FeatureFlagInput, FeatureFlagsArgs } from "../components/feature-flags";
+import { servicePodLabels } from "../components/canary-workload/spec";
+import { FLAG_KEY, FLAG_KEY_RULE, VARIANT_NAME, VARIANT_NAME_RULE } from "../components/common/flag-names";
+import {
+    DEFAULT_VARIANT_HEADER_PREFIX,
+    type FeatureFlag,
+    type FeatureFlagInput,
+    type FeatureFlagsArgs,
+    type ResolvedFeatureFlagsArgs,
+} from "../components/feature-flags";
 import type { Decision, ProgressionConfig, ProgressionConfigInput } from "../progression";
-import { FLAG_KEY, VARIANT_NAME } from "../progression/flag-release";
+import { flagRevisionSchema } from "../progression/flag-release";
+import type { ServiceConfig } from "./config";
 
 /** One flag rollout: a variant of one of the service's flags, to a growing share of users. */
 export const flagRolloutSchema = z
     .object({
-        flag: z.string().regex(FLAG_KEY, "must be a flag key").meta({ description: "Key of the flag (one of `featureFlags.flags`)." }),
-        variant: z.string().regex(VARIANT_NAME, "must be a variant name").meta({
+        flag: z.string().regex(FLAG_KEY, FLAG_KEY_RULE).meta({ description: "Key of the flag (one of `featureFlags.flags`)." }),
+        variant: z.string().regex(VARIANT_NAME, VARIANT_NAME_RULE).meta({
             description: "The variant rolled out: the share of users getting it follows `steps`; everyone else gets the flag's `defaultVariant`.",
         }),
-        revision: z
-            .string()
-            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be letters, digits, '_', '.' or '-'")
-            .default("1")
-            .meta({
-                description:
-                    "Revision of the rollout. A rolled-back, failed or promoted rollout stays where it is until the revision (or the variant) changes: set a new one to start again at the first step.",
-            }),
+        revision: flagRevisionSchema,
         steps: z.unknown().optional().meta({
             description: "Shares of users in percent (as `progression.steps`); default the service's `progression.steps`.",
         }),
@@ -145,4 +147,18 @@ export function flagsAfterDecisions(flags: ReadonlyArray<FeatureFlag>, decided: 
             },
         };
     });
+}
+
+/**
+ * The service's `variantMetrics`: as written, else, when it rolls flags out, its pods' request metrics labelled with
+ * the rolled-out flags' variants, which their analysis compares.
+ */
+export function variantMetricsOf(service: Pick<ServiceConfig, "name" | "featureFlags" | "flagRollouts">): ResolvedFeatureFlagsArgs["variantMetrics"] {
+    const written = service.featureFlags?.variantMetrics;
+    if (written !== undefined || service.flagRollouts.length === 0) return written;
+    return {
+        podLabels: servicePodLabels(service.name),
+        flags: service.flagRollouts.flatMap((c) => (c.flag === undefined ? [] : [c.flag.key])),
+        headerPrefix: DEFAULT_VARIANT_HEADER_PREFIX,
+    };
 }

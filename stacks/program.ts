@@ -23,7 +23,7 @@ import { CanaryService } from "./canary-service";
 import { progressionInput, prometheusProviderFor, registered } from "./canary-step";
 import { parseStackConfig, platformStackOf, type ServiceConfig, type StackConfig, THANOS_NAME } from "./config";
 import { createDashboards } from "./dashboards";
-import { flagsAfterDecisions } from "./flag-rollouts";
+import { flagsAfterDecisions, variantMetricsOf } from "./flag-rollouts";
 import { PLATFORM_OUTPUT, type PlatformFacts, PlatformReference, parsePlatformFacts, qualifiedStackName } from "./platform-outputs";
 import { reportableError } from "./program-error";
 import {
@@ -344,7 +344,7 @@ async function declareServices(
         const namespace = platform.namespaces.filter((_, i) => plan.namespaces[i]?.name === s.namespace);
         new FeatureFlags(
             s.name,
-            { ...s.featureFlags, flags: flagsAfterDecisions(s.featureFlags.flags, rollouts) },
+            { ...s.featureFlags, flags: flagsAfterDecisions(s.featureFlags.flags, rollouts), variantMetrics: variantMetricsOf(s) },
             { provider, dependsOn: [...namespace, ...rollouts.map((r) => r.record)] },
         );
     }

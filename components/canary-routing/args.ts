@@ -370,7 +370,7 @@ export function resolveCanaryRoutingArgs(input: unknown, subject = "CanaryRoutin
 
 /** Whether no pod can match both selectors: they name a common key with different values. */
 function disjoint(a: Record<string, string>, b: Record<string, string>): boolean {
-    return Object.keys(a).some((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] !== b[k]);
+    return Object.keys(a).some((k) => Object.hasOwn(b, k) && a[k] !== b[k]);
 }
 
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -13,9 +13,14 @@ type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
 
 export type { Track };
 
-/** Labels shared by both tracks: the Service selects on these, so it reaches stable and canary pods alike. */
+/** Labels shared by both tracks of `service`: its Service selects on these, so it reaches stable and canary pods alike. */
+export function servicePodLabels(service: string): Record<string, string> {
+    return { app: service };
+}
+
+/** The Service's selector: the labels both tracks share. */
 export function serviceSelector(a: ResolvedCanaryWorkloadArgs): Record<string, string> {
-    return { app: a.service };
+    return servicePodLabels(a.service);
 }
 
 /**

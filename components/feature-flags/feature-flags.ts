@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseArgs } from "../common/validation";
 import { type FlagdConfiguration, flagdConfiguration, loadIntoFlagd } from "./flagd";
 import { type FeatureFlagsArgs, featureFlagsArgsSchema, type ResolvedFeatureFlagsArgs } from "./schema";
+import { type TelemetrySpec, variantTelemetrySpec } from "./variant-metrics";
 
 /** Type token of the component (the policy pack reads its inputs: `namespace`, `flags`, `approvals`). */
 export const FEATURE_FLAGS_TYPE = "gray-release:index:FeatureFlags";
@@ -23,7 +24,8 @@ export interface FeatureFlagResourceSpec {
  * (`flagd start --uri file:/etc/flagd/flags.flagd.json` with the ConfigMap mounted there; flagd reloads it when
  * the file changes), and optionally the OpenFeature Operator's `FeatureFlag` resource. Targeting is written in the
  * package's terms (allowlist, canary version, lane, fractional share) and the file is loaded into flagd's own
- * engine before anything is created: a configuration flagd would refuse or partly skip fails the update.
+ * engine before anything is created: a configuration flagd would refuse or partly skip fails the update. With
+ * `variantMetrics`, an Istio `Telemetry` labels the service's request metrics with the variant that served each request.
  */
 export class FeatureFlags extends pulumi.ComponentResource {
     /** The flag file, as flagd reads it. */
@@ -56,6 +58,21 @@ export class FeatureFlags extends pulumi.ComponentResource {
                     apiVersion: "core.openfeature.dev/v1beta1",
                     kind: "FeatureFlag",
                     metadata: { name: a.configMapName, namespace: a.namespace, labels },
+                    spec,
+                },
+                { parent: this },
+            );
+        }
+        const metrics = a.variantMetrics;
+        if (metrics !== undefined && metrics !== false) {
+            // Only labels the server side's metrics of these pods: the comparison a flag rollout's analysis reads.
+            const spec: TelemetrySpec = variantTelemetrySpec(metrics.podLabels, metrics.flags ?? a.flags.map((f) => f.key), metrics.headerPrefix);
+            new k8s.apiextensions.CustomResource(
+                `${name}-variant-metrics`,
+                {
+                    apiVersion: "telemetry.istio.io/v1",
+                    kind: "Telemetry",
+                    metadata: { name: `${a.configMapName}-variants`, namespace: a.namespace, labels },
                     spec,
                 },
                 { parent: this },

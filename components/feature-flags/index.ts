@@ -12,6 +12,7 @@ export {
     loadIntoFlagd,
 } from "./flagd";
 export {
+    DEFAULT_VARIANT_HEADER_PREFIX,
     type FeatureFlag,
     type FeatureFlagInput,
     type FeatureFlagsArgs,
@@ -21,3 +22,4 @@ export {
     flagApprovalSchema,
     type ResolvedFeatureFlagsArgs,
 } from "./schema";
+export { type TelemetrySpec, variantHeader, variantTelemetrySpec } from "./variant-metrics";

@@ -4,12 +4,13 @@
  * description of the shape; types are inferred from it.
  */
 import { z } from "zod";
-import { dnsLabel, dnsSubdomain, nonEmptyLabelValue } from "../common/k8s-names";
+import { FLAG_KEY, FLAG_KEY_RULE, VARIANT_NAME, VARIANT_NAME_RULE } from "../common/flag-names";
+import { dnsLabel, dnsSubdomain, labelMap, nonEmptyLabelValue } from "../common/k8s-names";
 
 /** flagd's flag keys are free strings; ours are what an application can write in code and a log can quote. */
-const flagKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,127}$/, "must start with a letter, then letters, digits, '_', '.' or '-' (at most 128)");
+const flagKey = z.string().regex(FLAG_KEY, FLAG_KEY_RULE);
 
-const variantName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be a variant name (letters, digits, '_', '.', '-')");
+const variantName = z.string().regex(VARIANT_NAME, VARIANT_NAME_RULE);
 
 /** A variant's value: flagd flags are boolean, string, number or object flags. */
 const variantValue = z.union([z.boolean(), z.string(), z.number(), z.record(z.string(), z.unknown())]);
@@ -117,6 +118,34 @@ export const flagApprovalSchema = z
     })
     .strict();
 
+/** The response header prefix a service tells the variant of a flag with: `x-feature-flag-<key>`. */
+export const DEFAULT_VARIANT_HEADER_PREFIX = "x-feature-flag-";
+
+/** Which flags' variants label the service's request metrics, and how the service tells. */
+const variantMetricsSchema = z.union([
+    z
+        .object({
+            podLabels: labelMap
+                .refine((l) => Object.keys(l).length > 0, "must name at least one label")
+                .meta({ description: "Labels of the service's pods, stable and canary (CanaryWorkload's: `{ app: <service> }`)." }),
+            flags: z
+                .array(flagKey)
+                .min(1)
+                .optional()
+                .meta({ description: "Flags whose variant labels the metrics (a label each: `feature_flag_<key>`); default every flag." }),
+            headerPrefix: z
+                .string()
+                .regex(/^[a-z0-9][a-z0-9-]*-$/, "must be a lowercase header name prefix ending in '-'")
+                .default(DEFAULT_VARIANT_HEADER_PREFIX)
+                .meta({
+                    description:
+                        "The service sets the response header `<headerPrefix><key>: <variant>` when it evaluates flag `<key>`; a response without it counts as `unknown`.",
+                }),
+        })
+        .strict(),
+    z.literal(false),
+]);
+
 export const featureFlagsArgsSchema = z
     .object({
         namespace: dnsLabel.meta({ description: "Namespace of the flag configuration (the service's, where flagd runs beside it)." }),
@@ -130,6 +159,10 @@ export const featureFlagsArgsSchema = z
             .boolean()
             .default(false)
             .meta({ description: "Also create the OpenFeature Operator's `FeatureFlag` resource (core.openfeature.dev/v1beta1)." }),
+        variantMetrics: variantMetricsSchema.optional().meta({
+            description:
+                "Label Istio's request metrics of the service with the variant of each flag that served the request (an Istio `Telemetry` on the service's pods, reading a response header the service sets), so an analysis can compare the variants: what a flag rollout of the stack program judges. In a stack, set for the rolled-out flags unless written here; `false` for none.",
+        }),
         approvals: z.array(flagApprovalSchema).default([]).meta({
             description:
                 "Approvals of this flag configuration (QA in staging; SRE and the change board in prod). The policy pack's `feature-flags-approved` requires the roles its config names for the environment.",
@@ -146,7 +179,19 @@ export const featureFlagsArgsSchema = z
             })
             .meta({ description: "The flags." }),
     })
-    .strict();
+    .strict()
+    .superRefine((args, ctx) => {
+        const metrics = args.variantMetrics;
+        if (metrics === undefined || metrics === false) return;
+        (metrics.flags ?? []).forEach((key, i) => {
+            if (!args.flags.some((f) => f.key === key))
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["variantMetrics", "flags", i],
+                    message: `no such flag (${args.flags.map((f) => f.key).join(", ")})`,
+                });
+        });
+    });
 
 /** One flag as the user writes it. */
 export type FeatureFlagInput = z.input<typeof featureFlagSchema>;
