@@ -41,6 +41,11 @@ export function flagCanaryIdentity(flag: FlagRelease): string {
     return `flag:${flag.key}=${flag.variant}@${flag.revision}`;
 }
 
+/** Whether a release identity (a state's or an event's `canaryImage`) is a flag rollout's rather than an image. */
+export function isFlagIdentity(identity: string): boolean {
+    return identity.startsWith("flag:");
+}
+
 /** The release identity of a flag's default variant: the stable side of its rollout. */
 export function flagStableIdentity(flag: Pick<FlagRelease, "key" | "defaultVariant">): string {
     return `flag:${flag.key}=${flag.defaultVariant}`;

@@ -3,6 +3,7 @@
  * service, image, weight, verdict, reason) and one line per check with the measured value against its threshold.
  * The per-sink formatters (slack.ts, feishu.ts, wecom.ts) lay these out in their tool's message format.
  */
+import { isFlagIdentity } from "../../progression/flag-release";
 import type { EventCheck, ReleaseEvent, ServiceEvent } from "../events";
 
 /** How alarming an event is; each sink maps it to its colours. */
@@ -55,7 +56,8 @@ export function titleOf(event: ReleaseEvent): string {
         }
     }
     const who = `${event.stack}/${event.service}`;
-    const weights = `canary weight ${formatNumber(event.fromWeight)} % → ${formatNumber(event.toWeight)} %`;
+    const share = isFlagIdentity(event.canaryImage) ? "share of users" : "canary weight";
+    const weights = `${share} ${formatNumber(event.fromWeight)} % → ${formatNumber(event.toWeight)} %`;
     switch (event.kind) {
         case "start":
             return `${who}: rollout started, ${weights}`;
@@ -87,7 +89,7 @@ export function factsOf(event: ReleaseEvent): Array<[string, string]> {
     const facts: Array<[string, string]> = [
         ["Stack", event.stack],
         ["Service", event.service],
-        ["Canary image", event.canaryImage],
+        isFlagIdentity(event.canaryImage) ? ["Flag rollout", event.canaryImage] : ["Canary image", event.canaryImage],
         ["Weight", `${formatNumber(event.fromWeight)} % → ${formatNumber(event.toWeight)} %`],
     ];
     if (event.verdict) facts.push(["Verdict", event.verdict]);
