@@ -298,7 +298,7 @@ export function shareProblem(
     };
 }
 
-export const featureFlagShareHasReleaseRecord: Rule<{}> = {
+export const featureFlagShareHasReleaseRecord: Rule<Record<string, never>> = {
     kind: "stack",
     name: "feature-flag-share-has-release-record",
     description:
