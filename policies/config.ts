@@ -110,7 +110,8 @@ export function normalizeEnvironment(name: string | undefined, known: readonly s
     return undefined;
 }
 
-function knownEnvironments(cfg: CommonConfig): string[] {
+/** The environments a name can resolve to: dev, staging, prod and every key of `environments`. */
+export function knownEnvironments(cfg: CommonConfig): string[] {
     const names = new Set<string>(["dev", "staging", "prod"]);
     for (const k of Object.keys(cfg.environments ?? {})) if (k !== "*") names.add(k.toLowerCase());
     return [...names];

@@ -3,8 +3,9 @@
  * long-term metrics, promotion order between environments, pinned images).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { type Rule, violation } from "./config";
+import { knownEnvironments, normalizeEnvironment, type Rule, type RuleContext, type RuleReport, violation } from "./config";
 import {
+    type CanaryReleaseRecord,
     canaryReleaseOf,
     isDestinationRule,
     isNamespace,
@@ -18,9 +19,10 @@ import {
     WORKLOAD_TYPES,
 } from "./contracts";
 import { listDelays, parseDuration } from "./lib/durations";
-import { isNewCanary, isRollbackOrAbort } from "./lib/gates";
+import { isIncrease, isNewCanary, isPromotion, isRollbackOrAbort, raisesExposure } from "./lib/gates";
 import { ancestors, descendants, indexByUrn, k8sName, k8sNamespace } from "./lib/graph";
 import { checkImage, containerLabel, containersOf, destinationsOf, normalizeHost } from "./lib/k8s";
+import { flagRolloutName, isFlagRecordProps, releaseKeyOf } from "./lib/release";
 import { findProjectDir, prefetchUpstreamPromotions, readUpstreamPromotions } from "./lib/upstream";
 
 const r = (x: { name: string; urn: string }) => ({ name: x.name, urn: x.urn });
@@ -249,7 +251,11 @@ export const canaryNamespaceOtelCoverage: Rule<{}> = {
         }
         for (const rel of args.resources.filter((x) => x.type === T.canaryRelease)) {
             const ns = rel.props?.["namespace"];
-            if (typeof ns === "string" && ns) check(rel, ns, `canary '${rel.props?.["service"] ?? rel.name}'`);
+            if (typeof ns !== "string" || !ns) continue;
+            const service = String(rel.props?.["service"] ?? rel.name);
+            const flag = rel.props?.["flag"];
+            const flagged = isFlagRecordProps(rel.props) && typeof flag["key"] === "string" && typeof flag["variant"] === "string";
+            check(rel, ns, flagged ? flagRolloutName(service, { key: flag["key"], variant: flag["variant"] }) : `canary '${service}'`);
         }
     },
 };
@@ -399,15 +405,20 @@ export function upstreamOf(upstreamStacks: Record<string, string>, env: string):
 
 /**
  * A version reaches an environment only after its upstream environment promoted it. The upstream's canary program
- * exports the stack output `promotions` (service → [{ version, at }]); this rule reads it with the Pulumi CLI, once
- * per pack run (see lib/upstream.ts). Gated: a new canary (action 'start', or 0% → >0%) and a manual 'promote' of
- * a version that never ran here (0% → 0%), in an environment that has an upstream in `upstreamStacks`.
+ * exports the stack output `promotions` (release key → [{ image, at }]); this rule reads it with the Pulumi CLI, once
+ * per pack run (see lib/upstream.ts). Gated, in an environment that has an upstream in `upstreamStacks`:
+ *  - an image canary: a new canary (action 'start', or 0% → >0%) and a manual 'promote' of a version that never ran
+ *    here (0% → 0%); the upstream must list its `canaryImage` under the service;
+ *  - a flag rollout (the record has `flag`): every update that gives the variant to more users (a start, any rise of
+ *    the share, a promotion), since a flag's share can jump without a new version to notice; the upstream must list
+ *    its identity `flag:<key>=<variant>@<revision>` under `<service>/flag/<key>` (never under the service, where
+ *    the image promotions are).
  */
 export const promotionOrder: Rule<PromotionConfig> = {
     kind: "resource",
     name: "promotion-order",
     description:
-        "A canary version may start (or be promoted outright) in an environment only after the upstream environment's stack promoted the same service and version (its 'promotions' stack output; upstreamStacks, default prod ← staging).",
+        "A canary version may start (or be promoted outright) in an environment only after the upstream environment's stack promoted the same service and version (its 'promotions' stack output; upstreamStacks, default prod ← staging); a flag rollout may start, rise or be promoted only after the upstream promoted the same flag variant and revision (listed under <service>/flag/<key>).",
     severity: "critical",
     defaults: { upstreamStacks: { prod: "staging" }, upstreamTimeoutSeconds: 60 },
     configProperties: {
@@ -436,6 +447,7 @@ export const promotionOrder: Rule<PromotionConfig> = {
         }
         const rec = canaryReleaseOf(args);
         if (!rec) return;
+        if (rec.flag !== undefined) return flagPromotionOrder(rec, rec.flag, args, ctx, report, readOptions);
         if (isRollbackOrAbort(rec)) return;
         const manualPromote = String(rec.action).toLowerCase() === "promote";
         if (!isNewCanary(rec) && !manualPromote) return;
@@ -471,6 +483,63 @@ export const promotionOrder: Rule<PromotionConfig> = {
         );
     },
 };
+
+/** The environment a stack name stands for ("staging", "acme/shop/stg-eu" → staging), or the stack name itself. */
+function environmentOfStack(cfg: Parameters<typeof knownEnvironments>[0], stack: string): string {
+    return normalizeEnvironment(stack, knownEnvironments(cfg)) ?? stack;
+}
+
+/** promotion-order for a flag rollout's record: any update giving the variant to more users needs the upstream's promotion. */
+async function flagPromotionOrder(
+    rec: CanaryReleaseRecord,
+    flag: NonNullable<CanaryReleaseRecord["flag"]>,
+    args: { name: string; urn: string },
+    ctx: RuleContext<PromotionConfig>,
+    report: RuleReport,
+    readOptions: () => { cwd: string; timeoutMs: number },
+): Promise<void> {
+    if (!raisesExposure(rec)) return;
+    const env = ctx.environmentOf(args.urn, rec.environment);
+    const upstream = upstreamOf(ctx.config.upstreamStacks, env);
+    if (upstream === undefined) return;
+    const at = { environment: env };
+    const key = releaseKeyOf(rec);
+    const name = flagRolloutName(rec.service, flag);
+    const what = isPromotion(rec)
+        ? `is promoted (${rec.previousWeight}% → 100% of users)`
+        : isNewCanary(rec)
+          ? `starts (${rec.previousWeight}% → ${rec.weight}% of users)`
+          : isIncrease(rec)
+            ? `rises ${rec.previousWeight}% → ${rec.weight}% of users`
+            : "moves";
+    const upstreamEnv = environmentOfStack(ctx.config, upstream);
+    const runFirst = `run it in ${upstreamEnv} first: roll out flag ${flag.key} variant '${flag.variant}' with revision ${flag.revision} (featureFlags.rollouts of service '${rec.service}') on stack '${upstream}' until it is promoted there, so that stack lists ${rec.canaryImage} under '${key}' in its 'promotions' output; then roll it out in ${env}`;
+    const read = await readUpstreamPromotions(upstream, readOptions());
+    if (!read.ok) {
+        report(
+            violation({
+                problem: `${name} (${rec.canaryImage}) ${what} in ${env}, but the promotions of upstream stack '${upstream}' cannot be read to verify it ran in ${upstreamEnv} first: ${read.error}`,
+                resource: r(args),
+                field: "flag",
+                fix: `${runFirst}; or fix policy config promotion-order.upstreamStacks`,
+            }),
+            at,
+        );
+        return;
+    }
+    const list = read.promotions[key] ?? [];
+    if (list.some((p) => p.image === rec.canaryImage)) return;
+    const known = list.map((p) => p.image);
+    report(
+        violation({
+            problem: `${name} (${rec.canaryImage}) ${what} in ${env} but upstream stack '${upstream}' (${upstreamEnv}) has not promoted it (its promotions of '${key}': ${known.length > 0 ? known.slice(-5).join(", ") : "none"})`,
+            resource: r(args),
+            field: "flag",
+            fix: runFirst,
+        }),
+        at,
+    );
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Pinned images

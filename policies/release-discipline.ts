@@ -1,12 +1,18 @@
 /**
- * Release discipline beyond the clock: every release has a named SLO owner and a risk assessment before it
- * starts, and a service does not release more often than its SLOs can take (the field write-ups: more than
- * 3 releases a week measurably cost SLO; core services release at most biweekly).
+ * Release discipline beyond the clock: every release (image canary or flag rollout) has a named SLO owner and a risk
+ * assessment before it starts, and a release does not start more often than its SLOs can take (the field write-ups:
+ * more than 3 releases a week measurably cost SLO; core services release at most biweekly).
+ *
+ * Cadence keys: a record's `recentStarts` are the earlier starts of its own release key (the program's
+ * `releaseStarts` output keys them by release: the service for its image canary, `<service>/flag/<key>` for each
+ * flag rollout), so a flag rollout's starts are counted apart from the service's image canaries and from its other
+ * flags: turning a code path on by flag does not use up the image cadence of the service, and the reverse.
  */
 
 import { type Rule, violation } from "./config";
 import { canaryReleaseOf } from "./contracts";
 import { isNewCanary } from "./lib/gates";
+import { flagRolloutName, releaseKeyOf } from "./lib/release";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -18,7 +24,7 @@ export const releaseOwnership: Rule<{}> = {
     kind: "resource",
     name: "release-owner-and-risk-assessment",
     description:
-        "A new canary names its SLO owner (service release.owner) and its risk assessment (release.riskAssessment: DB changes, third-party compatibility, rollback steps) before it starts.",
+        "A new canary or flag rollout names its SLO owner (service release.owner) and its risk assessment (release.riskAssessment: DB changes, third-party compatibility, rollback steps) before it starts.",
     severity: "high",
     defaults: {},
     validate(args, ctx, report) {
@@ -28,7 +34,7 @@ export const releaseOwnership: Rule<{}> = {
         if (missing.length === 0) return;
         report(
             violation({
-                problem: `new canary ${rec.canaryImage} of '${rec.service}' starts without ${missing.map((m) => `a release ${m === "owner" ? "SLO owner" : "risk assessment"}`).join(" and ")}`,
+                problem: `${rec.flag ? `new ${flagRolloutName(rec.service, rec.flag)} (${rec.canaryImage})` : `new canary ${rec.canaryImage} of '${rec.service}'`} starts without ${missing.map((m) => `a release ${m === "owner" ? "SLO owner" : "risk assessment"}`).join(" and ")}`,
                 resource: { name: args.name, urn: args.urn },
                 field: missing.join(", "),
                 fix: `set ${missing.map((m) => `release.${m}`).join(" and ")} of service '${rec.service}' in the stack config (gray-release:services): the person or team answering for the SLOs during the rollout, and a link to the assessment of DB changes, third-party compatibility and rollback steps`,
@@ -55,7 +61,7 @@ export const releaseCadence: Rule<ReleaseCadenceConfig> = {
     kind: "resource",
     name: "release-cadence",
     description:
-        "A service starts at most maxStartsPerWeek canaries (default 3) in any 7 days, and a core service (release.core) at most one per coreIntervalDays (default 14). Counted from the stack's own record of earlier starts. Mandatory in prod, advisory in dev and staging by default.",
+        "A release starts at most maxStartsPerWeek times (default 3) in any 7 days, and one of a core service (release.core) at most once per coreIntervalDays (default 14). Counted per release key from the stack's own record of earlier starts: a service's image canaries under the service, each flag rollout under <service>/flag/<key>. Mandatory in prod, advisory in dev and staging by default.",
     severity: "medium",
     defaults: { maxStartsPerWeek: 3, coreIntervalDays: 14 },
     // Cadence protects production SLOs; staging rehearses as often as it needs to.
@@ -83,12 +89,16 @@ export const releaseCadence: Rule<ReleaseCadenceConfig> = {
         const starts = (rec.recentStarts ?? []).map((t) => Date.parse(t)).filter((t) => t <= now);
         const at = { environment: ctx.environmentOf(args.urn, rec.environment) };
         const resource = { name: args.name, urn: args.urn };
+        const what = rec.flag
+            ? `new ${flagRolloutName(rec.service, rec.flag)} (${rec.canaryImage})`
+            : `new canary ${rec.canaryImage} of '${rec.service}'`;
+        const counted = rec.flag ? ` (flag rollouts count under their own key '${releaseKeyOf(rec)}', apart from the service's image canaries)` : "";
         const lastWeek = starts.filter((t) => now - t < 7 * DAY_MS);
         if (lastWeek.length + 1 > ctx.config.maxStartsPerWeek) {
             const nextFree = new Date(lastWeek.sort((a, b) => a - b)[lastWeek.length - ctx.config.maxStartsPerWeek]! + 7 * DAY_MS);
             report(
                 violation({
-                    problem: `new canary ${rec.canaryImage} of '${rec.service}' would be its start number ${lastWeek.length + 1} in 7 days (limit ${ctx.config.maxStartsPerWeek}; earlier: ${lastWeek.map((t) => new Date(t).toISOString()).join(", ")})`,
+                    problem: `${what} would be its start number ${lastWeek.length + 1} in 7 days (limit ${ctx.config.maxStartsPerWeek}; earlier: ${lastWeek.map((t) => new Date(t).toISOString()).join(", ")})${counted}`,
                     resource,
                     field: "recentStarts",
                     fix: `batch the change into a later release (the next start is allowed from ${nextFree.toISOString()}), or raise release-cadence.maxStartsPerWeek`,
@@ -100,7 +110,7 @@ export const releaseCadence: Rule<ReleaseCadenceConfig> = {
         if (rec.core === true && now - last < ctx.config.coreIntervalDays * DAY_MS) {
             report(
                 violation({
-                    problem: `core service '${rec.service}' starts canary ${rec.canaryImage} ${((now - last) / DAY_MS).toFixed(1)} days after its previous start (${new Date(last).toISOString()}); core services release at most every ${ctx.config.coreIntervalDays} days`,
+                    problem: `core service '${rec.service}' starts ${rec.flag ? `flag rollout ${rec.flag.key}=${rec.flag.variant} (${rec.canaryImage})` : `canary ${rec.canaryImage}`} ${((now - last) / DAY_MS).toFixed(1)} days after its previous start (${new Date(last).toISOString()}); core services release at most every ${ctx.config.coreIntervalDays} days`,
                     resource,
                     field: "core",
                     fix: `wait for the next core window (from ${new Date(last + ctx.config.coreIntervalDays * DAY_MS).toISOString()}), or change release-cadence.coreIntervalDays`,
@@ -119,13 +129,23 @@ export const stableDowngrade: Rule<{}> = {
     kind: "resource",
     name: "stable-downgrade",
     description:
-        "Stable never goes back to an image it ran before (e.g. the one a promotion replaced): the canary program refuses it unless progression.controls.acknowledgeDowngrade is set, and this rule refuses it in staging and prod even then (advisory in dev).",
+        "Stable never goes back to an image it ran before (e.g. the one a promotion replaced): the canary program refuses it unless progression.controls.acknowledgeDowngrade is set, and this rule refuses it in staging and prod even then (advisory in dev). Images only: a flag rollout's record is not judged.",
     severity: "critical",
     defaults: {},
     validate(args, ctx, report) {
         const rec = canaryReleaseOf(args);
         // A promotion went through the gates: only a configured change of stable is a downgrade to refuse.
-        if (!rec || rec.action === "promote" || rec.previousStableImage === undefined || rec.stableImage === rec.previousStableImage) return;
+        // A flag rollout has no build to go back to: its stable side is the flag's default variant as configured
+        // now (the engine keeps no stable history for it). After a promotion its record shows stable going from
+        // the promoted identity back to the default's, which must not read as a downgrade.
+        if (
+            !rec ||
+            rec.flag !== undefined ||
+            rec.action === "promote" ||
+            rec.previousStableImage === undefined ||
+            rec.stableImage === rec.previousStableImage
+        )
+            return;
         if (!(rec.formerStableImages ?? []).includes(rec.stableImage)) return;
         report(
             violation({

@@ -1,12 +1,13 @@
 /**
- * Release windows: no weight increase and no new canary outside the configured windows or on freeze
- * dates. Rollbacks and aborts are always allowed.
+ * Release windows: no weight increase, no new canary and no promotion outside the configured windows or on freeze
+ * dates, for image canaries and flag rollouts alike. Rollbacks and aborts are always allowed.
  */
 
 import { DEFAULT_WINDOW, isWithinAnyWindow, type ReleaseWindow } from "../progression/release-window";
 import { type Rule, violation } from "./config";
 import { canaryReleaseOf } from "./contracts";
-import { isIncrease, isNewCanary, isRollbackOrAbort } from "./lib/gates";
+import { isNewCanary, isPromotion, raisesExposure } from "./lib/gates";
+import { flagRolloutName } from "./lib/release";
 
 export interface ReleaseWindowConfig {
     /** IANA time zone the windows are expressed in. */
@@ -23,7 +24,7 @@ export const releaseWindow: Rule<ReleaseWindowConfig> = {
     kind: "resource",
     name: "release-window",
     description:
-        "Canary weight increases and new canaries happen only inside the release windows (default weekdays 09:00-17:00) and never on freeze dates; rollbacks and aborts are always allowed. Mandatory in prod, advisory in dev and staging by default.",
+        "Canary weight increases, new canaries and promotions (of an image canary or a flag rollout) happen only inside the release windows (default weekdays 09:00-17:00) and never on freeze dates; rollbacks and aborts are always allowed. Mandatory in prod, advisory in dev and staging by default.",
     severity: "high",
     defaults: { timeZone: "UTC", windows: [DEFAULT_WINDOW], freezeDates: [] },
     // Release windows are production discipline: staging rehearses at any hour (reported as advisory there), so
@@ -55,22 +56,29 @@ export const releaseWindow: Rule<ReleaseWindowConfig> = {
     },
     validate(args, ctx, report) {
         const rec = canaryReleaseOf(args);
-        if (!rec) return;
-        if (isRollbackOrAbort(rec)) return;
-        const increase = isIncrease(rec);
-        const fresh = isNewCanary(rec);
-        if (!increase && !fresh) return;
+        if (!rec || !raisesExposure(rec)) return;
+        const promotion = isPromotion(rec);
+        const fresh = !promotion && isNewCanary(rec);
         const cfg = ctx.config;
         const now = cfg.now ?? new Date().toISOString();
         const decision = isWithinAnyWindow(now, cfg.windows, cfg.timeZone, cfg.freezeDates);
         if (decision.allowed) return;
         const windows = cfg.windows.map((w) => `days ${w.days.join(",")} ${w.start}-${w.end}`).join(" | ");
+        const flag = rec.flag;
+        const what = flag
+            ? `${promotion ? "promotion of " : fresh ? "new " : "share increase of "}${flagRolloutName(rec.service, flag)} (${rec.previousWeight}% → ${promotion ? 100 : rec.weight}% of users)`
+            : promotion
+              ? `promotion of canary ${rec.canaryImage} of '${rec.service}' (${rec.previousWeight}% → all traffic)`
+              : `${fresh ? `new canary ${rec.canaryImage}` : "canary weight increase"} of '${rec.service}' (${rec.previousWeight}% → ${rec.weight}%)`;
+        const keep = promotion
+            ? `the rollout at ${rec.previousWeight}% (do not promote yet)`
+            : `the ${flag ? "share" : "weight"} at ${rec.previousWeight}%`;
         report(
             violation({
-                problem: `${fresh ? `new canary ${rec.canaryImage}` : "canary weight increase"} of '${rec.service}' (${rec.previousWeight}% → ${rec.weight}%) outside the release window: ${decision.reason} (now ${decision.local})`,
+                problem: `${what} outside the release window: ${decision.reason} (now ${decision.local})`,
                 resource: { name: args.name, urn: args.urn },
-                field: "weight",
-                fix: `keep the weight at ${rec.previousWeight}% and run the step inside a release window (${windows}, ${cfg.timeZone}); rollbacks and aborts remain allowed`,
+                field: promotion ? "action" : "weight",
+                fix: `keep ${keep} and run the step inside a release window (${windows}, ${cfg.timeZone}); rollbacks and aborts remain allowed`,
             }),
             { environment: ctx.environmentOf(args.urn, rec.environment) },
         );

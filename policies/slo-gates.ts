@@ -14,6 +14,7 @@ import {
     skipAllowed,
     verdictAgeMinutes,
 } from "./lib/gates";
+import { exposureUnit, flagRolloutName, subjectOf } from "./lib/release";
 
 const r = (args: { name: string; urn: string }) => ({ name: args.name, urn: args.urn });
 
@@ -54,7 +55,7 @@ export const canaryReleaseRecordValid: Rule<{}> = {
                 problem: `CanaryRelease record does not follow the contract: ${p.problems.join("; ")}`,
                 resource: r(args),
                 field: "props",
-                fix: "pass the full record { service, environment, canaryImage, stableImage, previousWeight, weight, stepIndex, steps, status, verdict, skipAnalysis, action, evaluatedAt } as the component args (see policies/contracts.ts)",
+                fix: "pass the full record { service, environment, canaryImage, stableImage, previousWeight, weight, stepIndex, steps, status, verdict, skipAnalysis, action, evaluatedAt } (and `flag` for a flag rollout) as the component args (see policies/contracts.ts)",
             }),
             { environment: ctx.environmentOf(args.urn, typeof args.props["environment"] === "string" ? args.props["environment"] : undefined) },
         );
@@ -110,10 +111,10 @@ export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
                 const first = firstStep(rec.steps)!;
                 report(
                     violation({
-                        problem: `canary '${rec.service}' starts at ${rec.weight}% (0% → first step ${first}%) without a passing analysis, and ${entry.reason}: an unanalysed entry may expose at most ${maxFirstStep}% of traffic`,
+                        problem: `${subjectOf(rec, `canary '${rec.service}'`)} starts at ${rec.weight}%${rec.flag ? " of users" : ""} (0% → first step ${first}%) without a passing analysis, and ${entry.reason}: an unanalysed entry may expose at most ${maxFirstStep}% of ${exposureUnit(rec)}`,
                         resource: r(args),
                         field: "steps",
-                        fix: `make the first step of the weight ladder at most ${maxFirstStep}% (e.g. [1, 5, 25, 50, 100]), or raise policy config canary-weight-rise-requires-pass.maxFirstStep if this exposure is acceptable`,
+                        fix: `make the first step of the ${rec.flag ? `rollout's steps (featureFlags.rollouts[].steps, or the service's progression.steps)` : "weight ladder"} at most ${maxFirstStep}% (e.g. [1, 5, 25, 50, 100]), or raise policy config canary-weight-rise-requires-pass.maxFirstStep if this exposure is acceptable`,
                     }),
                     { environment: env },
                 );
@@ -121,10 +122,12 @@ export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
             }
             report(
                 violation({
-                    problem: `canary weight of '${rec.service}' rises ${rec.previousWeight}% → ${rec.weight}% but the recorded analysis verdict is '${rec.verdict}'${rec.skipAnalysis ? " (skipAnalysis is not allowed in " + env + ")" : ""}`,
+                    problem: `${rec.flag ? `share of users of ${flagRolloutName(rec.service, rec.flag)}` : `canary weight of '${rec.service}'`} rises ${rec.previousWeight}% → ${rec.weight}% but the recorded analysis verdict is '${rec.verdict}'${rec.skipAnalysis ? " (skipAnalysis is not allowed in " + env + ")" : ""}`,
                     resource: r(args),
                     field: "verdict",
-                    fix: `hold the weight at ${rec.previousWeight}% until the SLO analysis for version ${rec.canaryImage} passes (or roll back to 0%)`,
+                    fix: rec.flag
+                        ? `hold the share at ${rec.previousWeight}% until the SLO analysis of ${rec.canaryImage} (requests served variant '${rec.flag.variant}' against '${rec.flag.defaultVariant}') passes (or roll back to 0%)`
+                        : `hold the weight at ${rec.previousWeight}% until the SLO analysis for version ${rec.canaryImage} passes (or roll back to 0%)`,
                 }),
                 { environment: env },
             );
@@ -136,7 +139,7 @@ export const canaryWeightRiseRequiresPass: Rule<RiseConfig> = {
             if (age === undefined || age > maxAge) {
                 report(
                     violation({
-                        problem: `the passing verdict of '${rec.service}' is ${age === undefined ? "undated" : `${Math.round(age)} min old`}, older than the allowed ${maxAge} min, so it is not the analysis of this update`,
+                        problem: `the passing verdict of ${subjectOf(rec, `'${rec.service}'`)} is ${age === undefined ? "undated" : `${Math.round(age)} min old`}, older than the allowed ${maxAge} min, so it is not the analysis of this update`,
                         resource: r(args),
                         field: "evaluatedAt",
                         fix: "re-run the SLO analysis for this step and record its evaluatedAt (ISO-8601)",
@@ -192,11 +195,11 @@ export const canaryWeightStepLimit: Rule<StepConfig> = {
         report(
             violation({
                 problem: entering
-                    ? `canary of '${rec.service}' enters at ${rec.weight}%, above the first step ${first}% of the ladder [${steps.join(", ")}]${cap}; the first step is the analysis entry point`
-                    : `canary weight of '${rec.service}' jumps ${rec.previousWeight}% → ${rec.weight}%, more than one step of the ladder [${steps.join(", ")}]${cap}`,
+                    ? `${subjectOf(rec, `canary of '${rec.service}'`)} enters at ${rec.weight}%${rec.flag ? " of users" : ""}, above the first step ${first}% of the ladder [${steps.join(", ")}]${cap}; the first step is the analysis entry point`
+                    : `${rec.flag ? `share of users of ${flagRolloutName(rec.service, rec.flag)}` : `canary weight of '${rec.service}'`} jumps ${rec.previousWeight}% → ${rec.weight}%, more than one step of the ladder [${steps.join(", ")}]${cap}`,
                 resource: r(args),
                 field: "weight",
-                fix: `raise the weight to at most ${next}% in this update and take the next step after the next passing analysis`,
+                fix: `raise the ${rec.flag ? "share" : "weight"} to at most ${next}% in this update and take the next step after the next passing analysis`,
             }),
             { environment: ctx.environmentOf(args.urn, rec.environment) },
         );
@@ -214,10 +217,14 @@ export const canaryFailedVerdictRollback: Rule<{}> = {
         if (!rec || rec.verdict !== "fail" || rec.weight <= 0) return;
         report(
             violation({
-                problem: `the SLO analysis of '${rec.service}' version ${rec.canaryImage} failed but the canary still receives ${rec.weight}% of traffic`,
+                problem: rec.flag
+                    ? `the SLO analysis of ${flagRolloutName(rec.service, rec.flag)} (${rec.canaryImage}) failed but ${rec.weight}% of users still get variant '${rec.flag.variant}'`
+                    : `the SLO analysis of '${rec.service}' version ${rec.canaryImage} failed but the canary still receives ${rec.weight}% of traffic`,
                 resource: r(args),
                 field: "weight",
-                fix: "roll back: set the canary weight to 0 (action 'rollback') so all traffic returns to the stable version",
+                fix: rec.flag
+                    ? `roll back: set the share to 0 (action 'rollback') so every user gets the default variant '${rec.flag.defaultVariant}' again`
+                    : "roll back: set the canary weight to 0 (action 'rollback') so all traffic returns to the stable version",
             }),
             { environment: ctx.environmentOf(args.urn, rec.environment) },
         );
@@ -238,10 +245,10 @@ export const canarySkipAnalysisDevOnly: Rule<SkipConfig> = {
         if (skipAllowed(env, ctx.config.skipAnalysisAllowedIn)) return;
         report(
             violation({
-                problem: `CanaryRelease of '${rec.service}' skips the SLO analysis in environment '${env}'`,
+                problem: `CanaryRelease of ${subjectOf(rec, `'${rec.service}'`)} skips the SLO analysis in environment '${env}'`,
                 resource: r(args),
                 field: "skipAnalysis",
-                fix: `set skipAnalysis: false (skipping is allowed only in: ${ctx.config.skipAnalysisAllowedIn.join(", ")})`,
+                fix: `set skipAnalysis: false${rec.flag ? ` (controls.skipAnalysis of the rollout of flag ${rec.flag.key} in featureFlags.rollouts)` : ""} (skipping is allowed only in: ${ctx.config.skipAnalysisAllowedIn.join(", ")})`,
             }),
             { environment: env },
         );
@@ -306,10 +313,12 @@ export const canaryRequiresSloRules: Rule<{}> = {
             if (missing.length === 0) continue;
             report(
                 violation({
-                    problem: `canary of '${rec.service}' runs at ${rec.weight}% without ${missing.join(" and ")} in this stack`,
+                    problem: rec.flag
+                        ? `${flagRolloutName(rec.service, rec.flag)} gives ${rec.weight}% of users variant '${rec.flag.variant}' without ${missing.join(" and ")} in this stack`
+                        : `canary of '${rec.service}' runs at ${rec.weight}% without ${missing.join(" and ")} in this stack`,
                     resource: r(res),
                     field: "weight",
-                    fix: `add a PrometheusRule (monitoring.coreos.com/v1) with recording rules for '${rec.service}' and an alert on canary_error_rate_delta, or set the weight to 0`,
+                    fix: `add a PrometheusRule (monitoring.coreos.com/v1) with recording rules for '${rec.service}' and an alert on canary_error_rate_delta, or ${rec.flag ? "roll the flag back (share 0)" : "set the weight to 0"}`,
                 }),
                 { urn: res.urn, environment: env },
             );

@@ -17,6 +17,22 @@ export function isNewCanary(r: Pick<CanaryReleaseRecord, "weight" | "previousWei
     return (r.previousWeight === 0 && r.weight > 0) || String(r.action).toLowerCase() === "start";
 }
 
+/** A promotion: the canary (or a flag's variant) takes all traffic (all users), whatever the record's weight says. */
+export function isPromotion(r: Pick<CanaryReleaseRecord, "action">): boolean {
+    return String(r.action).toLowerCase() === "promote";
+}
+
+/**
+ * Whether the update exposes more traffic (or users) to the release: a new canary, a rise of the weight, or a
+ * promotion. A promotion's record carries weight 0 (an image canary leaves the split because stable now runs it; a
+ * flag rollout's variant goes to every user), so it counts whatever its weights say. A rollback never does.
+ */
+export function raisesExposure(r: Pick<CanaryReleaseRecord, "weight" | "previousWeight" | "action">): boolean {
+    if (isPromotion(r)) return true;
+    if (isRollbackOrAbort(r)) return false;
+    return isIncrease(r) || isNewCanary(r);
+}
+
 /** Default of `maxFirstStep`: the largest first step a canary may enter without a passing analysis. */
 export const DEFAULT_MAX_FIRST_STEP = 5;
 
