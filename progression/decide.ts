@@ -8,7 +8,8 @@
  *    without analysis: there is no canary traffic to analyse yet, and the first step is the smallest
  *    exposure the operator configured. Every later step needs a `pass`.
  * 2. `promoted`, `rolledBack` and `failed` rollouts never move again until the canary version changes.
- * 3. Manual controls: abort → weight 0 now; promote → canary becomes stable; pause → hold, status paused.
+ * 3. Manual controls: abort → weight 0 now; promote → canary becomes stable (held while an enforced release window is
+ *    closed); pause → hold, status paused.
  * 4. Verdicts: fail → rollback after `failuresBeforeRollback` consecutive fails (status rolledBack);
  *    error → hold, rollback after `errorsBeforeFail` consecutive errors (status failed);
  *    inconclusive → hold, rollback after `inconclusiveBeforeFail` in a row (status failed), except a verdict `held`
@@ -207,6 +208,9 @@ export function decide(
         }
         if (controls.abort) return finish(fresh, { status: "rolledBack" }, "rollback", "abort requested before the rollout started", undefined);
         if (controls.promote) {
+            const closed = windowClosed();
+            if (closed !== undefined)
+                return finish(fresh, { status: "paused" }, "hold", `manual promotion of a new ${terms.subject} waits: ${closed}`, undefined);
             return finish(
                 fresh,
                 { status: "promoted", stepIndex: lastIndex, weight: 100 },
@@ -241,7 +245,12 @@ export function decide(
 
     // 3. Manual controls.
     if (controls.abort) return rollback(current, "rolledBack", "manual abort", undefined);
-    if (controls.promote) return finish(current, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "promote", "manual promotion", undefined);
+    if (controls.promote) {
+        // A promotion is a change of what serves all traffic: it waits for the window, as the pack's release-window rule requires.
+        const closed = windowClosed();
+        if (closed !== undefined) return finish(current, {}, "hold", `manual promotion at ${current.weight}% waits: ${closed}`, undefined);
+        return finish(current, { status: "promoted", stepIndex: lastIndex, weight: 100 }, "promote", "manual promotion", undefined);
+    }
     if (controls.pause) {
         const where = current.weight === 0 ? "before the first step" : `at ${current.weight}%`;
         return finish(current, { status: "paused" }, "pause", `paused ${where} by controls.pause`, verdict);

@@ -33,6 +33,24 @@ describe("decision gates: release window, cadence, time at a step", () => {
         assert.equal(tuesday.routing.canaryWeight, 25);
     });
 
+    it("holds a manual promotion outside the window (the pack's release-window refuses it in prod), and promotes inside", () => {
+        const promote = prod({ controls: { promote: true } });
+        const s = startedAt(0);
+        const evening = decide(s, promote, undefined, at(8 * HOUR));
+        assert.equal(evening.action, "hold");
+        assert.equal(evening.routing.canaryWeight, 5);
+        assert.match(evening.reason, /manual promotion at 5% waits: held by the release window: 18:00 UTC is outside/);
+        const fresh = decide(undefined, promote, undefined, at(8 * HOUR));
+        assert.deepEqual([fresh.action, fresh.state.status, fresh.routing.canaryWeight], ["hold", "paused", 0]);
+        const tuesday = decide(evening.state, promote, undefined, at(24 * HOUR));
+        assert.deepEqual([tuesday.action, tuesday.state.status], ["promote", "promoted"]);
+        // Outside prod the window is not enforced by default: the promotion goes at once.
+        assert.equal(
+            decide(s, makeConfig({ environment: "staging", releaseWindow: {}, controls: { promote: true } }), undefined, at(8 * HOUR)).action,
+            "promote",
+        );
+    });
+
     it("holds a new canary before its first step outside the window (paused at 0), and starts it inside", () => {
         const cfg = prod();
         const saturday = decide(undefined, cfg, undefined, at(5 * 24 * HOUR));
