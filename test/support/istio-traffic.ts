@@ -20,11 +20,21 @@ export interface VersionTraffic {
     errorRatio: (t: number) => number;
     /** Cumulative share per {@link DURATION_BUCKETS} bound. */
     latency?: ReadonlyArray<number>;
+    /**
+     * More labels on every series, e.g. the flag variant a request was served (`feature_flag_new_pricing: "on"`):
+     * one version's traffic split by variant is one call per variant.
+     */
+    labels?: Readonly<Record<string, string>>;
 }
 
 /** Series for `traffic` from `startS` to `endS` (unix seconds), one sample every `stepS`. */
 export function istioSeries(traffic: VersionTraffic, startS: number, endS: number, stepS = 15): SyntheticSeries[] {
-    const labels = { reporter: "destination", destination_service_name: traffic.service, destination_version: traffic.version };
+    const labels = {
+        ...traffic.labels,
+        reporter: "destination",
+        destination_service_name: traffic.service,
+        destination_version: traffic.version,
+    };
     const latency = traffic.latency ?? FAST_LATENCY;
     const ok: Array<[number, number]> = [];
     const errors: Array<[number, number]> = [];

@@ -9,6 +9,8 @@ export interface RenderedObject {
         replicas?: number;
         http?: Array<{ name?: string; route?: Array<{ destination?: { subset?: string }; weight?: number }> }>;
     };
+    /** A ConfigMap's data. */
+    data?: Record<string, string>;
 }
 
 /** Every object rendered under `dir`. */
@@ -40,4 +42,13 @@ export function splitWeights(dir: string, service: string): Record<string, numbe
 /** `spec.replicas` of a rendered Deployment. */
 export function deploymentReplicas(dir: string, name: string): number | undefined {
     return renderedObjects(dir).find((o) => o.kind === "Deployment" && o.metadata?.name === name)?.spec?.replicas;
+}
+
+/** One entry of a rendered ConfigMap's data (e.g. the flag file `flags.flagd.json` of FeatureFlags). */
+export function configMapEntry(dir: string, namespace: string, name: string, key: string): string {
+    const cm = renderedObjects(dir).find((o) => o.kind === "ConfigMap" && o.metadata?.name === name && o.metadata?.namespace === namespace);
+    if (!cm) throw new Error(`no ConfigMap ${namespace}/${name} rendered under ${dir}`);
+    const value = cm.data?.[key];
+    if (value === undefined) throw new Error(`ConfigMap ${namespace}/${name} has no key ${key} (keys: ${Object.keys(cm.data ?? {}).join(", ")})`);
+    return value;
 }
