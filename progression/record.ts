@@ -42,7 +42,7 @@ export const canaryReleaseRecordSchema = z.object({
     formerStableImages: z.array(text).optional().meta({ description: "Images that served as stable before `previousStableImage`, newest last." }),
     flag: z.object({ key: text, variant: text, defaultVariant: text, revision: text }).optional().meta({
         description:
-            "Set for a flag rollout: the flag, the variant rolled out to `weight` percent of users, the default everyone else gets, and the rollout's revision. `canaryImage` and `stableImage` then hold the release identities `flag:<key>=<variant>@<revision>` and `flag:<key>=<defaultVariant>`.",
+            "Set for a flag rollout: the flag, the variant rolled out to `weight` percent of users (every user once `status` is promoted, when `weight` is 0 as for a promoted image canary: the variant is then the stable side), the default everyone else gets, and the rollout's revision. `canaryImage` and `stableImage` then hold the release identities `flag:<key>=<variant>@<revision>` and `flag:<key>=<defaultVariant>`.",
     }),
 });
 

@@ -18,11 +18,13 @@ import {
     canaryWorkloadArgsSchema,
     grayNamespaceArgsSchema,
     otelCollectorArgsSchema,
+    featureFlagsArgsSchema,
     sloRulesArgsSchema,
     thanosArgsSchema,
 } from "../components";
 import { progressionConfigSchema } from "../progression/config";
 import { stackConfigSchema } from "../stacks/config";
+import { flagRolloutSchema } from "../stacks/flag-rollouts";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const OUTPUT = path.join(REPO_ROOT, "docs", "configuration.md");
@@ -44,6 +46,8 @@ const SECTIONS: Section[] = [
     { name: "Routing", prefix: "services[].routing", schema: { canaryRoutingArgsSchema }, component: "CanaryRouting" },
     { name: "Workload", prefix: "services[].workload", schema: { canaryWorkloadArgsSchema }, component: "CanaryWorkload" },
     { name: "SLO rules", prefix: "services[].slo", schema: { sloRulesArgsSchema }, component: "SloRules" },
+    { name: "Feature flags", prefix: "services[].featureFlags", schema: { featureFlagsArgsSchema }, component: "FeatureFlags" },
+    { name: "Flag rollouts", prefix: "services[].featureFlags.rollouts[]", schema: { flagRolloutSchema } },
     { name: "Gray namespaces", prefix: "platform.namespaces[]", schema: { grayNamespaceArgsSchema }, component: "GrayNamespace" },
     { name: "Thanos", prefix: "platform.thanos", schema: { thanosArgsSchema }, component: "Thanos" },
     { name: "OpenTelemetry collectors", prefix: "platform.otel", schema: { otelCollectorArgsSchema }, component: "OtelCollector" },
@@ -59,6 +63,10 @@ const INTROS: Record<string, string> = {
     routing: "Istio VirtualService and DestinationRule of the service: opt-in headers, allowlist, path prefixes, mirroring, resilience.",
     workload: "The stable and canary Deployments and the Service selecting both.",
     slo: "SLO recording and burn-rate alerting rules, canary-versus-stable rules and the Grafana dashboard of the service.",
+    featureFlags:
+        "The service's feature flags in flagd's format (a ConfigMap flagd reads), their approvals, and the Istio Telemetry that labels requests with the variant that served them. `rollouts` is the stack's own key (next section). See docs/feature-flags.md.",
+    rollouts:
+        "Flag variants rolled out to a growing share of users, one step per update on the service's analysis; each is a release of its own, kept under `<service>/flag/<key>`. The rest of its progression settings are the service's (`services[].progression`), without step gates or custom checks.",
     namespaces: "One entry per gray namespace: labels, quotas, network policies, mTLS, shared and isolated backing services, layered config.",
     thanos: "Long-window SLO storage: Thanos sidecar, store, compactor, query (and optionally query-frontend and ruler) with object storage.",
     otel: "Agent and gateway collectors: W3C + B3 propagation, tail sampling that keeps every canary trace, span metrics.",
@@ -89,6 +97,7 @@ const MANAGED: Record<string, string> = {
     "services[].workload.canaryWeight":
         "the larger of this update's and the previous update's canary share: pods follow routes up at once and down one update later",
     "services[].slo.service": fromName,
+    "services[].featureFlags.namespace": fromNamespace,
     "platform.thanos.storage.accessKey": "with `storage.type: existing`, from the secret `gray-release:thanosAccessKey`",
     "platform.thanos.storage.secretKey": "with `storage.type: existing`, from the secret `gray-release:thanosSecretKey`",
 };
