@@ -21,6 +21,8 @@ import {
     parseProgressionConfig,
     runProgression,
 } from "../../progression/internal";
+import { factsOf, titleOf } from "../../release/notify/format";
+import { transitionEvents } from "../../release/transitions";
 import { canaryReleaseArgs } from "../../stacks/canary-release";
 import { parseStackConfig } from "../../stacks/config";
 import { flagsAfterDecisions, rolloutShare } from "../../stacks/flag-rollouts";
@@ -284,6 +286,24 @@ describe("flag rollouts in the engine", () => {
         assert.equal(record.stableImage, "flag:new-pricing=off");
         assert.equal(record.weight, 1);
         assert.deepEqual(record.flag, { key: "new-pricing", variant: "on", defaultVariant: "off", revision: "1" });
+    });
+});
+
+describe("flag rollouts in the release driver's events", () => {
+    it("a rollback of a flag rollout is an event of its own key, in words of users and flags", () => {
+        const at = new Date("2026-12-01T10:00:00Z");
+        const started = decide(undefined, flagConfig(), undefined, at);
+        const rolledBack = decide(started.state, flagConfig(), verdict("fail", at), at);
+        const key = "checkout/flag/new-pricing";
+        const [event, ...rest] = transitionEvents("prod", { [key]: started.state }, { [key]: rolledBack.state }, {}, at);
+        assert.equal(rest.length, 0);
+        assert.ok(event && "service" in event);
+        assert.deepEqual(
+            [event.kind, event.service, event.canaryImage, event.fromWeight, event.toWeight],
+            ["rollback", key, "flag:new-pricing=on@1", 1, 0],
+        );
+        assert.equal(titleOf(event), "prod/checkout/flag/new-pricing rolled back: share of users 1 % → 0 %");
+        assert.deepEqual(factsOf(event)[2], ["Flag rollout", "flag:new-pricing=on@1"]);
     });
 });
 
