@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dnsLabel } from "../components/common/k8s-names";
 import { InvalidArgsError, parseArgs } from "../components/common/validation";
+import { type FeatureFlag, type FeatureFlagInput, featureFlagSchema } from "../components/feature-flags";
 import {
     type AnalysisVerdict,
     type Decision,
@@ -21,10 +22,12 @@ import {
     runProgression,
     type ServiceProgressionInput,
 } from "../progression";
+import { releaseKey } from "../progression/config";
 import { canaryReleaseRecordSchema, promotionSchema } from "../progression/record";
 import { describeRelease, summaryLine } from "../progression/release-summary";
 import { CanaryRelease, canaryReleaseArgs, type ReleaseFacts } from "./canary-release";
 import { type StepInputs, stepInputs } from "./canary-service";
+import { flagsAfterDecisions } from "./flag-rollouts";
 import { type PreviousRelease, previousOf, readPreviousOutputs, recordPromotion, recordStart, type ServiceReleaseOutputs } from "./release-outputs";
 
 export { CanaryRelease, type CanaryReleaseArgs, canaryReleaseArgs, type ReleaseFacts } from "./canary-release";
@@ -91,6 +94,11 @@ export interface CanaryStep extends StepInputs, ServiceReleaseOutputs {
     verdict: AnalysisVerdict | undefined;
     /** The state the previous update left, if usable. */
     previousState: ProgressionState | undefined;
+    /**
+     * For a flag rollout (`progression.flag`): the service's flags as this step shapes them, for FeatureFlags' `flags`
+     * (the rolled-out flag's share as decided; after a rollback, its variant served to nobody). Other flags unchanged.
+     */
+    flags: (flags: ReadonlyArray<FeatureFlagInput>) => FeatureFlag[];
 }
 
 /** The engine's input for one service: its config, what the previous update left, and the cadence context. */
@@ -137,6 +145,10 @@ export function registered(resource: pulumi.Resource): Promise<void> {
  * };
  * ```
  *
+ * A flag rollout is a step too: give `progression.flag` (`{ key, variant, defaultVariant, revision }`) instead of the
+ * images, name the step `<service>/flag/<key>`, and pass `step.flags(flags)` as FeatureFlags' `flags`, depending on
+ * `step.record`; its state is exported under that name.
+ *
  * A configuration the engine refuses (a stable image that stable ran before, without
  * `controls.acknowledgeDowngrade`) throws an `InvalidArgsError` naming `progression.stableImage`, before the record.
  */
@@ -145,10 +157,12 @@ export async function decideCanaryStep(name: string, args: CanaryStepArgs, opts?
     const a = parseArgs(subject, canaryStepArgsSchema, args);
     const config = a.progression;
     const now = a.now ?? new Date();
-    const previous = a.previous ?? previousOf(await readPreviousOutputs(), config.service);
+    // A flag rollout's release is kept under `<service>/flag/<key>`, beside the service's image canary.
+    const key = releaseKey(config);
+    const previous = a.previous ?? previousOf(await readPreviousOutputs(), key);
     const input = progressionInput(config, previous, a.release, now);
-    const result = (await runProgression([input], a.metrics ?? prometheusProviderFor(config), now)).get(config.service);
-    if (result === undefined) throw new Error(`${subject}: no progression decision for service "${config.service}"`);
+    const result = (await runProgression([input], a.metrics ?? prometheusProviderFor(config), now)).get(key);
+    if (result === undefined) throw new Error(`${subject}: no progression decision for "${key}"`);
     const { decision, verdict } = result;
     if (decision.refusal !== undefined) {
         throw new InvalidArgsError(subject, [{ path: "progression.stableImage", value: config.stableImage, message: decision.refusal }]);
@@ -171,14 +185,15 @@ export async function decideCanaryStep(name: string, args: CanaryStepArgs, opts?
     );
     await registered(record);
     const summary = describeRelease(previousState?.weight ?? 0, decision, verdict);
-    pulumi.log.info(summaryLine(summary, config.service), record);
+    pulumi.log.info(summaryLine(summary, key), record);
     return {
         ...stepInputs(config, previousState, decision),
+        flags: (flags) => flagsAfterDecisions(parseArgs(`${subject} flags`, z.array(featureFlagSchema), flags), [{ config, decision }]),
         record,
         decision,
         verdict,
         previousState,
-        service: config.service,
+        service: key,
         state: decision.state,
         starts: recordStart(previous.starts ?? [], decision.action, now),
         promotions: recordPromotion(previous.promotions ?? [], decision.action, config.canaryImage, now.toISOString()),

@@ -100,6 +100,7 @@ export function recordPromotion(previous: ReadonlyArray<PromotionRecord>, action
 
 /** What one service leaves for the next update. */
 export interface ServiceReleaseOutputs {
+    /** The key of the release: the service's name, or `<service>/flag/<key>` for a flag rollout. */
     service: string;
     /** The progression state after this update. */
     state: ProgressionState;

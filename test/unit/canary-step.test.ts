@@ -185,6 +185,44 @@ describe("decideCanaryStep (gray-release/canary-step)", () => {
         );
     });
 
+    it("a flag rollout is a step of its own: kept under <service>/flag/<key>, its share shaping the flags", async () => {
+        const { stableImage: _s, canaryImage: _c, ...rest } = progression;
+        const flagProgression = { ...rest, steps: [1, 5, 25, 50, 100], flag: { key: "new-pricing", variant: "on", defaultVariant: "off" } };
+        const flags = [{ key: "new-pricing", variants: { on: true, off: false }, defaultVariant: "off" }];
+        const common = { namespace: "shop-gray", release: { owner: "team-checkout", riskAssessment: "https://wiki.example.com/r" } };
+        const start = await decideCanaryStep("checkout/flag/new-pricing", {
+            ...common,
+            progression: flagProgression,
+            previous: {},
+            metrics: unasked,
+            now: NOW,
+        });
+        assert.equal(start.service, "checkout/flag/new-pricing");
+        assert.deepEqual([start.decision.action, start.state.weight, start.state.canaryImage], ["start", 1, "flag:new-pricing=on@1"]);
+        assert.deepEqual(start.flags(flags)[0]?.targeting.fraction, { variant: "on", percent: 1 });
+        const rec = parseCanaryRelease(records()[0]!.inputs);
+        assert.ok(rec.ok);
+        assert.deepEqual(rec.value.flag, { key: "new-pricing", variant: "on", defaultVariant: "off", revision: "1" });
+
+        // Exported under its own key, beside the service's image canary.
+        const outputs = releaseOutputs([first, start]);
+        assert.deepEqual(Object.keys(outputs[STATE_OUTPUT]), ["checkout", "checkout/flag/new-pricing"]);
+        const next = await decideCanaryStep("checkout/flag/new-pricing", {
+            ...common,
+            progression: flagProgression,
+            previous: { state: outputs[STATE_OUTPUT]["checkout/flag/new-pricing"], starts: outputs[STARTS_OUTPUT]["checkout/flag/new-pricing"] },
+            metrics: healthyMetrics(),
+            now: new Date(NOW.getTime() + 31 * 60 * 1000),
+        });
+        assert.equal(next.previousState?.weight, 1);
+        assert.equal(next.decision.action, "advance", next.decision.reason);
+        assert.deepEqual(next.flags(flags)[0]?.targeting.fraction, { variant: "on", percent: 5 });
+        assert.throws(
+            () => next.flags([{ ...flags[0]!, defaultVariant: "maybe" }]),
+            /flags: invalid input\n {2}- \[0\]\.defaultVariant = "maybe": must be one of/,
+        );
+    });
+
     it("refuses bad args with their key paths before registering anything", async () => {
         await assert.rejects(
             decideCanaryStep("checkout", {
