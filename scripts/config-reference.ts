@@ -16,9 +16,9 @@ import { z } from "zod";
 import {
     canaryRoutingArgsSchema,
     canaryWorkloadArgsSchema,
+    featureFlagsArgsSchema,
     grayNamespaceArgsSchema,
     otelCollectorArgsSchema,
-    featureFlagsArgsSchema,
     sloRulesArgsSchema,
     thanosArgsSchema,
 } from "../components";

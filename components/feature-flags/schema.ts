@@ -72,10 +72,15 @@ export const featureFlagSchema = z
         defaultVariant: variantName.meta({ description: "The variant everyone else gets." }),
         targeting: z
             .object({
-                allowlist: allowlistSchema.optional(),
-                canary: canarySchema.optional(),
-                lane: laneSchema.optional(),
-                fraction: fractionSchema.optional(),
+                allowlist: allowlistSchema.optional().meta({ description: "Users who get a variant first (internal staff), by id." }),
+                canary: canarySchema
+                    .optional()
+                    .meta({ description: "Requests of the canary version get a variant (the flag follows the image canary)." }),
+                lane: laneSchema.optional().meta({ description: "Requests of a lane get a variant (docs/lanes.md)." }),
+                fraction: fractionSchema.optional().meta({
+                    description:
+                        "A fixed share of users gets a variant. In a stack, a flag rolled out by `featureFlags.rollouts` has its share set by the rollout instead (and the policy pack refuses a share in prod that no rollout recorded).",
+                }),
             })
             .strict()
             .default({})

@@ -17,13 +17,13 @@ export function makeConfig(overrides: Record<string, unknown> = {}): Progression
     });
 }
 
-export function verdictOf(kind: VerdictKind, config: ProgressionConfig = makeConfig()): AnalysisVerdict {
+export function verdictOf(kind: VerdictKind, config: ProgressionConfig = makeConfig(), at: Date = new Date(T0)): AnalysisVerdict {
     return {
         kind,
         reason: `synthetic ${kind}`,
         measured: NOTHING_MEASURED,
         thresholds: config.analysis.thresholds,
         checks: [],
-        evaluatedAt: new Date(T0).toISOString(),
+        evaluatedAt: at.toISOString(),
     };
 }

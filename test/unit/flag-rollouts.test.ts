@@ -5,17 +5,14 @@
  * the decisions shape is judged by flagd's own engine.
  */
 import { strict as assert } from "node:assert";
-import { InvalidArgsError } from "../../components/common";
 import { type FeatureFlag, featureFlagSchema, flagdConfiguration, loadIntoFlagd } from "../../components/feature-flags";
 import { flagReleaseKey, flagVariantLabel } from "../../progression/flag-release";
 import {
-    type AnalysisVerdict,
     batchedQuery,
     decide,
     type InstantSample,
     LATENCY_BUCKETS_MEASURE,
     MEASURE_NAMES,
-    NOTHING_MEASURED,
     type ProgressionConfig,
     type ProgressionState,
     parseProgressionConfig,
@@ -27,7 +24,9 @@ import { canaryReleaseArgs } from "../../stacks/canary-release";
 import { parseStackConfig } from "../../stacks/config";
 import { flagsAfterDecisions, rolloutShare } from "../../stacks/flag-rollouts";
 import { stackReleases } from "../../stacks/program";
+import { verdictOf } from "../support/decisions";
 import { HEALTHY, HEALTHY_BUCKETS } from "../support/fake-metrics";
+import { stackConfigProblems } from "../support/stack-config";
 
 const PROMETHEUS = "http://thanos-query.monitoring.svc:10902";
 const NEW_PRICING = {
@@ -47,15 +46,7 @@ const service = (featureFlags: Record<string, unknown>, progression: Record<stri
     slo: { runbookUrl: "https://runbooks.example.com/checkout", slos: [{ name: "availability", objective: 99.95 }] },
 });
 
-const problems = (raw: Record<string, unknown>): string => {
-    try {
-        parseStackConfig("dev", raw);
-    } catch (e) {
-        assert.ok(e instanceof InvalidArgsError, String(e));
-        return e.message;
-    }
-    assert.fail("accepted");
-};
+const problems = (raw: Record<string, unknown>): string => stackConfigProblems(raw);
 
 const flagConfig = (revision = "1", extra: Record<string, unknown> = {}): ProgressionConfig =>
     parseProgressionConfig({
@@ -67,15 +58,6 @@ const flagConfig = (revision = "1", extra: Record<string, unknown> = {}): Progre
         flag: { key: "new-pricing", variant: "on", defaultVariant: "off", revision },
         ...extra,
     });
-
-const verdict = (kind: AnalysisVerdict["kind"], at: Date): AnalysisVerdict => ({
-    kind,
-    reason: kind === "fail" ? "canary error ratio 10% above 0.8%" : `${kind} by test`,
-    measured: NOTHING_MEASURED,
-    thresholds: { maxErrorRate: 0.008, maxP95Ms: 200, maxP99Ms: 300, maxErrorRateDelta: 0.003, maxRestarts: 0 },
-    checks: [],
-    evaluatedAt: at.toISOString(),
-});
 
 const USERS = Array.from({ length: 20000 }, (_, i) => `user-${i}`);
 
@@ -249,7 +231,7 @@ describe("flag rollouts in the engine", () => {
         assert.match(d.nextAction, /^analyse users served new-pricing=on at 1%: pass → advance to 5%/);
         const weights = [d.state.weight];
         for (let i = 1; i <= 4; i++) {
-            d = decide(d.state, flagConfig(), verdict("pass", at(i)), at(i));
+            d = decide(d.state, flagConfig(), verdictOf("pass", flagConfig(), at(i)), at(i));
             weights.push(d.state.weight);
         }
         assert.deepEqual(weights, [1, 5, 25, 50, 100]);
@@ -258,9 +240,9 @@ describe("flag rollouts in the engine", () => {
         assert.equal(rolloutShare(d), 100);
 
         let r = decide(undefined, flagConfig("2"), undefined, at(10));
-        r = decide(r.state, flagConfig("2"), verdict("fail", at(11)), at(11));
+        r = decide(r.state, flagConfig("2"), verdictOf("fail", flagConfig(), at(11)), at(11));
         assert.deepEqual([r.action, r.state.status, r.state.weight, rolloutShare(r)], ["rollback", "rolledBack", 0, undefined]);
-        const again = decide(r.state, flagConfig("2"), verdict("pass", at(12)), at(12));
+        const again = decide(r.state, flagConfig("2"), verdictOf("pass", flagConfig(), at(12)), at(12));
         assert.equal(again.action, "none");
         assert.match(again.reason, /is rolledBack; set a new revision on the rollout of flag new-pricing to start another/);
         const next = decide(r.state, flagConfig("3"), undefined, at(13));
@@ -293,7 +275,7 @@ describe("flag rollouts in the release driver's events", () => {
     it("a rollback of a flag rollout is an event of its own key, in words of users and flags", () => {
         const at = new Date("2026-12-01T10:00:00Z");
         const started = decide(undefined, flagConfig(), undefined, at);
-        const rolledBack = decide(started.state, flagConfig(), verdict("fail", at), at);
+        const rolledBack = decide(started.state, flagConfig(), verdictOf("fail", flagConfig(), at), at);
         const key = "checkout/flag/new-pricing";
         const [event, ...rest] = transitionEvents("prod", { [key]: started.state }, { [key]: rolledBack.state }, {}, at);
         assert.equal(rest.length, 0);
@@ -327,14 +309,14 @@ describe("the flag file the decisions shape, judged by flagd's engine", () => {
             assert.ok(Math.abs(share - rolloutShare(d)!) <= Math.max(0.3, rolloutShare(d)! * 0.1), `share ${share} at ${rolloutShare(d)}`);
             seen.push(Math.round(share));
             assert.deepEqual(shaped[1], flags[1]);
-            d = decide(d.state, flagConfig(), verdict("pass", at), at);
+            d = decide(d.state, flagConfig(), verdictOf("pass", flagConfig(), at), at);
         }
         assert.equal(seen.at(-1), 100);
     });
 
     it("turns the flag off for everyone, staff included, in the update that rolls it back", () => {
         const started = decide(undefined, flagConfig(), undefined, at);
-        const rolledBack = decide(started.state, flagConfig(), verdict("fail", at), at);
+        const rolledBack = decide(started.state, flagConfig(), verdictOf("fail", flagConfig(), at), at);
         const shaped = flagsAfterDecisions(flags, [{ config: flagConfig(), decision: rolledBack }]);
         assert.deepEqual(shareOn(shaped, "new-pricing"), { share: 0, staff: false });
         // The other flag keeps its allowlist.

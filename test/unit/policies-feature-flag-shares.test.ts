@@ -12,10 +12,10 @@ import type { FlagdConfiguration } from "../../components/feature-flags/flagd";
 import { T } from "../../policies/contracts";
 import { fractionalsOf, nonDefaultShares } from "../../policies/lib/flagd";
 import { type Decision, decide, type ProgressionConfig, type ProgressionState, parseProgressionConfig } from "../../progression";
-import { NOTHING_MEASURED } from "../../progression/internal";
 import type { AnalysisVerdict } from "../../progression/verdict";
 import { canaryReleaseArgs } from "../../stacks/canary-release";
 import { flagsAfterDecisions } from "../../stacks/flag-rollouts";
+import { verdictOf } from "../support/decisions";
 import { type ResourceSpec, release, runBothStack, runStack, urnOf } from "../support/policy-harness";
 import { installMocks, ofType, outputValue, resetRecorded, settle } from "../support/pulumi-mocks";
 
@@ -48,15 +48,6 @@ async function featureFlags(flags: ReadonlyArray<Record<string, unknown>>, stack
     ];
 }
 
-const pass = (at: Date): AnalysisVerdict => ({
-    kind: "pass",
-    reason: "healthy",
-    measured: NOTHING_MEASURED,
-    thresholds: { maxErrorRate: 0.008, maxP95Ms: 200, maxP99Ms: 300, maxErrorRateDelta: 0.003, maxRestarts: 0 },
-    checks: [],
-    evaluatedAt: at.toISOString(),
-});
-
 const rolloutConfig = (environment: string): ProgressionConfig =>
     parseProgressionConfig({
         service: "checkout",
@@ -85,7 +76,7 @@ function walk(verdicts: ReadonlyArray<AnalysisVerdict["kind"]>, stack = "prod"):
     let previous: ProgressionState | undefined;
     for (const [i, kind] of [undefined, ...verdicts].entries()) {
         const now = new Date(T0 + i * 3_600_000);
-        const verdict = kind === undefined ? undefined : { ...pass(now), kind };
+        const verdict = kind === undefined ? undefined : verdictOf(kind, config, now);
         const decision = decide(previous, config, verdict, now);
         const props = canaryReleaseArgs({
             config,

@@ -8,9 +8,8 @@
 import { strict as assert } from "node:assert";
 import { T } from "../../policies/contracts";
 import { decide, type ProgressionState, parseProgressionConfig } from "../../progression";
-import { NOTHING_MEASURED } from "../../progression/internal";
-import type { AnalysisVerdict } from "../../progression/verdict";
 import { type CanaryReleaseArgs, canaryReleaseArgs } from "../../stacks/canary-release";
+import { verdictOf } from "../support/decisions";
 import {
     fakeUpstreams,
     type ResourceSpec,
@@ -26,15 +25,6 @@ const INSIDE = "2026-11-25T10:00:00Z"; // a Wednesday, 10:00 UTC: inside the def
 const OUTSIDE = "2026-11-28T10:00:00Z"; // a Saturday
 const NAME = "checkout/flag/new-pricing";
 const IDENTITY = "flag:new-pricing=on@1";
-
-const pass = (at: Date): AnalysisVerdict => ({
-    kind: "pass",
-    reason: "healthy",
-    measured: NOTHING_MEASURED,
-    thresholds: { maxErrorRate: 0.008, maxP95Ms: 200, maxP99Ms: 300, maxErrorRateDelta: 0.003, maxRestarts: 0 },
-    checks: [],
-    evaluatedAt: at.toISOString(),
-});
 
 /**
  * The records of a healthy flag rollout walked by the engine, one per update an hour apart from `start`: start 1%,
@@ -56,7 +46,7 @@ function walk(environment = "prod", start = INSIDE, updates = 6): CanaryReleaseA
     let previous: ProgressionState | undefined;
     for (let i = 0; i < updates; i++) {
         const now = new Date(Date.parse(start) + i * 3_600_000);
-        const verdict = previous === undefined ? undefined : pass(now);
+        const verdict = previous === undefined ? undefined : verdictOf("pass", config, now);
         const decision = decide(previous, config, verdict, now);
         out.push(
             canaryReleaseArgs({
