@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
+import { loadIntoFlagd, type TelemetrySpec, variantTelemetrySpec } from "../../components/feature-flags";
 import { startCluster } from "../support/cluster";
 import { createTempProject, type TempProject } from "../support/engine";
 import { istioSeries } from "../support/istio-traffic";
@@ -125,7 +126,8 @@ async function canaryLife(
         await up("platform-dev");
         const watcher = startRouteWatcher(reader, { intervalMs: 200 });
         let failure: unknown;
-        await life({ project, up, refused, deployment }).catch((err: unknown) => {
+        const get = <T>(apiPath: string) => cluster.request<T>("GET", apiPath);
+        await life({ project, up, refused, deployment, get }).catch((err: unknown) => {
             failure = err;
         });
         const report = await watcher.stop();
@@ -144,6 +146,8 @@ interface LifeHarness {
     up(stack: string): Promise<Release | undefined>;
     refused(stack: string): Promise<string>;
     deployment(track: string): Promise<DeploymentStatus>;
+    /** GET of an API path on the cluster. */
+    get<T>(path: string): Promise<T>;
 }
 
 function printReport(delay: number, r: AuditReport): void {
@@ -179,10 +183,25 @@ describe("local control plane: a whole canary life applied to a real API server"
     });
 
     it("start, every step, promotion, stale stableImage refused, rollback, abort, another promotion: 0 route-seconds without a ready endpoint, 0 Deployments replaced", async () => {
-        const report = await canaryLife({ readinessDelaySeconds: 0, prometheus }, async ({ project, up, refused, deployment }) => {
+        const report = await canaryLife({ readinessDelaySeconds: 0, prometheus }, async ({ project, up, refused, deployment, get }) => {
             let r = await up("dev");
             assert.equal(r?.action, "start", r?.reason);
             assert.equal(r?.weight, 5);
+            // The dev stack's flag rollout: the API server took its flag file and the Istio Telemetry that labels
+            // requests with the variant; flagd's engine reads the stored file with the rollout's first share.
+            const telemetry = await get<{ spec: TelemetrySpec }>(
+                `/apis/telemetry.istio.io/v1/namespaces/${NAMESPACE}/telemetries/feature-flags-variants`,
+            );
+            assert.deepEqual(telemetry.spec, variantTelemetrySpec({ app: SERVICE }, ["new-pricing"], "x-feature-flag-"));
+            const flagFile = (await get<{ data: Record<string, string> }>(`/api/v1/namespaces/${NAMESPACE}/configmaps/feature-flags`)).data[
+                "flags.flagd.json"
+            ];
+            const flagd = loadIntoFlagd(flagFile ?? "");
+            assert.equal(flagd.resolveBooleanEvaluation("new-pricing", false, { targetingKey: "staff-001", userId: "staff-001" }).value, true);
+            const on = Array.from({ length: 10000 }, (_, i) => `user-${i}`).filter(
+                (u) => flagd.resolveBooleanEvaluation("new-pricing", false, { targetingKey: u, userId: u }).value,
+            ).length;
+            assert.ok(on > 50 && on < 150, `about 1 % of 10 000 users get the variant (got ${on})`);
             let canary = await deployment("canary");
             assert.equal(canary.spec.replicas, 1, "5 % against 3 stable pods: one canary pod");
             assert.equal(canary.status?.readyReplicas, 1, "the weight rose after the canary was Available");
