@@ -57,7 +57,7 @@ export function placeholdersOf(query: string): string[] {
 /**
  * The first bracket or quote of `query` left unbalanced, outside string literals and comments, or undefined. Not a
  * parser (the package has none; the tests use promtool): it catches the common slip at config time, where a query
- * Prometheus refuses would otherwise fail the batched query of every service on its endpoint (an `error`, so a hold).
+ * Prometheus refuses would otherwise be an `error` verdict (a hold) of its service (analysis.ts asks per release then).
  */
 export function promqlShapeProblem(query: string): string | undefined {
     const open: Array<{ char: string; at: number }> = [];

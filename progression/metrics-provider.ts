@@ -30,7 +30,17 @@ export type QueryOutcome =
            */
           readonly warnings?: ReadonlyArray<string>;
       }
-    | { /** The query failed. */ readonly ok: false /** What went wrong, for the verdict's reason. */; readonly error: string };
+    | {
+          /** The query failed. */
+          readonly ok: false;
+          /** What went wrong, for the verdict's reason. */
+          readonly error: string;
+          /**
+           * Set when the source refused the query itself (Prometheus' `bad_data`: a parse or type error), as opposed to
+           * being down, slow or failing: asking again with another query can succeed.
+           */
+          readonly queryRefused?: boolean;
+      };
 
 /** Something that evaluates PromQL instant queries (Prometheus, Thanos Query, a fake). */
 export interface MetricsProvider {

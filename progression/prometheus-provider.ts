@@ -114,8 +114,10 @@ function interpret(json: unknown): QueryOutcome {
         const issue = parsed.error.issues[0];
         return { ok: false, error: `unexpected response shape at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "?"}` };
     }
-    if (parsed.data.status === "error")
-        return { ok: false, error: `Prometheus error ${parsed.data.errorType ?? ""}: ${parsed.data.error ?? ""}`.trim() };
+    if (parsed.data.status === "error") {
+        const error = `Prometheus error ${parsed.data.errorType ?? ""}: ${parsed.data.error ?? ""}`.trim();
+        return parsed.data.errorType === "bad_data" ? { ok: false, error, queryRefused: true } : { ok: false, error };
+    }
     const samples: InstantSample[] = [];
     for (const r of parsed.data.data.result) samples.push({ labels: r.metric, value: parseSampleValue(r.value[1]), timestamp: r.value[0] * 1000 });
     const warnings = parsed.data.warnings ?? [];

@@ -217,10 +217,12 @@ describe("custom analysis checks against a real Prometheus", function () {
         assert.match(custom("callback-nodata")["custom:callback-p95"]?.detail ?? "", /no data: the canary query returned no series/);
     });
 
-    it("a custom query that Prometheus refuses makes the batched answer an error: nothing advances", async () => {
+    it("a custom query that Prometheus refuses is an error of its own service only: the others are judged as before", async () => {
         const provider = new PrometheusProvider({ baseUrl: prom?.url ?? "", timeoutMs: 10_000, retries: 0 });
+        const queries: string[] = [];
+        const counting = { query: (promql: string, time: Date) => (queries.push(promql), provider.query(promql, time)) };
         const bad = parseProgressionConfig({
-            service: "fine",
+            service: "gc-heavy",
             environment: "prod",
             stableImage: "registry.local/fine:1.0.0",
             canaryImage: "registry.local/fine:1.1.0",
@@ -229,8 +231,14 @@ describe("custom analysis checks against a real Prometheus", function () {
                 checks: [{ name: "untyped", query: "sum(rate(jvm_gc_pause_seconds_sum))", threshold: 1, direction: "above", action: "warn" }],
             },
         });
-        const verdicts = await analyzeServices([bad], provider, AT);
-        assert.equal(verdicts.get("fine")?.kind, "error");
-        assert.match(verdicts.get("fine")?.reason ?? "", /metrics query failed: .*range vector/);
+        const verdicts = await analyzeServices([configFor("fine", prom?.url ?? ""), bad], counting, AT);
+        assert.equal(verdicts.get("gc-heavy")?.kind, "error");
+        assert.match(verdicts.get("gc-heavy")?.reason ?? "", /metrics query failed: Prometheus error bad_data: .*range vector/);
+        assert.equal(verdicts.get("fine")?.kind, "pass", verdicts.get("fine")?.reason);
+        assert.equal(queries.length, 3, "the batch, then each service on its own");
+        // Alone, the refused query is the service's error at once (no second try).
+        queries.length = 0;
+        assert.equal((await analyzeServices([bad], counting, AT)).get("gc-heavy")?.kind, "error");
+        assert.equal(queries.length, 1);
     });
 });

@@ -134,4 +134,36 @@ describe("analyzeServices: trusting the answer", () => {
         assert.match(verdicts.get("bad")?.reason ?? "", /canaryP95Ms is -1 ms/);
         assert.equal(p.asked.length, 1, "still one query for both");
     });
+
+    it("a query the source refuses (bad_data) errs only the release whose query it is; a source that is down errs all", async () => {
+        const healthy = provider();
+        const asked: string[] = [];
+        const refusing: MetricsProvider = {
+            query: async (promql, time) =>
+                asked.push(promql) && promql.includes("broken_metric")
+                    ? { ok: false, error: 'Prometheus error bad_data: expected type range vector in call to function "rate"', queryRefused: true }
+                    : healthy.query(promql, time),
+        };
+        const broken = config("broken", {
+            checks: [{ name: "gc", query: "sum(rate(broken_metric))", threshold: 1, direction: "above", action: "warn" }],
+        });
+        const verdicts = await analyzeServices([config("good"), broken, config("other")], refusing, AT);
+        assert.deepEqual(
+            [...verdicts].map(([k, v]) => [k, v.kind]),
+            [
+                ["good", "pass"],
+                ["broken", "error"],
+                ["other", "pass"],
+            ],
+        );
+        assert.match(verdicts.get("broken")?.reason ?? "", /metrics query failed: Prometheus error bad_data/);
+        assert.equal(asked.length, 4, "the batch, then one query per release");
+
+        const down: MetricsProvider = { query: async () => ({ ok: false, error: "fetch failed: ECONNREFUSED" }) };
+        const all = await analyzeServices([config("good"), config("other")], down, AT);
+        assert.deepEqual(
+            [...all.values()].map((v) => v.kind),
+            ["error", "error"],
+        );
+    });
 });
