@@ -24,3 +24,20 @@ export const mandatoryLines = (text: string): string[] => text.split("\n").filte
 /** Names of the mandatory policies violated, sorted (the error message repeats the output, hence the set). */
 export const mandatoryPolicies = (text: string): string[] =>
     [...new Set(mandatoryLines(text).map((l) => l.replace(/^.*\]\s+(\S+)\s+\(.*$/, "$1")))].sort();
+
+/** The engine's lines of advisory violations. */
+export const advisoryLines = (text: string): string[] => text.split("\n").filter((l) => /- \[advisory\]/.test(l));
+
+/** Names of the advisory policies violated, sorted. */
+export const advisoryPolicies = (text: string): string[] =>
+    [...new Set(advisoryLines(text).map((l) => l.replace(/^.*\]\s+(\S+)\s+\(.*$/, "$1")))].sort();
+
+/** The distinct message lines (`[<env>] …`) of the violations, as the engine printed them, trimmed. */
+export const violationMessages = (text: string): string[] => [
+    ...new Set(
+        text
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => /^\[(dev|staging|prod)\] /.test(l)),
+    ),
+];
