@@ -27,6 +27,27 @@ export interface CanaryServiceArgs {
     workloadEnv: Record<string, string>;
     /** What every part waits for besides the record, e.g. the service's GrayNamespace. */
     after?: pulumi.Resource[];
+    /**
+     * A flag rollout of the service that gives its variant to users in this update: while the image canary serves no
+     * traffic, the canary alert compares the flag's variants instead of the image versions (see {@link sloCanaryFor}).
+     */
+    liveFlagRollout?: ProgressionConfig;
+}
+
+/**
+ * What the service's canary alert (SloRules `canary`) compares in this update: the image canary while its routes
+ * serve, else a live flag rollout (requests served its variant against the default), else the image versions as
+ * before (disabled once they are the same). One SloRules per service, so one comparison at a time.
+ */
+export function sloCanaryFor(
+    written: CanaryRulesArgs | undefined,
+    image: { labels: { stable: string; canary: string }; signals: CanarySignals; serving: boolean },
+    flag: ProgressionConfig | undefined,
+): CanaryRulesArgs {
+    if (flag !== undefined && !(image.serving && image.labels.stable !== image.labels.canary)) {
+        return sloCanaryArgs(written, versionLabels(flag), analysisSignals(flag));
+    }
+    return sloCanaryArgs(written, image.labels, image.signals);
 }
 
 /** Whether a rollout state has routes naming the canary subset (and so needs canary pods). */
@@ -159,10 +180,14 @@ export class CanaryService extends pulumi.ComponentResource {
                 namespace: s.namespace,
                 ...slo,
                 service: s.name,
-                canary: sloCanaryArgs(
+                canary: sloCanaryFor(
                     slo.canary,
-                    { stable: inputs.workload.stableVersionLabel, canary: inputs.workload.canaryVersionLabel },
-                    analysisSignals({ ...s.progression, stableImage: decision.routing.stableImage }),
+                    {
+                        labels: { stable: inputs.workload.stableVersionLabel, canary: inputs.workload.canaryVersionLabel },
+                        signals: analysisSignals({ ...s.progression, stableImage: decision.routing.stableImage }),
+                        serving: inputs.routing.canaryAvailable,
+                    },
+                    args.liveFlagRollout,
                 ),
                 dashboard: { ...slo.dashboard, enabled: false },
             },

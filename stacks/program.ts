@@ -19,7 +19,7 @@ import { type ProgressionConfig, parseState, runProgression, type ServiceProgres
 import { releaseKey } from "../progression/config";
 import { describeRelease, type ReleaseSummary, summaryLine } from "../progression/release-summary";
 import { CanaryRelease, canaryReleaseArgs } from "./canary-release";
-import { CanaryService } from "./canary-service";
+import { CanaryService, canaryServes } from "./canary-service";
 import { progressionInput, prometheusProviderFor, registered } from "./canary-step";
 import { parseStackConfig, platformStackOf, type ServiceConfig, type StackConfig, THANOS_NAME } from "./config";
 import { createDashboards } from "./dashboards";
@@ -326,7 +326,15 @@ async function declareServices(
         const namespace = platform.namespaces.filter((_, i) => plan.namespaces[i]?.name === s.namespace);
         const service = new CanaryService(
             s.name,
-            { service: s, decision, previousState, record, workloadEnv, after: namespace },
+            {
+                service: s,
+                decision,
+                previousState,
+                record,
+                workloadEnv,
+                after: namespace,
+                liveFlagRollout: flagReleases.find((r) => r.service === s && canaryServes(r.decision.state) && r.decision.state.weight > 0)?.config,
+            },
             { providers: { kubernetes: provider } },
         );
         out.sloSpecs.push(service.sloSpec);

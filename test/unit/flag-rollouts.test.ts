@@ -18,9 +18,11 @@ import {
     parseProgressionConfig,
     runProgression,
 } from "../../progression/internal";
+import { analysisSignals } from "../../progression/signals";
 import { factsOf, titleOf } from "../../release/notify/format";
 import { transitionEvents } from "../../release/transitions";
 import { canaryReleaseArgs } from "../../stacks/canary-release";
+import { sloCanaryFor } from "../../stacks/canary-service";
 import { parseStackConfig } from "../../stacks/config";
 import { flagsAfterDecisions, rolloutShare } from "../../stacks/flag-rollouts";
 import { stackReleases } from "../../stacks/program";
@@ -342,3 +344,30 @@ function answer(promql: string, at: Date): InstantSample[] {
     }
     return samples;
 }
+
+describe("the service's canary alert while a flag rollout is live", () => {
+    const image = parseProgressionConfig({
+        service: "checkout",
+        environment: "prod",
+        stableImage: "registry.example.com/shop/checkout:1.4.0",
+        canaryImage: "registry.example.com/shop/checkout:1.5.0",
+        analysis: { prometheusUrl: PROMETHEUS },
+    });
+    const imageSide = (serving: boolean, canary = "1.5.0") => ({
+        labels: { stable: "1.4.0", canary },
+        signals: analysisSignals(image),
+        serving,
+    });
+
+    it("compares the image versions while the image canary serves, else the live flag rollout's variants", () => {
+        const flag = flagConfig();
+        assert.match(String(sloCanaryFor(undefined, imageSide(true), flag).canaryMatchers), /destination_version="1\.5\.0"/);
+        const flagAlert = sloCanaryFor(undefined, imageSide(false), flag);
+        assert.match(String(flagAlert.canaryMatchers), /feature_flag_new_pricing="on"/);
+        assert.match(String(flagAlert.stableMatchers), /feature_flag_new_pricing="off"/);
+        assert.deepEqual([flagAlert.canaryVersionLabel, flagAlert.stableVersionLabel], ["on", "off"]);
+        // Promoted image (same version on both sides) and no flag: nothing to compare.
+        assert.equal(sloCanaryFor(undefined, imageSide(false, "1.4.0"), undefined).enabled, false);
+        assert.match(String(sloCanaryFor(undefined, imageSide(false, "1.4.0"), flag).canaryMatchers), /feature_flag_new_pricing="on"/);
+    });
+});
