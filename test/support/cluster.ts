@@ -385,7 +385,7 @@ ${containers(true)}
             },
         },
     };
-    return [...docs, stringify(podRunning).trim(), stringify(podReady).trim()].join("\n---\n") + "\n";
+    return `${[...docs, stringify(podRunning).trim(), stringify(podReady).trim()].join("\n---\n")}\n`;
 }
 
 interface HttpResult {

@@ -17,6 +17,24 @@ export function makeConfig(overrides: Record<string, unknown> = {}): Progression
     });
 }
 
+/**
+ * A flag rollout's config: checkout's flag new-pricing, variant "on" against "off", steps 1 → 5 → 25 → 50 → 100 with no
+ * wait between them, the clock free (no release window or cadence).
+ */
+export function flagRolloutConfig(overrides: Record<string, unknown> = {}): ProgressionConfig {
+    return parseProgressionConfig({
+        service: "checkout",
+        environment: "prod",
+        steps: [1, 5, 25, 50, 100],
+        minIntervalBetweenSteps: "0s",
+        analysis: { prometheusUrl: "http://thanos-query.monitoring.svc:10902" },
+        flag: { key: "new-pricing", variant: "on", defaultVariant: "off" },
+        releaseWindow: { enforce: false },
+        cadence: { enforce: false },
+        ...overrides,
+    });
+}
+
 export function verdictOf(kind: VerdictKind, config: ProgressionConfig = makeConfig(), at: Date = new Date(T0)): AnalysisVerdict {
     return {
         kind,

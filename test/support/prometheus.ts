@@ -117,7 +117,7 @@ export function openMetrics(series: readonly SyntheticSeries[]): string {
         }
     }
     lines.push("# EOF");
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
 }
 
 /** Writes `text` (OpenMetrics) to a file and backfills it into TSDB blocks under `dataDir`. */

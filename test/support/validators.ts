@@ -125,7 +125,7 @@ export interface KubeObject {
 
 /** Multi-document YAML of objects (each written as JSON, which is YAML). */
 export function documents(objects: ReadonlyArray<unknown>): string {
-    return objects.map((o) => JSON.stringify(o)).join("\n---\n") + "\n";
+    return `${objects.map((o) => JSON.stringify(o)).join("\n---\n")}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

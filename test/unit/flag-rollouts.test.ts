@@ -26,7 +26,7 @@ import { sloCanaryFor } from "../../stacks/canary-service";
 import { parseStackConfig } from "../../stacks/config";
 import { flagsAfterDecisions, rolloutShare } from "../../stacks/flag-rollouts";
 import { stackReleases } from "../../stacks/program";
-import { verdictOf } from "../support/decisions";
+import { flagRolloutConfig, verdictOf } from "../support/decisions";
 import { HEALTHY, HEALTHY_BUCKETS } from "../support/fake-metrics";
 import { stackConfigProblems } from "../support/stack-config";
 
@@ -51,14 +51,21 @@ const service = (featureFlags: Record<string, unknown>, progression: Record<stri
 const problems = (raw: Record<string, unknown>): string => stackConfigProblems(raw);
 
 const flagConfig = (revision = "1", extra: Record<string, unknown> = {}): ProgressionConfig =>
-    parseProgressionConfig({
-        service: "checkout",
+    flagRolloutConfig({
         environment: "dev",
-        steps: [1, 5, 25, 50, 100],
-        minIntervalBetweenSteps: "0s",
         analysis: { prometheusUrl: PROMETHEUS },
         flag: { key: "new-pricing", variant: "on", defaultVariant: "off", revision },
         ...extra,
+    });
+
+/** The service's image canary, 1.4.0 → 1.5.0. */
+const imageConfig = (environment = "dev"): ProgressionConfig =>
+    parseProgressionConfig({
+        service: "checkout",
+        environment,
+        stableImage: "registry.example.com/shop/checkout:1.4.0",
+        canaryImage: "registry.example.com/shop/checkout:1.5.0",
+        analysis: { prometheusUrl: PROMETHEUS },
     });
 
 const USERS = Array.from({ length: 20000 }, (_, i) => `user-${i}`);
@@ -184,13 +191,7 @@ function flagConfigInput(): Record<string, unknown> {
 
 describe("flag rollouts in the engine", () => {
     it("compares requests served each variant, under a key of its own beside the service's image canary", async () => {
-        const image = parseProgressionConfig({
-            service: "checkout",
-            environment: "dev",
-            stableImage: "registry.example.com/shop/checkout:1.4.0",
-            canaryImage: "registry.example.com/shop/checkout:1.5.0",
-            analysis: { prometheusUrl: PROMETHEUS },
-        });
+        const image = imageConfig();
         const flag = flagConfig();
         const query = batchedQuery([image, flag]);
         assert.equal(flagVariantLabel("new-pricing"), "feature_flag_new_pricing");
@@ -346,13 +347,7 @@ function answer(promql: string, at: Date): InstantSample[] {
 }
 
 describe("the service's canary alert while a flag rollout is live", () => {
-    const image = parseProgressionConfig({
-        service: "checkout",
-        environment: "prod",
-        stableImage: "registry.example.com/shop/checkout:1.4.0",
-        canaryImage: "registry.example.com/shop/checkout:1.5.0",
-        analysis: { prometheusUrl: PROMETHEUS },
-    });
+    const image = imageConfig("prod");
     const imageSide = (serving: boolean, canary = "1.5.0") => ({
         labels: { stable: "1.4.0", canary },
         signals: analysisSignals(image),

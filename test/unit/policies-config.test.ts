@@ -1,4 +1,4 @@
-import { strict as assert } from "assert";
+import { strict as assert } from "node:assert";
 import { allPolicies, allRules } from "../../policies/all";
 import { COMMON_DEFAULTS, levelOfEnvironment, normalizeEnvironment, resetMirroredConfig, resolveEnvironment, violation } from "../../policies/config";
 import { startedByPolicyEngine } from "../../policies/index";

@@ -1,7 +1,7 @@
-import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { allPolicies } from "../../policies/all";
 import { resetMirroredConfig } from "../../policies/config";
 import { parsePromotionsOutput, T } from "../../policies/contracts";
@@ -497,7 +497,7 @@ describe("policies: dependency rules", () => {
             stack,
             props: { metadata: { name: "checkout" }, spec: { template: { spec: { containers: [{ name: "app", image }] } } } },
         });
-        const digest = "sha256:" + "a".repeat(64);
+        const digest = `sha256:${"a".repeat(64)}`;
         it("passes a digest in prod and a version tag in staging", async () => {
             assert.deepEqual((await runResource("images-pinned", deploy(`registry.example.com/shop/checkout:2.4.0@${digest}`))).violations, []);
             assert.deepEqual((await runResource("images-pinned", deploy("registry.example.com:5000/shop/checkout:2.4.0", "staging"))).violations, []);

@@ -11,11 +11,11 @@ import { FEATURE_FLAGS_TYPE, type FeatureFlag, FeatureFlags, loadIntoFlagd, reso
 import type { FlagdConfiguration } from "../../components/feature-flags/flagd";
 import { T } from "../../policies/contracts";
 import { fractionalsOf, nonDefaultShares } from "../../policies/lib/flagd";
-import { type Decision, decide, type ProgressionConfig, type ProgressionState, parseProgressionConfig } from "../../progression";
+import { type Decision, decide, type ProgressionConfig, type ProgressionState } from "../../progression";
 import type { AnalysisVerdict } from "../../progression/verdict";
 import { canaryReleaseArgs } from "../../stacks/canary-release";
 import { flagsAfterDecisions } from "../../stacks/flag-rollouts";
-import { verdictOf } from "../support/decisions";
+import { flagRolloutConfig, verdictOf } from "../support/decisions";
 import { type ResourceSpec, release, runBothStack, runStack, urnOf } from "../support/policy-harness";
 import { installMocks, ofType, outputValue, resetRecorded, settle } from "../support/pulumi-mocks";
 
@@ -48,18 +48,7 @@ async function featureFlags(flags: ReadonlyArray<Record<string, unknown>>, stack
     ];
 }
 
-const rolloutConfig = (environment: string): ProgressionConfig =>
-    parseProgressionConfig({
-        service: "checkout",
-        environment,
-        namespace: NAMESPACE,
-        steps: [1, 5, 25, 50, 100],
-        minIntervalBetweenSteps: "0s",
-        analysis: { prometheusUrl: "http://thanos-query.monitoring.svc:10902" },
-        flag: { key: "new-pricing", variant: "on", defaultVariant: "off" },
-        releaseWindow: { enforce: false },
-        cadence: { enforce: false },
-    });
+const rolloutConfig = (environment: string): ProgressionConfig => flagRolloutConfig({ environment, namespace: NAMESPACE });
 
 /** One update of the program: the flag rollout's record and the flags its decision shapes. */
 interface Update {

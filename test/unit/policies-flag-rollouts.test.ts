@@ -7,9 +7,9 @@
  */
 import { strict as assert } from "node:assert";
 import { T } from "../../policies/contracts";
-import { decide, type ProgressionState, parseProgressionConfig } from "../../progression";
+import { decide, type ProgressionState } from "../../progression";
 import { type CanaryReleaseArgs, canaryReleaseArgs } from "../../stacks/canary-release";
-import { verdictOf } from "../support/decisions";
+import { flagRolloutConfig, verdictOf } from "../support/decisions";
 import {
     fakeUpstreams,
     type ResourceSpec,
@@ -31,17 +31,7 @@ const IDENTITY = "flag:new-pricing=on@1";
  * 5, 25, 50, promoted (100 % of users), then an update after the promotion. As the program writes them.
  */
 function walk(environment = "prod", start = INSIDE, updates = 6): CanaryReleaseArgs[] {
-    const config = parseProgressionConfig({
-        service: "checkout",
-        environment,
-        namespace: "shop-gray",
-        steps: [1, 5, 25, 50, 100],
-        minIntervalBetweenSteps: "0s",
-        analysis: { prometheusUrl: "http://thanos-query.monitoring.svc:10902" },
-        flag: { key: "new-pricing", variant: "on", defaultVariant: "off" },
-        releaseWindow: { enforce: false },
-        cadence: { enforce: false },
-    });
+    const config = flagRolloutConfig({ environment, namespace: "shop-gray" });
     const out: CanaryReleaseArgs[] = [];
     let previous: ProgressionState | undefined;
     for (let i = 0; i < updates; i++) {

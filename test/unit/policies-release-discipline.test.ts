@@ -1,4 +1,4 @@
-import { strict as assert } from "assert";
+import { strict as assert } from "node:assert";
 import { parseCanaryRelease } from "../../policies/contracts";
 import { recordStart } from "../../stacks/program";
 import { release, runBothResource, runResource } from "../support/policy-harness";

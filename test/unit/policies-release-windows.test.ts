@@ -1,4 +1,4 @@
-import { strict as assert } from "assert";
+import { strict as assert } from "node:assert";
 import * as fc from "fast-check";
 import { DateTime } from "luxon";
 import { DEFAULT_WINDOW, isFrozen, isWithinReleaseWindow } from "../../progression/release-window";

@@ -1,4 +1,4 @@
-import { strict as assert } from "assert";
+import { strict as assert } from "node:assert";
 import { T } from "../../policies/contracts";
 import { isWildcardResource } from "../../policies/lib/iam";
 import { type ResourceSpec, runBothStack, runResource, runStack, urnOf } from "../support/policy-harness";
@@ -13,7 +13,7 @@ const hardened = {
 const limits = { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "100m", memory: "128Mi" } };
 
 function workload(type: string, container: Record<string, unknown>, stack = "prod"): ResourceSpec {
-    const podSpec = { containers: [{ name: "app", image: "x@sha256:" + "b".repeat(64), ...container }] };
+    const podSpec = { containers: [{ name: "app", image: `x@sha256:${"b".repeat(64)}`, ...container }] };
     const props =
         type === T.pod
             ? { spec: podSpec }

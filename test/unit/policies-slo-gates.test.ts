@@ -1,4 +1,4 @@
-import { strict as assert } from "assert";
+import { strict as assert } from "node:assert";
 import * as fc from "fast-check";
 import { T } from "../../policies/contracts";
 import { nextAllowedWeight } from "../../policies/lib/gates";

@@ -427,7 +427,7 @@ describe("startRouteWatcher (fake API server)", () => {
             "apiVersion: v1",
             "kind: Config",
             "current-context: kwok",
-            "clusters: [{ name: kwok, cluster: { server: 'http://127.0.0.1:" + port + "' } }]",
+            `clusters: [{ name: kwok, cluster: { server: 'http://127.0.0.1:${port}' } }]`,
             "users: [{ name: admin, user: { token: s3cret } }]",
             "contexts: [{ name: kwok, context: { cluster: kwok, user: admin } }]",
         ].join("\n");
