@@ -273,90 +273,62 @@ async function declareServices(
 ): Promise<DeclaredServices> {
     const { config } = plan;
     const out: DeclaredServices = { releases: {}, states: {}, promotions: { ...previous.promotions }, starts: { ...previous.starts }, sloSpecs: [] };
-    const decided = plan.services.map((s) => {
-        const result = decisions.get(s.name);
-        if (result === undefined) throw new Error(`no progression decision for service "${s.name}"`);
-        const { decision, verdict } = result;
-        const previousState = parseState(previous.states[s.name]).state;
-        const recentStarts = recordStart(out.starts[s.name] ?? [], "none", now);
+    // One record per release (each service's image canary, then its flag rollouts), all taken before anything else.
+    const releases = stackReleases(plan.services).map((r) => {
+        const result = decisions.get(r.key);
+        if (result === undefined) throw new Error(`no progression decision for "${r.key}"`);
+        const previousState = parseState(previous.states[r.key]).state;
         const record = new CanaryRelease(
-            s.name,
+            r.key,
             canaryReleaseArgs({
-                config: s.progression,
-                namespace: s.namespace,
-                release: s.release,
+                config: r.config,
+                namespace: r.service.namespace,
+                release: r.service.release,
                 previousState,
-                decision,
-                verdict,
-                recentStarts,
+                decision: result.decision,
+                verdict: result.verdict,
+                recentStarts: recordStart(out.starts[r.key] ?? [], "none", now),
                 now,
             }),
         );
-        return { s, decision, verdict, previousState, record };
+        return { ...r, ...result, previousState, record };
     });
-    const flagReleases = stackReleases(plan.services)
-        .filter((r) => r.config.flag !== undefined)
-        .map((r) => {
-            const result = decisions.get(r.key);
-            if (result === undefined) throw new Error(`no progression decision for flag rollout "${r.key}"`);
-            const previousState = parseState(previous.states[r.key]).state;
-            const record = new CanaryRelease(
-                r.key,
-                canaryReleaseArgs({
-                    config: r.config,
-                    namespace: r.service.namespace,
-                    release: r.service.release,
-                    previousState,
-                    decision: result.decision,
-                    verdict: result.verdict,
-                    recentStarts: recordStart(out.starts[r.key] ?? [], "none", now),
-                    now,
-                }),
-            );
-            return { ...r, ...result, previousState, record };
-        });
-    await Promise.all([...decided, ...flagReleases].map((d) => registered(d.record)));
+    await Promise.all(releases.map((r) => registered(r.record)));
     // What the services rely on, recorded only once the engine has taken every record (a refused record stops here).
     if (platformFacts !== undefined && plan.services.length > 0) {
         new PlatformReference("platform", { ...platformFacts, platformStack: plan.config.platformStack ?? "" });
     }
 
     const workloadEnv = plan.platform.collectors[0]?.workloadEnv ?? {};
-    for (const { s, decision, verdict, previousState, record } of decided) {
+    for (const s of plan.services) {
+        const image = releases.find((r) => r.service === s && r.config.flag === undefined);
+        if (image === undefined) throw new Error(`no progression decision for service "${s.name}"`);
+        const rollouts = releases.filter((r) => r.service === s && r.config.flag !== undefined);
         const namespace = platform.namespaces.filter((_, i) => plan.namespaces[i]?.name === s.namespace);
         const service = new CanaryService(
             s.name,
             {
                 service: s,
-                decision,
-                previousState,
-                record,
+                decision: image.decision,
+                previousState: image.previousState,
+                record: image.record,
                 workloadEnv,
                 after: namespace,
-                liveFlagRollout: flagReleases.find((r) => r.service === s && canaryServes(r.decision.state) && r.decision.state.weight > 0)?.config,
+                liveFlagRollout: rollouts.find((r) => canaryServes(r.decision.state) && r.decision.state.weight > 0)?.config,
             },
             { providers: { kubernetes: provider } },
         );
         out.sloSpecs.push(service.sloSpec);
-        const summary = describeRelease(previousState?.weight ?? 0, decision, verdict);
-        out.releases[s.name] = summary;
-        out.states[s.name] = decision.state;
-        out.promotions[s.name] = recordPromotion(out.promotions[s.name] ?? [], decision.action, s.progression.canaryImage, now.toISOString());
-        out.starts[s.name] = recordStart(out.starts[s.name] ?? [], decision.action, now);
-        pulumi.log.info(summaryLine(summary, s.name));
+        // The flag file after its rollouts' records: a share changes only once the pack has seen the decision that chose it.
+        if (s.featureFlags !== undefined) {
+            new FeatureFlags(
+                s.name,
+                { ...s.featureFlags, flags: flagsAfterDecisions(s.featureFlags.flags, rollouts), variantMetrics: variantMetricsOf(s) },
+                { provider, dependsOn: [...namespace, ...rollouts.map((r) => r.record)] },
+            );
+        }
     }
-    // Flags after the records: a share changes only once the pack has seen the decision that chose it.
-    for (const s of plan.services) {
-        if (s.featureFlags === undefined) continue;
-        const rollouts = flagReleases.filter((r) => r.service === s);
-        const namespace = platform.namespaces.filter((_, i) => plan.namespaces[i]?.name === s.namespace);
-        new FeatureFlags(
-            s.name,
-            { ...s.featureFlags, flags: flagsAfterDecisions(s.featureFlags.flags, rollouts), variantMetrics: variantMetricsOf(s) },
-            { provider, dependsOn: [...namespace, ...rollouts.map((r) => r.record)] },
-        );
-    }
-    for (const r of flagReleases) {
+    for (const r of releases) {
         const summary = describeRelease(r.previousState?.weight ?? 0, r.decision, r.verdict);
         out.releases[r.key] = summary;
         out.states[r.key] = r.decision.state;
