@@ -10,6 +10,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { CANARY_SUBSET } from "../components/canary-routing/defaults";
 import { FEATURE_FLAGS_TYPE } from "../components/feature-flags/feature-flags";
+import { flagShare } from "../progression/flag-release";
 import { type Rule, violation } from "./config";
 import { isVirtualService, T } from "./contracts";
 import { nonDefaultShares, type VariantShare } from "./lib/flagd";
@@ -203,13 +204,6 @@ export interface FlagRolloutRecord {
     status: string | undefined;
 }
 
-/** The share of users a flag rollout's record stands for (the program writes it into the flag file: stacks/flag-rollouts.ts). */
-export function recordedShare(props: { weight?: unknown; status?: unknown }): number | undefined {
-    if (props.status === "promoted") return 100;
-    if (props.status === "rolledBack" || props.status === "failed") return 0;
-    return typeof props.weight === "number" && Number.isFinite(props.weight) ? props.weight : undefined;
-}
-
 /** The flag rollouts recorded in the stack. */
 export function flagRolloutRecordsOf(resources: readonly PolicyResource[]): FlagRolloutRecord[] {
     return resources
@@ -222,7 +216,7 @@ export function flagRolloutRecordsOf(resources: readonly PolicyResource[]): Flag
             const variant = text(flag["variant"]);
             if (service === undefined || key === undefined || variant === undefined) return [];
             const status = text(props["status"]);
-            return [{ name: res.name, service, namespace: text(props["namespace"]), key, variant, share: recordedShare(props), status }];
+            return [{ name: res.name, service, namespace: text(props["namespace"]), key, variant, share: flagShare(props), status }];
         });
 }
 

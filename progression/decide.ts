@@ -436,12 +436,13 @@ function freshState(config: ProgressionConfig, at: string, stableImage: string, 
 }
 
 function describeNext(state: ProgressionState, config: ProgressionConfig, now: Date): string {
+    const terms = releaseTerms(config.flag);
     switch (state.status) {
         case "promoted":
-            return `nothing: ${state.canaryImage} is promoted and serves all traffic as stable; ${releaseTerms(config.flag).restart} to start another rollout`;
+            return `nothing: ${state.canaryImage} is promoted and serves all traffic as stable; ${terms.restart} to start another rollout`;
         case "rolledBack":
         case "failed":
-            return `nothing: the rollout of ${state.canaryImage} is ${state.status} at 0%; ${releaseTerms(config.flag).restart} to start again`;
+            return `nothing: the rollout of ${state.canaryImage} is ${state.status} at 0%; ${terms.restart} to start again`;
         case "paused":
             return `hold at ${state.weight}% while controls.pause is set; clear it to resume`;
         case "progressing": {
@@ -449,8 +450,7 @@ function describeNext(state: ProgressionState, config: ProgressionConfig, now: D
             const next = steps[Math.min(state.stepIndex + 1, steps.length - 1)] ?? 100;
             const readyAt = Date.parse(state.lastTransitionAt) + config.minIntervalBetweenSteps;
             const when = readyAt > now.getTime() ? ` (not before ${new Date(readyAt).toISOString()})` : "";
-            const terms = releaseTerms(config.flag);
-            const target = next === 100 ? (config.flag === undefined ? "promote the canary" : "promote to every user") : `advance to ${next}%`;
+            const target = next === 100 ? terms.promote : `advance to ${next}%`;
             const failLeft = config.semantics.failuresBeforeRollback - state.consecutiveFailures;
             const errLeft = config.semantics.errorsBeforeFail - state.consecutiveErrors;
             return (

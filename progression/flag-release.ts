@@ -56,6 +56,23 @@ export function flagReleaseKey(service: string, key: string): string {
     return `${service}/flag/${key}`;
 }
 
+/**
+ * The share of users a flag rollout gives its variant in a state (or a record of one): its weight while it progresses
+ * or is paused, every user once promoted (a promoted release's weight is 0: the variant is then the stable side), none
+ * once rolled back or failed. The program writes this share into the flag file and the policy pack checks it there,
+ * so both read it here. Undefined when the weight is not a number.
+ */
+export function flagShare(state: { readonly status?: unknown; readonly weight?: unknown }): number | undefined {
+    if (state.status === "promoted") return 100;
+    if (flagRolloutOff(state)) return 0;
+    return typeof state.weight === "number" && Number.isFinite(state.weight) ? state.weight : undefined;
+}
+
+/** Whether a flag rollout in this state is off: rolled back or failed, its variant served to nobody. */
+export function flagRolloutOff(state: { readonly status?: unknown }): boolean {
+    return state.status === "rolledBack" || state.status === "failed";
+}
+
 /** What a release is, in the words of its decisions. */
 export interface ReleaseTerms {
     /** The thing rolled out, e.g. "canary version" or "flag rollout". */
@@ -66,6 +83,8 @@ export interface ReleaseTerms {
     readonly analysed: string;
     /** What a promotion makes of it. */
     readonly promoted: string;
+    /** What the last step does, for the next action. */
+    readonly promote: string;
 }
 
 const IMAGE_TERMS: ReleaseTerms = {
@@ -73,6 +92,7 @@ const IMAGE_TERMS: ReleaseTerms = {
     restart: "set a new canaryImage",
     analysed: "the canary",
     promoted: "canary promoted",
+    promote: "promote the canary",
 };
 
 /** The words of a release's decisions. */
@@ -83,5 +103,6 @@ export function releaseTerms(flag: FlagRelease | undefined): ReleaseTerms {
         restart: `set a new revision on the rollout of flag ${flag.key}`,
         analysed: `users served ${flag.key}=${flag.variant}`,
         promoted: `flag ${flag.key}=${flag.variant} promoted to every user`,
+        promote: "promote to every user",
     };
 }

@@ -15,7 +15,7 @@ import {
     type ResolvedFeatureFlagsArgs,
 } from "../components/feature-flags";
 import type { Decision, ProgressionConfig, ProgressionConfigInput } from "../progression";
-import { flagRevisionSchema } from "../progression/flag-release";
+import { flagRevisionSchema, flagRolloutOff, flagShare } from "../progression/flag-release";
 import type { ServiceConfig } from "./config";
 
 /** One flag rollout: a variant of one of the service's flags, to a growing share of users. */
@@ -119,10 +119,7 @@ export interface DecidedFlagRollout {
  * of them once promoted; undefined once rolled back or failed (the flag is off: see {@link flagsAfterDecisions}).
  */
 export function rolloutShare(decision: Decision): number | undefined {
-    const { status, weight } = decision.state;
-    if (status === "promoted") return 100;
-    if (status === "rolledBack" || status === "failed") return undefined;
-    return weight;
+    return flagRolloutOff(decision.state) ? undefined : flagShare(decision.state);
 }
 
 /**
