@@ -83,6 +83,8 @@ const MANAGED: Record<string, string> = {
     "services[].progression.namespace": fromNamespace,
     "services[].progression.stableImage": fromStableImage,
     "services[].progression.canaryImage": fromCanaryImage,
+    "services[].progression.flag":
+        "from each of `services[].featureFlags.rollouts`, a release of its own; the service's own progression is its image canary",
     "services[].routing.service": fromName,
     "services[].routing.namespace": fromNamespace,
     "services[].routing.canaryWeight": "the weight the progression decided for this update",

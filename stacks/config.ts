@@ -37,7 +37,8 @@ const MANAGED = {
         "latencyBuckets",
     ],
     slo: ["service"],
-    progression: ["service", "environment", "namespace", "stableImage", "canaryImage"],
+    featureFlags: ["namespace"],
+    progression: ["service", "environment", "namespace", "stableImage", "canaryImage", "flag"],
 } as const;
 
 /** Routing settings as the stack config holds them (the component's args less the keys the program fills). */
@@ -441,13 +442,7 @@ function parseFeatureFlags(
     if (!isObject(written)) return { args: undefined, rollouts: [], problems: [] };
     const where = ["services", i, "featureFlags"];
     const { rollouts: writtenRollouts, ...flagArgs } = written;
-    const problems: Problem[] = [];
-    if ("namespace" in flagArgs)
-        problems.push({
-            path: formatPath([...where, "namespace"]),
-            value: flagArgs["namespace"],
-            message: "set by the stack program (from services[].namespace); remove it",
-        });
+    const problems: Problem[] = managedProblems("featureFlags", flagArgs, where);
     const args = checkPart(featureFlagsArgsSchema, { ...flagArgs, namespace: raw["namespace"] }, where, written, context.fromService);
     problems.push(...args.problems);
     const rollouts = checkPart(z.array(flagRolloutSchema).default([]), writtenRollouts, [...where, "rollouts"], writtenRollouts);

@@ -10,11 +10,6 @@ import type { CanaryReleaseRecord } from "../contracts";
 /** The flag release of a record. */
 export type RecordFlag = NonNullable<CanaryReleaseRecord["flag"]>;
 
-/** The flag of a flag-rollout record, or undefined for an image canary. */
-export function flagOf(rec: Pick<CanaryReleaseRecord, "flag">): RecordFlag | undefined {
-    return rec.flag;
-}
-
 /**
  * Whether raw CanaryRelease props (valid or not) are a flag rollout's: they carry a `flag` object. Stack rules that
  * look records up by service use it so a service's flag rollout never stands in for its image canary.
